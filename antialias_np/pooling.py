@@ -1,0 +1,68 @@
+"""Box filters: avg_pool2d and adaptive_avg_pool2d (torch's 'area' mode), as per-axis tables.
+
+    avg_pool2d:           out[i, j] = sum over the k x k window at (s*i - p, s*j - p) / divisor
+    adaptive_avg_pool2d:  out[i, j] = mean over rows [floor(i*H/h), ceil((i+1)*H/h)) and the same for columns
+
+Both windows and both divisors factor into a row part and a column part, so each is a pair of box tables
+applied by the separable engine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from antialias_np import _checks
+from antialias_np.separable import resample_image
+from antialias_np.weights import adaptive_box_table, box_table, pool_windows
+
+
+def avg_pool2d(
+    x: np.ndarray,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> np.ndarray:
+    """torch.nn.functional.avg_pool2d on the last two axes of x ((H, W), (C, H, W) or (N, C, H, W)).
+
+    Output size per axis: floor((n + 2p - k) / s) + 1 (ceil with ceil_mode, dropping a window that would start
+    in the right padding). The divisor is divisor_override if given; else the window size counting padding
+    (count_include_pad) or only the real pixels. Floats are computed in their dtype; integers (which torch
+    refuses) in float64, rounded to the nearest integer, ties to even.
+    """
+    x = _checks.check_image(x, "x")
+    kernel = _checks.check_pair(kernel_size, "kernel_size", _checks.check_int, minimum=1)
+    strides = kernel if stride is None else _checks.check_pair(stride, "stride", _checks.check_int, minimum=1)
+    pads = _checks.check_pair(padding, "padding", _checks.check_int, minimum=0)
+    if any(2 * p > k for p, k in zip(pads, kernel, strict=True)):
+        raise ValueError(f"padding must be at most half of kernel_size, got padding={padding!r}, "
+                         f"kernel_size={kernel_size!r}")
+    if divisor_override is not None:
+        divisor_override = _checks.check_int(divisor_override, "divisor_override", minimum=1)
+    tables = []
+    for axis, (n, k, s, p) in enumerate(zip(x.shape[-2:], kernel, strides, pads, strict=True)):
+        starts, ends, pool_size = pool_windows(n, k, s, p, ceil_mode)
+        if len(starts) < 1:
+            raise ValueError(f"kernel_size={kernel_size!r} is larger than the padded input, shape {x.shape}")
+        if divisor_override is not None:
+            divisors = np.full(len(starts), float(divisor_override) if axis == 1 else 1.0)
+        else:
+            divisors = pool_size if count_include_pad else ends - starts
+        tables.append(box_table(starts, ends, divisors))
+    return resample_image(x, *tables)
+
+
+def adaptive_avg_pool2d(x: np.ndarray, output_size: int | tuple[int | None, int | None]) -> np.ndarray:
+    """torch.nn.functional.adaptive_avg_pool2d: the mean of windows [floor(i*n/m), ceil((i+1)*n/m)) per axis.
+
+    Windows overlap when m does not divide n (250 -> 64: [0, 4), [3, 8), [7, 12), ...). A None in output_size
+    keeps that axis. Floats are computed in their dtype; integers in float64, rounded (ties to even).
+    """
+    x = _checks.check_image(x, "x")
+    if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
+        output_size = tuple(n if m is None else m for n, m in zip(x.shape[-2:], output_size, strict=True))
+    out = _checks.check_pair(output_size, "output_size", _checks.check_int, minimum=1)
+    return resample_image(x, *(adaptive_box_table(n, m) for n, m in zip(x.shape[-2:], out, strict=True)))
+

@@ -1,0 +1,123 @@
+"""interpolate(): torch.nn.functional.interpolate for 2-D images, without torch.
+
+Every mode is a pair of per-axis tables (weights.py) applied by the engine (separable.py):
+
+    nearest         idx = min(floor(s * i), n - 1)                     (top-left biased, OpenCV's INTER_NEAREST)
+    nearest-exact   idx = min(floor(s * (i + 0.5)), n - 1)             (Pillow's and scikit-image's)
+    bilinear        2 taps at src = s * (i + 0.5) - 0.5, clamped        antialias: triangle filter stretched by s
+    bicubic         4 taps, Keys a = -0.75, edge-replicated indices    antialias: Keys a = -0.5 stretched by s
+    area            adaptive average pooling (pooling.adaptive_avg_pool2d)
+
+s is input pixels per output pixel: 1 / scale_factor when a scale factor is used, else in / out
+(weights.pixel_scale). With antialias=True, downsampling widens the filter to s pixels so every input pixel
+contributes (Pillow's resampling); upsampling with it is ordinary half-pixel interpolation.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from antialias_np import _checks
+from antialias_np.pooling import adaptive_avg_pool2d
+from antialias_np.separable import gather_planes, resample_fixed_point, resample_planes
+from antialias_np.weights import (
+    AxisTable,
+    cubic_table,
+    interpolation_filter,
+    linear_table,
+    merge_repeated_taps,
+    nearest_table,
+    pixel_scale,
+    selection_table,
+    windowed_table,
+)
+
+MODES = ("nearest", "nearest-exact", "bilinear", "bicubic", "area")
+UINT8 = np.dtype(np.uint8)
+
+
+def interpolate(
+    x: np.ndarray,
+    size: int | tuple[int, int] | None = None,
+    scale_factor: float | tuple[float, float] | None = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+) -> np.ndarray:
+    """Resize the last two axes of `x` as torch.nn.functional.interpolate does (torch 2.13, CPU).
+
+    x: (H, W), (C, H, W) or (N, C, H, W). Unlike torch, a 3-D array is (C, H, W), not a 1-D signal.
+    Output size: `size`, or floor(in * scale_factor) per axis. dtypes: nearest modes gather values of any real
+    dtype (torch refuses int16 and others; a gather is exact for all). bilinear and bicubic compute float32 and
+    float64 in that dtype, and uint8 in torch's fixed point, bit-exact (values are rounded and clamped after
+    each axis). area computes floats in their dtype; torch refuses integers, here they are computed in float64
+    and rounded to the nearest integer (ties to even). NaN and inf propagate to every output that reads them.
+
+    Differs from torch 2.13 on purpose in one case: antialias with an output width of 1, where torch's CPU
+    kernel is wrong (it repeats the first row's value); here it follows the definition, as Pillow does.
+    """
+    x = _checks.check_image(x, "x")
+    mode = _checks.check_choice(mode, "mode", MODES)
+    if align_corners is not None and mode not in ("bilinear", "bicubic"):
+        raise ValueError(f"align_corners can only be set with mode 'bilinear' or 'bicubic', got mode={mode!r}")
+    if antialias and mode not in ("bilinear", "bicubic"):
+        raise ValueError(f"antialias=True needs mode 'bilinear' or 'bicubic', got mode={mode!r}")
+    out_size, scales = output_size(x.shape[-2:], size, scale_factor, recompute_scale_factor)
+    if mode == "area":
+        return adaptive_avg_pool2d(x, out_size)
+    if mode in ("bilinear", "bicubic"):
+        _checks.check_dtype(x, "x", (*_checks.FLOAT_DTYPES, UINT8), f"mode={mode!r}")
+    planes = _checks.to_planes(x)
+    if mode in ("nearest", "nearest-exact"):
+        exact = mode == "nearest-exact"
+        tables = [nearest_table(n, m, s, exact) for n, m, s in zip(x.shape[-2:], out_size, scales, strict=True)]
+        return _checks.from_planes(gather_planes(planes, tables[0].index[:, 0], tables[1].index[:, 0]), x)
+    rows, cols = (
+        filter_table(n, m, sf, mode, bool(align_corners), antialias, x.dtype)
+        for n, m, sf in zip(x.shape[-2:], out_size, scales, strict=True)
+    )
+    if x.dtype == UINT8:
+        return _checks.from_planes(resample_fixed_point(planes, rows, cols), x)
+    return _checks.from_planes(resample_planes(planes, rows, cols), x)
+
+
+def filter_table(
+    n_in: int, n_out: int, scale_factor: float | None, mode: str, align_corners: bool, antialias: bool, dtype
+) -> AxisTable:
+    """The table torch uses for one axis of bilinear / bicubic, with weights in the dtype torch computes in.
+
+    torch's separable kernels (antialias, and every uint8 image) copy an axis whose size does not change and
+    compute uint8 weights in float64; plain float bilinear / bicubic resample every axis.
+    """
+    weight_dtype = np.float64 if dtype == UINT8 else dtype
+    s = pixel_scale(n_in, n_out, scale_factor, align_corners, weight_dtype)
+    if (antialias or dtype == UINT8) and n_in == n_out:
+        return selection_table(np.arange(n_in))
+    if antialias:
+        return windowed_table(n_in, n_out, s, *interpolation_filter(mode), weight_dtype)
+    table = (linear_table if mode == "bilinear" else cubic_table)(n_in, n_out, s, align_corners, weight_dtype)
+    return merge_repeated_taps(table) if dtype == UINT8 else table
+
+
+def output_size(
+    in_size: tuple[int, int],
+    size: object,
+    scale_factor: object,
+    recompute_scale_factor: bool | None,
+) -> tuple[tuple[int, int], tuple[float | None, float | None]]:
+    """(output size, scale factors the kernels use) as torch derives them from size / scale_factor."""
+    if (size is None) == (scale_factor is None):
+        raise ValueError("exactly one of size and scale_factor must be given")
+    if size is not None:
+        if recompute_scale_factor:
+            raise ValueError("recompute_scale_factor is not meaningful with an explicit size")
+        return _checks.check_pair(size, "size", _checks.check_int, minimum=1), (None, None)
+    factors = _checks.check_pair(scale_factor, "scale_factor", _checks.check_positive_number)
+    out = tuple(math.floor(n * f) for n, f in zip(in_size, factors, strict=True))
+    if min(out) < 1:
+        raise ValueError(f"scale_factor={scale_factor!r} gives an empty output for input size {tuple(in_size)}")
+    scales = (None, None) if recompute_scale_factor else factors
+    return out, scales
