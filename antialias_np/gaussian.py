@@ -14,7 +14,7 @@ import numpy as np
 
 from antialias_np import _checks
 from antialias_np.separable import resample_image
-from antialias_np.weights import strided_filter_table
+from antialias_np.weights import fomm_gaussian, gaussian_table
 
 
 def gaussian_kernel(scale: float) -> np.ndarray:
@@ -23,14 +23,7 @@ def gaussian_kernel(scale: float) -> np.ndarray:
     scale 0.5: sigma 0.5, 5 taps; 1/3: 1.0, 9; 0.25: 1.5, 13; 0.125: 3.5, 29. k uses Python's round (halves
     to even), as FOMM does.
     """
-    scale = _checks.check_downsample_scale(scale)
-    sigma = (1 / scale - 1) / 2
-    size = 2 * round(4 * sigma) + 1
-    if sigma == 0:
-        return np.ones(1)
-    m = np.arange(size)
-    kernel = np.exp(-((m - (size - 1) / 2) ** 2) / (2 * sigma**2))
-    return kernel / kernel.sum()
+    return fomm_gaussian(_checks.check_downsample_scale(scale))
 
 
 def anti_alias_interpolation(x: np.ndarray, scale: float) -> np.ndarray:
@@ -43,5 +36,4 @@ def anti_alias_interpolation(x: np.ndarray, scale: float) -> np.ndarray:
     x = _checks.check_image(x, "x")
     scale = _checks.check_downsample_scale(scale)
     step = _checks.integer_step(scale, "gaussian")
-    kernel = gaussian_kernel(scale)
-    return resample_image(x, *(strided_filter_table(n, kernel, step) for n in x.shape[-2:]))
+    return resample_image(x, *(gaussian_table(n, scale, step) for n in x.shape[-2:]))

@@ -13,7 +13,7 @@ import numpy as np
 
 from antialias_np import _checks
 from antialias_np.separable import resample_image
-from antialias_np.weights import adaptive_box_table, box_table, pool_windows
+from antialias_np.weights import adaptive_box_table, pool_table
 
 
 def avg_pool2d(
@@ -41,16 +41,16 @@ def avg_pool2d(
                          f"kernel_size={kernel_size!r}")
     if divisor_override is not None:
         divisor_override = _checks.check_int(divisor_override, "divisor_override", minimum=1)
-    tables = []
-    for axis, (n, k, s, p) in enumerate(zip(x.shape[-2:], kernel, strides, pads, strict=True)):
-        starts, ends, pool_size = pool_windows(n, k, s, p, ceil_mode)
-        if len(starts) < 1:
-            raise ValueError(f"kernel_size={kernel_size!r} is larger than the padded input, shape {x.shape}")
-        if divisor_override is not None:
-            divisors = np.full(len(starts), float(divisor_override) if axis == 1 else 1.0)
-        else:
-            divisors = pool_size if count_include_pad else ends - starts
-        tables.append(box_table(starts, ends, divisors))
+    if divisor_override is not None:  # the whole divisor on the column axis, 1 on the row axis
+        divisors = (1.0, float(divisor_override))
+    else:
+        divisors = ("padded", "padded") if count_include_pad else ("real", "real")
+    tables = [
+        pool_table(n, k, s, p, bool(ceil_mode), d)
+        for n, k, s, p, d in zip(x.shape[-2:], kernel, strides, pads, divisors, strict=True)
+    ]
+    if min(table.n_out for table in tables) < 1:
+        raise ValueError(f"kernel_size={kernel_size!r} is larger than the padded input of shape {x.shape}")
     return resample_image(x, *tables)
 
 

@@ -24,8 +24,8 @@ from antialias_np.pooling import adaptive_avg_pool2d
 from antialias_np.separable import gather_planes, resample_fixed_point, resample_planes
 from antialias_np.weights import (
     AxisTable,
+    cached_table,
     cubic_table,
-    interpolation_filter,
     linear_table,
     merge_repeated_taps,
     nearest_table,
@@ -76,7 +76,7 @@ def interpolate(
         tables = [nearest_table(n, m, s, exact) for n, m, s in zip(x.shape[-2:], out_size, scales, strict=True)]
         return _checks.from_planes(gather_planes(planes, tables[0].index[:, 0], tables[1].index[:, 0]), x)
     rows, cols = (
-        filter_table(n, m, sf, mode, bool(align_corners), antialias, x.dtype)
+        filter_table(n, m, sf, mode, bool(align_corners), bool(antialias), x.dtype)
         for n, m, sf in zip(x.shape[-2:], out_size, scales, strict=True)
     )
     if x.dtype == UINT8:
@@ -84,6 +84,7 @@ def interpolate(
     return _checks.from_planes(resample_planes(planes, rows, cols), x)
 
 
+@cached_table
 def filter_table(
     n_in: int, n_out: int, scale_factor: float | None, mode: str, align_corners: bool, antialias: bool, dtype
 ) -> AxisTable:
@@ -97,7 +98,7 @@ def filter_table(
     if (antialias or dtype == UINT8) and n_in == n_out:
         return selection_table(np.arange(n_in))
     if antialias:
-        return windowed_table(n_in, n_out, s, *interpolation_filter(mode), weight_dtype)
+        return windowed_table(n_in, n_out, s, mode, weight_dtype)
     table = (linear_table if mode == "bilinear" else cubic_table)(n_in, n_out, s, align_corners, weight_dtype)
     return merge_repeated_taps(table) if dtype == UINT8 else table
 

@@ -91,6 +91,8 @@ def bilateral(
 PIPELINES = {f.__name__: f for f in (gaussian, subsample, nearest, bicubic, bilinear, area, avgpool, median, bilateral)}
 METHODS = tuple(PIPELINES)
 """The study's methods, in its order; 'gaussian' is the baseline."""
+OPTIONS = {name: tuple(inspect.signature(f).parameters)[2:] for name, f in PIPELINES.items()}
+"""The options each method takes (its pipeline's arguments after x and scale)."""
 
 
 def downsample(
@@ -110,11 +112,10 @@ def downsample(
     """
     image = _checks.check_image(image, "image")
     scale = _checks.check_downsample_scale(scale)
-    pipeline = PIPELINES[_checks.check_choice(method, "method", METHODS)]
-    accepted = list(inspect.signature(pipeline).parameters)[2:]
-    unknown = sorted(set(options) - set(accepted))
+    method = _checks.check_choice(method, "method", METHODS)
+    unknown = sorted(set(options) - set(OPTIONS[method]))
     if unknown:
-        takes = ", ".join(accepted) if accepted else "no options"
+        takes = ", ".join(OPTIONS[method]) or "no options"
         raise TypeError(f"method={method!r} got unknown option(s) {', '.join(unknown)}; it takes {takes}")
-    result = pipeline(_checks.move_channels_first(image, channel_axis), scale, **options)
+    result = PIPELINES[method](_checks.move_channels_first(image, channel_axis), scale, **options)
     return _checks.move_channels_back(result, channel_axis)

@@ -12,6 +12,7 @@ including where torch rounds to float32, so the tables pick exactly the input pi
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import NamedTuple
@@ -29,6 +30,22 @@ class AxisTable(NamedTuple):
     @property
     def n_out(self) -> int:
         return len(self.count)
+
+
+def cached_table(builder: Callable[..., AxisTable]) -> Callable[..., AxisTable]:
+    """Memoise a table builder (its arguments are plain values): a table is built once per size and reused.
+
+    The cached arrays are made read-only, so no caller can change a table another call will use.
+    """
+
+    @functools.lru_cache(maxsize=512)
+    def build(*args) -> AxisTable:
+        table = builder(*args)
+        for array in table:
+            array.flags.writeable = False
+        return table
+
+    return functools.wraps(builder)(build)
 
 
 def table_from_windows(starts: np.ndarray, weights: list[np.ndarray], dtype=np.float64) -> AxisTable:
@@ -82,6 +99,7 @@ def pixel_scale(n_in: int, n_out: int, scale_factor: float | None, align_corners
 # ---------------------------------------------------------------------------------------------------------------
 
 
+@cached_table
 def nearest_table(n_in: int, n_out: int, scale_factor: float | None, exact: bool) -> AxisTable:
     """nearest: idx = min(floor(fl32(s * i)), n_in - 1); nearest-exact: min(floor(fl32(s * (i + 0.5))), n_in - 1).
 
@@ -130,19 +148,24 @@ def interpolation_filter(mode: str) -> tuple[Callable[[np.ndarray], np.ndarray],
     """
     if mode == "bilinear":
         return triangle, 2
-    return keys_cubic(-0.5), 4
+    return PILLOW_CUBIC, 4
 
 
-def windowed_table(
-    n_in: int, n_out: int, s: float, filter_fn: Callable[[np.ndarray], np.ndarray], interp_size: int, dtype
-) -> AxisTable:
+PILLOW_CUBIC = keys_cubic(-0.5)
+OPENCV_CUBIC = keys_cubic(-0.75)
+
+
+@cached_table
+def windowed_table(n_in: int, n_out: int, s: float, mode: str, dtype) -> AxisTable:
     """Pillow's antialiased resampling windows, as torch computes them (in `dtype`).
 
     When downsampling the filter is stretched by s (support = interp_size/2 * s, else interp_size/2):
         center = s * (i + 0.5),  window = [trunc(center - support + 0.5), trunc(center + support + 0.5)) ∩ [0, n)
         w_j = f((j + xmin - center + 0.5) / max(s, 1)),  then normalised to sum 1.
-    Taps outside the image are dropped and the rest renormalised (no edge replication).
+    Taps outside the image are dropped and the rest renormalised (no edge replication). f and interp_size are
+    interpolation_filter(mode)'s.
     """
+    filter_fn, interp_size = interpolation_filter(mode)
     ftype = np.dtype(dtype).type
     s = ftype(s)
     support = ftype((interp_size * 0.5) * s) if s >= 1 else ftype(interp_size * 0.5)
@@ -214,6 +237,7 @@ def source_position(n_out: int, s: float, align_corners: bool, dtype) -> np.ndar
     return (ftype(s) * (i + ftype(0.5)) - ftype(0.5)).astype(ftype)
 
 
+@cached_table
 def linear_table(n_in: int, n_out: int, s: float, align_corners: bool, dtype) -> AxisTable:
     """Two taps: x = max(src, 0), i0 = min(floor(x), n-1), i1 = i0 + 1 (i0 at the last pixel), w1 = x - i0."""
     ftype = np.dtype(dtype).type
@@ -225,6 +249,7 @@ def linear_table(n_in: int, n_out: int, s: float, align_corners: bool, dtype) ->
     return AxisTable(np.stack([i0, i1], 1), np.stack([lambda0, lambda1], 1), np.full(n_out, 2, np.int64))
 
 
+@cached_table
 def cubic_table(n_in: int, n_out: int, s: float, align_corners: bool, dtype) -> AxisTable:
     """Four taps i0-1 .. i0+2 around i0 = floor(src), indices clamped to the image (edge replication), a = -0.75.
 
@@ -234,9 +259,8 @@ def cubic_table(n_in: int, n_out: int, s: float, align_corners: bool, dtype) -> 
     x = source_position(n_out, s, align_corners, dtype)
     i0 = np.floor(x)
     t = (x - i0).astype(ftype)
-    cubic = keys_cubic(-0.75)
     one = ftype(1)
-    weight = np.stack([cubic(t + one), cubic(t), cubic(one - t), cubic((one - t) + one)], 1)
+    weight = np.stack([OPENCV_CUBIC(t + one), OPENCV_CUBIC(t), OPENCV_CUBIC(one - t), OPENCV_CUBIC((one - t) + one)], 1)
     index = np.clip(i0.astype(np.int64)[:, None] + np.arange(-1, 3), 0, n_in - 1)
     return AxisTable(index, weight, np.full(n_out, 4, np.int64))
 
@@ -246,6 +270,7 @@ def cubic_table(n_in: int, n_out: int, s: float, align_corners: bool, dtype) -> 
 # ---------------------------------------------------------------------------------------------------------------
 
 
+@cached_table
 def adaptive_box_table(n_in: int, n_out: int) -> AxisTable:
     """torch's adaptive windows: [floor(i * n_in / n_out), ceil((i + 1) * n_in / n_out)), weight 1 / length."""
     i = np.arange(n_out)
@@ -254,20 +279,23 @@ def adaptive_box_table(n_in: int, n_out: int) -> AxisTable:
     return table_from_windows(starts, [np.full(e - b, 1.0 / (e - b)) for b, e in zip(starts, ends, strict=True)])
 
 
-def pool_windows(n_in: int, kernel: int, stride: int, padding: int, ceil_mode: bool) -> tuple[np.ndarray, ...]:
-    """avg_pool2d's windows along one axis: (clipped start, clipped end, unclipped length) per output."""
+@cached_table
+def pool_table(n_in: int, kernel: int, stride: int, padding: int, ceil_mode: bool, divisor: str | float) -> AxisTable:
+    """avg_pool2d along one axis: windows [s*i - p, s*i - p + k) clipped to the image, weight 1 / divisor.
+
+    n_out = floor((n + 2p - k + (s - 1 if ceil_mode else 0)) / s) + 1, less one if ceil_mode starts the last
+    window in the right padding. divisor: "padded" (the window's length counting padding, clipped at n + p),
+    "real" (the pixels inside the image) or a number (avg_pool2d's divisor_override, on one axis only).
+    """
     n_out = (n_in + 2 * padding - kernel + (stride - 1 if ceil_mode else 0)) // stride + 1
     if ceil_mode and (n_out - 1) * stride >= n_in + padding:
         n_out -= 1
-    starts = np.arange(n_out) * stride - padding
+    starts = np.arange(max(n_out, 0)) * stride - padding
     ends = np.minimum(starts + kernel, n_in + padding)
-    pool_size = ends - starts
-    return np.maximum(starts, 0), np.minimum(ends, n_in), pool_size
-
-
-def box_table(starts: np.ndarray, ends: np.ndarray, divisors: np.ndarray) -> AxisTable:
-    """Output i sums inputs [starts[i], ends[i]) with weight 1 / divisors[i]."""
-    return table_from_windows(starts, [np.full(e - b, 1.0 / d) for b, e, d in zip(starts, ends, divisors, strict=True)])
+    real_starts, real_ends = np.maximum(starts, 0), np.minimum(ends, n_in)
+    divisors = {"padded": ends - starts, "real": real_ends - real_starts}.get(divisor, np.full(len(starts), divisor))
+    weights = [np.full(e - b, 1.0 / d) for b, e, d in zip(real_starts, real_ends, divisors, strict=True)]
+    return table_from_windows(real_starts, weights)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -275,17 +303,28 @@ def box_table(starts: np.ndarray, ends: np.ndarray, divisors: np.ndarray) -> Axi
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def strided_filter_table(n_in: int, kernel: np.ndarray, step: int) -> AxisTable:
-    """Convolution with `kernel` under zero padding of len//2, kept at every step-th output (0, step, ...).
+def fomm_gaussian(scale: float) -> np.ndarray:
+    """FOMM's normalised 1-D Gaussian: sigma = (1/scale - 1) / 2, k = 2 round(4 sigma) + 1 taps (float64)."""
+    sigma = (1 / scale - 1) / 2
+    if sigma == 0:
+        return np.ones(1)
+    size = 2 * round(4 * sigma) + 1
+    kernel = np.exp(-((np.arange(size) - (size - 1) / 2) ** 2) / (2 * sigma**2))
+    return kernel / kernel.sum()
+
+
+@cached_table
+def gaussian_table(n_in: int, scale: float, step: int) -> AxisTable:
+    """FOMM's zero-padded Gaussian kept at every step-th output (0, step, ...).
 
     Output i reads inputs step*i - k//2 + t, t < k; taps that fall in the padding read zeros and are dropped.
     """
+    kernel = fomm_gaussian(scale)
     half = len(kernel) // 2
     starts = np.arange(0, n_in, step) - half
-    weights = []
-    first = []
+    first, weights = [], []
     for start in starts:
         lo, hi = max(start, 0), min(start + len(kernel), n_in)
         first.append(lo)
         weights.append(kernel[lo - start : hi - start])
-    return table_from_windows(np.array(first), weights, dtype=kernel.dtype)
+    return table_from_windows(np.array(first), weights)

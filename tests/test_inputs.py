@@ -1,4 +1,4 @@
-"""Bad input gets a ValueError or TypeError naming the argument; awkward but valid arrays work and are never modified."""
+"""Bad input gets a ValueError or TypeError naming the argument; awkward valid arrays work and are never modified."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def awkward_layouts(x: np.ndarray) -> dict[str, np.ndarray]:
     """The same values as x in arrays kernels must not trip on."""
     read_only = x.copy()
     read_only.flags.writeable = False
-    wide = np.zeros(x.shape[:-1] + (2 * x.shape[-1],), x.dtype)
+    wide = np.zeros((*x.shape[:-1], 2 * x.shape[-1]), x.dtype)
     wide[..., ::2] = x
     return {
         "read-only": read_only,

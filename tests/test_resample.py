@@ -12,8 +12,7 @@ from antialias_np.separable import resample_planes, resample_reference
 from antialias_np.weights import (
     AxisTable,
     adaptive_box_table,
-    interpolation_filter,
-    strided_filter_table,
+    gaussian_table,
     table_matrix,
     windowed_table,
 )
@@ -163,8 +162,7 @@ def test_engine_equals_numpy_reference(rows, cols, planes, dtype):
 
 @given(n_in=st.integers(1, 300), n_out=st.integers(1, 300))
 def test_windowed_and_adaptive_tables_rows_sum_to_one(n_in, n_out):
-    cubic = interpolation_filter("bicubic")
-    for table in (windowed_table(n_in, n_out, n_in / n_out, *cubic, np.float64), adaptive_box_table(n_in, n_out)):
+    for table in (windowed_table(n_in, n_out, n_in / n_out, "bicubic", np.float64), adaptive_box_table(n_in, n_out)):
         np.testing.assert_allclose(table_matrix(table, n_in).sum(1), 1, atol=1e-12)
 
 
@@ -224,7 +222,7 @@ def test_gaussian_zero_padding_darkens_exactly_the_border(value, height, width):
 
 def test_gaussian_table_reads_only_kept_rows():
     """Output i reads inputs 4i - 6 .. 4i + 6 that exist: nothing else is ever computed."""
-    table = strided_filter_table(256, aa.gaussian_kernel(0.25), 4)
+    table = gaussian_table(256, 0.25, 4)
     assert table.n_out == 64
     assert table.index[1, : table.count[1]].tolist() == list(range(0, 11))
     assert table.index[5, : table.count[5]].tolist() == list(range(14, 27))
