@@ -3,9 +3,10 @@
     out[p, i, j] = sum_r sum_c row.weight[i, r] * col.weight[j, c] * planes[p, row.index[i, r], col.index[j, c]]
 
 `resample_reference` computes it in plain NumPy from the tables' matrices (W_rows @ plane @ W_cols.T). The Numba
-kernels compute only the output pixels: the float kernel filters the kept rows (a weighted sum of whole input
-rows, which vectorises) and then their kept columns; no full-resolution temporary is made. The uint8 kernel
-follows torch's fixed-point order instead: columns first into a uint8 temporary, then rows, each pass rounding.
+kernels compute only the output pixels. The float kernel is one primitive used twice: `_weighted_rows` makes each
+kept row as a weighted sum of whole input rows (contiguous, so it vectorises); the result is transposed and the
+same primitive makes the kept columns. No full-resolution temporary is made. The uint8 kernel follows torch's
+fixed-point order instead: columns first into a uint8 temporary, then rows, each pass rounding.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def resample_reference(planes: np.ndarray, rows: AxisTable, cols: AxisTable) -> 
 
 def gather_planes(planes: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """out[p, i, j] = planes[p, rows[i], cols[j]]: selection is exact for every dtype."""
-    return planes[:, rows[:, None], cols[None, :]]
+    return planes[:, rows][:, :, cols]  # kept rows first: the temporary is (B, h, W), not (B, H, W)
 
 
 def resample_image(x: np.ndarray, rows: AxisTable, cols: AxisTable) -> np.ndarray:
@@ -73,23 +74,36 @@ def resample_fixed_point(planes: np.ndarray, rows: AxisTable, cols: AxisTable) -
 
 
 @njit(cache=True)
+def _weighted_rows(source, index, weight, count, dest):
+    """dest[i, :] = sum_{t < count[i]} weight[i, t] * source[index[i, t], :], four taps per sweep of the row."""
+    width = source.shape[1]
+    for i in range(dest.shape[0]):
+        dest[i, :] = 0
+        t = 0
+        while t + 4 <= count[i]:
+            w0, w1, w2, w3 = weight[i, t], weight[i, t + 1], weight[i, t + 2], weight[i, t + 3]
+            k0, k1, k2, k3 = index[i, t], index[i, t + 1], index[i, t + 2], index[i, t + 3]
+            for x in range(width):
+                dest[i, x] += w0 * source[k0, x] + w1 * source[k1, x] + w2 * source[k2, x] + w3 * source[k3, x]
+            t += 4
+        while t < count[i]:
+            w0, k0 = weight[i, t], index[i, t]
+            for x in range(width):
+                dest[i, x] += w0 * source[k0, x]
+            t += 1
+
+
+@njit(cache=True)
 def _resample_float(planes, row_index, row_weight, row_count, col_index, col_weight, col_count, out):
-    n_planes, _, width = planes.shape
-    row = np.empty(width, out.dtype)
-    zero = np.zeros(1, out.dtype)[0]
-    for p in range(n_planes):
-        for i in range(out.shape[1]):
-            row[:] = zero
-            for r in range(row_count[i]):
-                weight = row_weight[i, r]
-                source = planes[p, row_index[i, r]]
-                for x in range(width):
-                    row[x] += weight * source[x]
-            for j in range(out.shape[2]):
-                total = zero
-                for c in range(col_count[j]):
-                    total += col_weight[j, c] * row[col_index[j, c]]
-                out[p, i, j] = total
+    n_out_rows, n_out_cols = out.shape[1], out.shape[2]
+    rows = np.empty((n_out_rows, planes.shape[2]), out.dtype)
+    rows_transposed = np.empty((planes.shape[2], n_out_rows), out.dtype)
+    result_transposed = np.empty((n_out_cols, n_out_rows), out.dtype)
+    for p in range(planes.shape[0]):
+        _weighted_rows(planes[p], row_index, row_weight, row_count, rows)
+        rows_transposed[:] = rows.T
+        _weighted_rows(rows_transposed, col_index, col_weight, col_count, result_transposed)
+        out[p] = result_transposed.T
 
 
 @njit(cache=True)
