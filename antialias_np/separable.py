@@ -12,7 +12,7 @@ fixed-point order instead: columns first into a uint8 temporary, then rows, each
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import get_num_threads, njit, prange
 
 from antialias_np import _checks
 from antialias_np.weights import AxisTable, table_matrix, to_fixed_point
@@ -44,10 +44,11 @@ def resample_planes(planes: np.ndarray, rows: AxisTable, cols: AxisTable) -> np.
     integer_dtype = planes.dtype if planes.dtype.kind in "iu" else None
     dtype = np.float64 if integer_dtype is not None else planes.dtype
     out = np.empty((planes.shape[0], rows.n_out, cols.n_out), dtype)
-    _resample_float(
+    kernel = _resample_parallel if planes.shape[0] > 1 and get_num_threads() > 1 else _resample_serial
+    kernel(
         np.ascontiguousarray(planes),
-        rows.index, rows.weight.astype(dtype), rows.count,
-        cols.index, cols.weight.astype(dtype), cols.count,
+        rows.index, rows.weight.astype(dtype, copy=False), rows.count,
+        cols.index, cols.weight.astype(dtype, copy=False), cols.count,
         out,
     )  # fmt: skip
     if integer_dtype is None:
@@ -94,16 +95,24 @@ def _weighted_rows(source, index, weight, count, dest):
 
 
 @njit(cache=True)
-def _resample_float(planes, row_index, row_weight, row_count, col_index, col_weight, col_count, out):
-    n_out_rows, n_out_cols = out.shape[1], out.shape[2]
-    rows = np.empty((n_out_rows, planes.shape[2]), out.dtype)
-    rows_transposed = np.empty((planes.shape[2], n_out_rows), out.dtype)
-    result_transposed = np.empty((n_out_cols, n_out_rows), out.dtype)
+def _resample_plane(plane, row_index, row_weight, row_count, col_index, col_weight, col_count, out):
+    rows = np.empty((out.shape[0], plane.shape[1]), out.dtype)
+    _weighted_rows(plane, row_index, row_weight, row_count, rows)
+    result_transposed = np.empty((out.shape[1], out.shape[0]), out.dtype)
+    _weighted_rows(np.ascontiguousarray(rows.T), col_index, col_weight, col_count, result_transposed)
+    out[:] = result_transposed.T
+
+
+@njit(cache=True)
+def _resample_serial(planes, row_index, row_weight, row_count, col_index, col_weight, col_count, out):
     for p in range(planes.shape[0]):
-        _weighted_rows(planes[p], row_index, row_weight, row_count, rows)
-        rows_transposed[:] = rows.T
-        _weighted_rows(rows_transposed, col_index, col_weight, col_count, result_transposed)
-        out[p] = result_transposed.T
+        _resample_plane(planes[p], row_index, row_weight, row_count, col_index, col_weight, col_count, out[p])
+
+
+@njit(cache=True, parallel=True)
+def _resample_parallel(planes, row_index, row_weight, row_count, col_index, col_weight, col_count, out):
+    for p in prange(planes.shape[0]):
+        _resample_plane(planes[p], row_index, row_weight, row_count, col_index, col_weight, col_count, out[p])
 
 
 @njit(cache=True)
