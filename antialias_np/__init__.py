@@ -5,24 +5,35 @@
     anti_alias_interpolation, gaussian_kernel          # FOMM's AntiAliasInterpolation2d
     median_blur, bilateral_blur                        # kornia.filters', same arguments
 
-Nothing is compiled at import: each Numba kernel compiles on first use and is cached on disk.
+Importing the package is instant: each name's module (and Numba) is imported on first use, and each Numba
+kernel compiles on its first call and is cached on disk.
 """
 
-from antialias_np.bilateral import bilateral_blur
-from antialias_np.gaussian import anti_alias_interpolation, gaussian_kernel
-from antialias_np.median import median_blur
-from antialias_np.pooling import adaptive_avg_pool2d, avg_pool2d
-from antialias_np.resample import interpolate
-from antialias_np.study import METHODS, downsample
+from __future__ import annotations
 
-__all__ = [
-    "METHODS",
-    "adaptive_avg_pool2d",
-    "anti_alias_interpolation",
-    "avg_pool2d",
-    "bilateral_blur",
-    "downsample",
-    "gaussian_kernel",
-    "interpolate",
-    "median_blur",
-]
+import importlib
+
+_MODULE_OF = {
+    "METHODS": "study",
+    "downsample": "study",
+    "interpolate": "resample",
+    "avg_pool2d": "pooling",
+    "adaptive_avg_pool2d": "pooling",
+    "anti_alias_interpolation": "gaussian",
+    "gaussian_kernel": "gaussian",
+    "median_blur": "median",
+    "bilateral_blur": "bilateral",
+}
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module 'antialias_np' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"antialias_np.{_MODULE_OF[name]}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
