@@ -1,0 +1,94 @@
+"""Tests of bench.py: its quick runs end to end, in a fresh process, writing to a temporary folder."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+
+import antialias_np
+from antialias_np.fomm import random_state_dict
+
+BENCH = Path(__file__).resolve().parents[1] / "bench.py"
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+HAS_KORNIA = HAS_TORCH and importlib.util.find_spec("kornia") is not None
+
+
+def run_bench(*args: str) -> subprocess.CompletedProcess:
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--quick", *args], capture_output=True, text=True, cwd=BENCH.parent
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def table_rows(markdown: str) -> dict[str, list[str]]:
+    """The cells of each markdown table row, by its first cell."""
+    rows = [line.strip("|").split("|") for line in markdown.splitlines() if line.startswith("| ")]
+    return {cells[0].strip(): [c.strip() for c in cells[1:]] for cells in rows}
+
+
+@pytest.mark.parametrize(
+    "compare",
+    [
+        pytest.param(False, id="fresh-install"),
+        pytest.param(True, id="with-torch", marks=pytest.mark.skipif(not HAS_TORCH, reason="torch not installed")),
+    ],
+)
+def test_study_table(tmp_path, compare):
+    done = run_bench("--out", str(tmp_path), *([] if compare else ["--no-compare"]))
+    rows = table_rows(done.stdout)
+    assert set(antialias_np.METHODS) <= set(rows)
+    assert rows["gaussian"][0] == "0.0000"
+    assert (rows["bilinear"][3] == "-") != compare  # the torch time column
+
+    result = json.loads((tmp_path / "study.json").read_text())
+    by_method = {row["method"]: row for row in result["rows"]}
+    assert list(by_method) == list(antialias_np.METHODS)
+    assert by_method["gaussian"]["error_vs_baseline"] == 0.0
+    assert all(row["error_vs_truth"] is not None for row in result["rows"])
+    assert (tmp_path / "study.md").read_text().strip() == done.stdout.strip()
+
+    image = iio.imread(tmp_path / "figure.png")
+    assert image.ndim == 3 and image.shape[2] == 3 and image.dtype == np.uint8
+    assert image.shape[0] > 3 * 256 and image.shape[1] > 3 * 256
+
+
+def test_study_on_a_folder_of_images(tmp_path):
+    """Frames of any size are centre-cropped and resized; without landmarks, the truth column is empty."""
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        iio.imwrite(folder / f"{i:03d}.png", rng.integers(0, 256, (300, 200, 3), dtype=np.uint8))
+    done = run_bench("--no-compare", "--frames", str(folder), "--out", str(tmp_path / "out"))
+    assert "2 frames of" in done.stdout
+    assert all(cells[1] == "-" for name, cells in table_rows(done.stdout).items() if name in antialias_np.METHODS)
+
+
+def test_study_with_a_fomm_checkpoint(tmp_path):
+    """The FOMM detector path, with random weights (the table, not the numbers, is checked)."""
+    checkpoint = tmp_path / "kp_detector.npz"
+    np.savez(checkpoint, **random_state_dict(0))
+    done = run_bench("--no-compare", "--n-frames", "1", "--checkpoint", str(checkpoint), "--out", str(tmp_path))
+    rows = table_rows(done.stdout)
+    assert rows["gaussian"][0] == "0.0000" and rows["bilinear"][1] == "-"
+
+
+def test_speed_table(tmp_path):
+    done = run_bench("--speed", "--out", str(tmp_path))
+    rows = table_rows(done.stdout)
+    assert set(antialias_np.METHODS) | {"bicubic uint8", "bilinear uint8"} <= set(rows)
+    result = json.loads((tmp_path / "speed.json").read_text())
+    assert len(result["rows"]) == len(antialias_np.METHODS) + 2
+    for row in result["rows"]:
+        assert row["antialias_np"]["median"] > 0
+        assert row["threads"]["before"]["numba"] == 1
+        if HAS_KORNIA:  # every case has a torch pipeline, which antialias_np equals
+            assert row["max_abs_diff_vs_torch"] < 1e-5, row["case"]
