@@ -31,6 +31,7 @@ from antialias_np.weights import (
     nearest_table,
     pixel_scale,
     selection_table,
+    to_fixed_point,
     windowed_table,
 )
 
@@ -90,17 +91,20 @@ def filter_table(
 ) -> AxisTable:
     """The table torch uses for one axis of bilinear / bicubic, with weights in the dtype torch computes in.
 
-    torch's separable kernels (antialias, and every uint8 image) copy an axis whose size does not change and
-    compute uint8 weights in float64; plain float bilinear / bicubic resample every axis.
+    torch's separable kernels (antialias, and every uint8 image) copy an axis whose size does not change; uint8
+    weights are computed in float64 and rounded to fixed point. Plain float bilinear / bicubic resample every axis.
     """
     weight_dtype = np.float64 if dtype == UINT8 else dtype
     s = pixel_scale(n_in, n_out, scale_factor, align_corners, weight_dtype)
     if (antialias or dtype == UINT8) and n_in == n_out:
-        return selection_table(np.arange(n_in))
-    if antialias:
-        return windowed_table(n_in, n_out, s, mode, weight_dtype)
-    table = (linear_table if mode == "bilinear" else cubic_table)(n_in, n_out, s, align_corners, weight_dtype)
-    return merge_repeated_taps(table) if dtype == UINT8 else table
+        table = selection_table(np.arange(n_in))
+    elif antialias:
+        table = windowed_table(n_in, n_out, s, mode, weight_dtype)
+    else:
+        table = (linear_table if mode == "bilinear" else cubic_table)(n_in, n_out, s, align_corners, weight_dtype)
+        if dtype == UINT8:
+            table = merge_repeated_taps(table)
+    return to_fixed_point(table) if dtype == UINT8 else table
 
 
 def output_size(

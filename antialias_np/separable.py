@@ -15,7 +15,7 @@ import numpy as np
 from numba import get_num_threads, njit, prange
 
 from antialias_np import _checks
-from antialias_np.weights import AxisTable, table_matrix, to_fixed_point
+from antialias_np.weights import AxisTable, table_matrix
 
 
 def resample_reference(planes: np.ndarray, rows: AxisTable, cols: AxisTable) -> np.ndarray:
@@ -58,17 +58,17 @@ def resample_planes(planes: np.ndarray, rows: AxisTable, cols: AxisTable) -> np.
 
 
 def resample_fixed_point(planes: np.ndarray, rows: AxisTable, cols: AxisTable) -> np.ndarray:
-    """torch's uint8 separable resampling: per pass, out = clamp((2^(p-1) + sum w16 * in) >> p, 0, 255).
+    """torch's uint8 separable resampling with fixed-point tables (weights.to_fixed_point): per pass,
+    out = clamp((2^(p-1) + sum w16 * in) >> p, 0, 255).
 
-    Columns are resampled first into a uint8 temporary (as torch does), then rows.
+    Columns are resampled first into a uint8 temporary (as torch does), then rows. Sums fit int32 as in torch:
+    the weights are below 2^15 and sum to about 2^p <= 2^22.
     """
-    rows16, row_precision = to_fixed_point(rows)
-    cols16, col_precision = to_fixed_point(cols)
     out = np.empty((planes.shape[0], rows.n_out, cols.n_out), np.uint8)
     _resample_uint8(
         np.ascontiguousarray(planes),
-        rows16.index, rows16.weight, rows16.count, row_precision,
-        cols16.index, cols16.weight, cols16.count, col_precision,
+        rows.index, rows.weight, rows.count, rows.precision,
+        cols.index, cols.weight, cols.count, cols.precision,
         out,
     )  # fmt: skip
     return out
@@ -116,28 +116,27 @@ def _resample_parallel(planes, row_index, row_weight, row_count, col_index, col_
 
 
 @njit(cache=True)
-def _round_shift_uint8(total, precision):
-    value = (total + (1 << (precision - 1))) >> precision
-    return min(max(value, 0), 255)
+def _fixed_point_rows(source, index, weight, count, precision, dest):
+    """dest[i, :] = clamp((2^(p-1) + sum_t weight[i, t] * source[index[i, t], :]) >> p, 0, 255), in int32 as torch."""
+    accumulator = np.empty(source.shape[1], np.int32)
+    for i in range(dest.shape[0]):
+        accumulator[:] = 1 << (precision - 1)
+        for t in range(count[i]):
+            w, k = np.int32(weight[i, t]), index[i, t]
+            for x in range(source.shape[1]):
+                accumulator[x] += w * np.int32(source[k, x])
+        for x in range(source.shape[1]):
+            dest[i, x] = min(max(accumulator[x] >> precision, 0), 255)
 
 
 @njit(cache=True)
 def _resample_uint8(
     planes, row_index, row_weight, row_count, row_precision, col_index, col_weight, col_count, col_precision, out
 ):
-    n_planes, height, _ = planes.shape
-    n_cols = out.shape[2]
-    columns_done = np.empty((height, n_cols), np.uint8)
-    for p in range(n_planes):
-        for y in range(height):
-            for j in range(n_cols):
-                total = 0
-                for c in range(col_count[j]):
-                    total += col_weight[j, c] * np.int64(planes[p, y, col_index[j, c]])
-                columns_done[y, j] = _round_shift_uint8(total, col_precision)
-        for i in range(out.shape[1]):
-            for j in range(n_cols):
-                total = 0
-                for r in range(row_count[i]):
-                    total += row_weight[i, r] * np.int64(columns_done[row_index[i, r], j])
-                out[p, i, j] = _round_shift_uint8(total, row_precision)
+    columns_done = np.empty((out.shape[2], planes.shape[1]), np.uint8)
+    for p in range(planes.shape[0]):
+        # columns first, as torch: the row primitive on the transposed plane, then on the transposed result
+        _fixed_point_rows(np.ascontiguousarray(planes[p].T), col_index, col_weight, col_count, col_precision,
+                          columns_done)
+        _fixed_point_rows(np.ascontiguousarray(columns_done.T), row_index, row_weight, row_count, row_precision,
+                          out[p])

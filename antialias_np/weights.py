@@ -21,11 +21,15 @@ import numpy as np
 
 
 class AxisTable(NamedTuple):
-    """out[i] = sum_{t < count[i]} weight[i, t] * in[index[i, t]] along one axis."""
+    """out[i] = sum_{t < count[i]} weight[i, t] * in[index[i, t]] along one axis.
+
+    Weights are floats, or (for torch's uint8 path) integers with `precision` fractional bits.
+    """
 
     index: np.ndarray  # (n_out, taps) int64
-    weight: np.ndarray  # (n_out, taps) float64, or float32 when torch computes the weights in float32
+    weight: np.ndarray  # (n_out, taps) float64 or float32 (as torch computes them), or int64 fixed point
     count: np.ndarray  # (n_out,) int64
+    precision: int | None = None  # fixed point: out = (sum + 2^(p-1)) >> p
 
     @property
     def n_out(self) -> int:
@@ -41,7 +45,7 @@ def cached_table(builder: Callable[..., AxisTable]) -> Callable[..., AxisTable]:
     @functools.lru_cache(maxsize=512)
     def build(*args) -> AxisTable:
         table = builder(*args)
-        for array in table:
+        for array in (table.index, table.weight, table.count):
             array.flags.writeable = False
         return table
 
@@ -207,7 +211,7 @@ def merge_repeated_taps(table: AxisTable) -> AxisTable:
     return AxisTable(index, weight, count)
 
 
-def to_fixed_point(table: AxisTable) -> tuple[AxisTable, int]:
+def to_fixed_point(table: AxisTable) -> AxisTable:
     """torch's uint8 weights: w16 = round_half_away(w * 2^p), p the largest precision in 0..22 that fits int16.
 
     p is the first p with int(0.5 + max_w * 2^(p+1)) >= 2^15 (else 22), max_w over the whole axis.
@@ -220,7 +224,7 @@ def to_fixed_point(table: AxisTable) -> tuple[AxisTable, int]:
             break
     scaled = table.weight * (1 << precision)
     weight16 = np.where(scaled < 0, np.trunc(scaled - 0.5), np.trunc(scaled + 0.5)).astype(np.int64)
-    return AxisTable(table.index, weight16, table.count), precision
+    return AxisTable(table.index, weight16, table.count, precision)
 
 
 # ---------------------------------------------------------------------------------------------------------------
