@@ -26,8 +26,23 @@ def resample_reference(planes: np.ndarray, rows: AxisTable, cols: AxisTable) -> 
 
 
 def gather_planes(planes: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """out[p, i, j] = planes[p, rows[i], cols[j]]: selection is exact for every dtype."""
-    return planes[:, rows][:, :, cols]  # kept rows first: the temporary is (B, h, W), not (B, H, W)
+    """out[p, i, j] = planes[p, rows[i], cols[j]]: selection copies bits, so it is exact for every dtype.
+
+    The kernel sees the values as unsigned integers of the same size (float16, which Numba cannot load, included).
+    """
+    bits = np.dtype(f"u{planes.dtype.itemsize}")
+    out = np.empty((planes.shape[0], len(rows), len(cols)), planes.dtype)
+    _gather(np.ascontiguousarray(planes).view(bits), rows, cols, out.view(bits))
+    return out
+
+
+@njit(cache=True)
+def _gather(planes, rows, cols, out):
+    for p in range(planes.shape[0]):
+        for i in range(rows.shape[0]):
+            source = planes[p, rows[i]]
+            for j in range(cols.shape[0]):
+                out[p, i, j] = source[cols[j]]
 
 
 def resample_image(x: np.ndarray, rows: AxisTable, cols: AxisTable) -> np.ndarray:

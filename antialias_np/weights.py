@@ -54,7 +54,7 @@ def cached_table(builder: Callable[..., AxisTable]) -> Callable[..., AxisTable]:
 
 def table_from_windows(starts: np.ndarray, weights: list[np.ndarray], dtype=np.float64) -> AxisTable:
     """A table whose output i reads the contiguous window starts[i] .. starts[i] + len(weights[i]) - 1."""
-    taps = max(1, max(len(w) for w in weights))
+    taps = max((len(w) for w in weights), default=1)
     index = np.zeros((len(starts), taps), np.int64)
     weight = np.zeros((len(starts), taps), dtype)
     for i, (start, w) in enumerate(zip(starts, weights, strict=True)):

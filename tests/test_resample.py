@@ -13,6 +13,7 @@ from antialias_np.weights import (
     AxisTable,
     adaptive_box_table,
     gaussian_table,
+    nearest_table,
     table_matrix,
     windowed_table,
 )
@@ -245,3 +246,16 @@ def test_integer_images_are_rounded_not_truncated():
     x = np.array([[0, 1], [1, 1]], np.uint8)  # mean 0.75
     assert aa.avg_pool2d(x, 2).tolist() == [[1]]
     assert aa.adaptive_avg_pool2d(np.array([[0, 1, 0, 0]], np.int16), (1, 1)).tolist() == [[0]]
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int8, np.uint16, np.int32, np.uint64])
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+def test_nearest_gathers_any_real_dtype_bit_for_bit(dtype, mode):
+    x = np.random.default_rng(0).integers(-100, 100, (2, 3, 17, 13)).astype(dtype)
+    if dtype == np.float16:
+        x[0, 0, 0, 0] = np.nan
+    rows = nearest_table(17, 5, None, mode == "nearest-exact").index[:, 0]
+    cols = nearest_table(13, 7, None, mode == "nearest-exact").index[:, 0]
+    result = aa.interpolate(x, size=(5, 7), mode=mode)
+    assert result.dtype == x.dtype
+    np.testing.assert_array_equal(result.view(f"u{x.itemsize}"), x[..., rows[:, None], cols].view(f"u{x.itemsize}"))
