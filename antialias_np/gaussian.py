@@ -26,6 +26,18 @@ def gaussian_kernel(scale: float) -> np.ndarray:
     return fomm_gaussian(_checks.check_downsample_scale(scale))
 
 
+def anti_alias_reference(x: np.ndarray, scale: float) -> np.ndarray:
+    """FOMM's step written the plain way, in float64: pad with zeros, correlate with g g^T, keep every n-th pixel.
+
+    The teaching reference of anti_alias_interpolation, which computes the same from per-axis tables.
+    """
+    g = fomm_gaussian(scale)
+    half, step = len(g) // 2, round(1 / scale)
+    padded = np.pad(x.astype(np.float64), [(0, 0)] * (x.ndim - 2) + [(half, half)] * 2)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (len(g), len(g)), axis=(-2, -1))
+    return np.einsum("...ij,i,j->...", windows[..., ::step, ::step, :, :], g, g)
+
+
 def anti_alias_interpolation(x: np.ndarray, scale: float) -> np.ndarray:
     """FOMM's AntiAliasInterpolation2d forward on the last two axes of x: blur, then keep every n-th pixel.
 
