@@ -148,7 +148,7 @@ def integer_step(scale: float, method: str) -> int:
 
 def check_window_fits(image: np.ndarray, kernel_size: tuple[int, int], border_type: str) -> None:
     """Raise a ValueError where torch's padding would: reflect needs k // 2 < size, circular k // 2 <= size."""
-    for axis, k, n in zip(("height", "width"), kernel_size, image.shape[-2:]):
+    for axis, k, n in zip(("height", "width"), kernel_size, image.shape[-2:], strict=True):
         pad = k // 2
         if (border_type == "reflect" and pad >= n) or (border_type == "circular" and pad > n):
             limit = "less than" if border_type == "reflect" else "at most"
@@ -172,7 +172,7 @@ def check_float_image(image: np.ndarray, name: str, operation: str, scale_parame
 def check_shape(array: np.ndarray, name: str, expected: tuple[int | str, ...]) -> None:
     """Raise a ValueError unless array.shape matches `expected`, where a string (e.g. "N") matches any length."""
     matches = len(array.shape) == len(expected) and all(
-        isinstance(e, str) or n == e for n, e in zip(array.shape, expected)
+        isinstance(e, str) or n == e for n, e in zip(array.shape, expected, strict=True)
     )
     if not matches:
         layout = ", ".join(str(e) for e in expected)

@@ -1,0 +1,298 @@
+"""Bilateral filter: kornia.filters.bilateral_blur (kornia 0.9.0), and the same filter evaluated at kept pixels only.
+
+For a pixel p and the neighbours q of its odd (ky, kx) window (border modes of borders.py, default 'reflect'):
+
+    out_c(p) = sum_q w(p, q) I_c(q) / sum_q w(p, q)
+    w(p, q)  = g(q - p) * exp(-0.5 * d(p, q)^2 / sigma_color^2)
+
+- g: the spatial Gaussian, outer(g_y, g_x) with g_1d(t) = exp(-t^2 / (2 sigma^2)) / sum, t = -(k // 2) .. k // 2,
+  sigma_space = (sigma_y, sigma_x);
+- d: the colour distance over all channels of the pixel, so one weight serves every channel:
+  'l1' (default, OpenCV's): d = sum_c |I_c(q) - I_c(p)|;  'l2': d^2 = sum_c (I_c(q) - I_c(p))^2.
+
+Computed in the image's dtype (float32 or float64) with kornia's operations in kornia's order, so the results agree
+to rounding (kornia itself sums the taps in two different orders, depending on the image size).
+`bilateral_subsample(x, step)` equals `bilateral_blur(x)[..., ::step, ::step]` but only computes the kept pixels.
+
+As in kornia:
+- sigma_color is in the units of the image values;
+- a NaN in a window makes the whole output pixel NaN; an infinity makes NaN the channels where it is weighed by 0
+  (w = 0 for a neighbour at an infinite distance, and 0 * inf = NaN), and every channel at its own pixel;
+- 'reflect' needs kernel // 2 < the image side and 'circular' kernel // 2 <= the side (else ValueError).
+
+Unlike kornia:
+- integer images raise a TypeError: sigma_color is in the image's units, so convert explicitly, e.g.
+  x.astype(np.float32) / 255 (kornia silently filters them in float32 on their own 0..255 scale);
+- sigma_space may be a single number (both axes); tensors of per-image sigmas are not supported;
+- (H, W) and (C, H, W) images are accepted besides (N, C, H, W) ((H, W) is one channel); float16 is refused;
+- a colour weight exp(x) below the smallest normal float (x < -87 in float32, x < -708 in float64) is 0, where
+  libm returns a subnormal number (below 1.2e-38 and 2.2e-308): a difference far below any rounding.
+
+The kernel evaluates exp with a polynomial and bit arithmetic that the compiler vectorises (`_weights`): to the
+last bit or so of libm's, as the tests check.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from decimal import Context, Decimal
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from antialias_np._checks import (
+    BORDER_TYPES,
+    check_choice,
+    check_float_image,
+    check_image,
+    check_int,
+    check_odd_kernel_size,
+    check_pair,
+    check_positive_number,
+    check_window_fits,
+)
+from antialias_np.borders import edge_windows, kept_windows, window_table
+
+COLOR_DISTANCE_TYPES = ("l1", "l2")
+
+BLOCK_PIXELS = 512
+"""Kept pixels filtered together: loops long enough for the compiler's vectors, data small enough for the cache."""
+
+
+def bilateral_blur(
+    x: np.ndarray,
+    kernel_size: int | tuple[int, int],
+    sigma_color: float,
+    sigma_space: float | tuple[float, float],
+    border_type: str = "reflect",
+    color_distance_type: str = "l1",
+) -> np.ndarray:
+    """kornia.filters.bilateral_blur: the edge-preserving weighted mean of each odd (ky, kx) window.
+
+    x is a float32 or float64 (H, W), (C, H, W) or (N, C, H, W) image; the result has its shape and dtype.
+    """
+    return bilateral_subsample(x, 1, kernel_size, sigma_color, sigma_space, border_type, color_distance_type)
+
+
+def bilateral_subsample(
+    x: np.ndarray,
+    step: int,
+    kernel_size: int | tuple[int, int] = 5,
+    sigma_color: float = 0.1,
+    sigma_space: float | tuple[float, float] = (1.5, 1.5),
+    border_type: str = "reflect",
+    color_distance_type: str = "l1",
+) -> np.ndarray:
+    """bilateral_blur(x, ...)[..., ::step, ::step], computing only the kept pixels."""
+    x, images, f = _check_arguments(x, step, kernel_size, sigma_color, sigma_space, border_type, color_distance_type)
+    images = np.ascontiguousarray(images)
+    rows = window_table(x.shape[-2], f.kernel_size[0], f.step, f.border_type)
+    cols = window_table(x.shape[-1], f.kernel_size[1], f.step, f.border_type)
+    out = np.empty((*images.shape[:2], rows.shape[0], cols.shape[0]), dtype=x.dtype)
+    exp = _EXP[x.dtype]
+    bits = np.empty(max(1, BLOCK_PIXELS // cols.shape[0]) * cols.shape[0], exp.bits)  # whole output rows
+    edges = edge_windows(x.shape[-1], f.kernel_size[1], f.step)
+    _bilateral_kernel(images, rows, cols.T.copy(), edges, f.space, f.color_scale, f.l1, exp.constants, bits, out)
+    return out.reshape(x.shape[:-2] + out.shape[-2:])
+
+
+def bilateral_reference(
+    x: np.ndarray,
+    kernel_size: int | tuple[int, int],
+    sigma_color: float,
+    sigma_space: float | tuple[float, float],
+    border_type: str = "reflect",
+    color_distance_type: str = "l1",
+    step: int = 1,
+) -> np.ndarray:
+    """Plain NumPy bilateral_subsample: pad, take every kept window, weigh it, average it."""
+    x, images, f = _check_arguments(x, step, kernel_size, sigma_color, sigma_space, border_type, color_distance_type)
+    windows = kept_windows(images, f.kernel_size, f.border_type, f.step)  # (N, C, h, w, ky, kx)
+    with np.errstate(invalid="ignore"):  # NaN and inf spread as in kornia: inf - inf, 0 * inf
+        difference = windows - images[..., :: f.step, :: f.step, None, None]
+        if f.l1:
+            distance2 = np.abs(difference).sum(axis=1, keepdims=True) ** 2
+        else:
+            distance2 = (difference * difference).sum(axis=1, keepdims=True)
+        weights = np.exp(f.color_scale * distance2) * f.space
+        out = (windows * weights).sum(axis=(-2, -1)) / weights.sum(axis=(-2, -1))
+    return out.reshape(x.shape[:-2] + out.shape[-2:])
+
+
+@functools.lru_cache(maxsize=32)
+def space_kernel(kernel_size: tuple[int, int], sigma_space: tuple[float, float], dtype: np.dtype) -> np.ndarray:
+    """kornia's get_gaussian_kernel2d in `dtype`: outer(g_y, g_x), each exp(-t^2 / (2 sigma^2)) / sum. Read-only."""
+    kernels = []
+    for k, sigma in zip(kernel_size, sigma_space, strict=True):
+        t = np.arange(k, dtype=dtype) - dtype.type(k // 2)
+        sigma = dtype.type(sigma)
+        gauss = np.exp(-(t * t) / (2 * (sigma * sigma)))
+        kernels.append(gauss / gauss.sum())
+    kernel = np.ascontiguousarray(kernels[0][:, None] * kernels[1][None, :])
+    kernel.flags.writeable = False
+    return kernel
+
+
+class _Filter(NamedTuple):
+    """The checked parameters of one call."""
+
+    step: int
+    kernel_size: tuple[int, int]
+    color_scale: np.floating  # -0.5 / sigma_color^2, in the image's dtype
+    space: np.ndarray  # the (ky, kx) spatial weights
+    border_type: str
+    l1: bool
+
+
+def _check_arguments(x, step, kernel_size, sigma_color, sigma_space, border_type, color_distance_type):
+    """Validate everything; return the image, its (N, C, H, W) view and the filter's parameters."""
+    x = check_image(x, "x")
+    check_float_image(x, "x", "bilateral_blur", "sigma_color")
+    step = check_int(step, "step", minimum=1)
+    kernel_size = check_odd_kernel_size(kernel_size)
+    sigma_color = check_positive_number(sigma_color, "sigma_color")
+    sigma_space = check_pair(sigma_space, "sigma_space", check_positive_number)
+    border_type = check_choice(border_type, "border_type", BORDER_TYPES)
+    l1 = check_choice(color_distance_type, "color_distance_type", COLOR_DISTANCE_TYPES) == "l1"
+    check_window_fits(x, kernel_size, border_type)
+    images = x.reshape((-1, *x.shape[-3:])) if x.ndim >= 3 else x[None, None]
+    # kornia computes -0.5 / sigma_color**2 in double; torch rounds it to the image's dtype when multiplying.
+    color_scale = x.dtype.type(-0.5 / sigma_color**2)
+    space = space_kernel(kernel_size, sigma_space, x.dtype)
+    return x, images, _Filter(step, kernel_size, color_scale, space, border_type, l1)
+
+
+class _ExpConstants:
+    """What `_weights` needs to compute exp in one float dtype; `bits` is the integer dtype of the same size."""
+
+    def __init__(self, dtype, bits, mantissa_bits, exponent_bias, lowest, degree, ln2_hi_bits):
+        f = np.dtype(dtype).type
+        self.bits = np.dtype(bits)
+        # ln 2 = hi + lo with hi rounded to ln2_hi_bits bits, so that k * hi is exact (Cody and Waite); lo from a
+        # 40-digit ln 2, as fl(ln 2) - hi would miss the rounding of fl(ln 2), which k multiplies.
+        ln2 = Decimal(2).ln(Context(prec=40))
+        ln2_hi = math.ldexp(round(math.ldexp(math.log(2), ln2_hi_bits)), -ln2_hi_bits)
+        taylor = tuple(f(1 / math.factorial(n)) for n in range(degree, -1, -1))
+        # The bias as a float and the shift in the integer dtype keep the bit arithmetic in that dtype (vectorised).
+        self.constants = (
+            f(1 / math.log(2)),
+            f(ln2_hi),
+            f(float(ln2 - Decimal(ln2_hi))),
+            f(lowest),
+            taylor,
+            f(exponent_bias),
+            self.bits.type(mantissa_bits),
+        )
+
+
+# `lowest`: below it, exp(x) is not a normal number. The Taylor degrees put the polynomial's error below the
+# dtype's rounding for |r| <= ln(2) / 2.
+_EXP = {
+    np.dtype(np.float32): _ExpConstants(np.float32, np.int32, 23, 127, lowest=-87.0, degree=7, ln2_hi_bits=12),
+    np.dtype(np.float64): _ExpConstants(np.float64, np.int64, 52, 1023, lowest=-708.0, degree=12, ln2_hi_bits=32),
+}
+
+
+@njit(cache=True, error_model="numpy")
+def _weights(distance, color_scale, square, space_weight, exp_constants, bits, weight, total):
+    """weight = space_weight * exp(color_scale * d2), d2 = distance^2 if square else distance; total += weight.
+
+    exp(x) = 2^k exp(r) with k = round(x / ln 2) and r = x - k ln 2, |r| <= ln(2) / 2: a polynomial gives exp(r),
+    and 2^k is made from its bits (`bits` viewed as floats). libm's exp is a function call per value, which the
+    compiler cannot vectorise, and would cost most of the filter's time. x is <= 0, -inf or NaN.
+    """
+    log2e, ln2_hi, ln2_lo, lowest, taylor, exponent_bias, mantissa_bits = exp_constants
+    zero = weight.dtype.type(0)
+    half = weight.dtype.type(0.5)
+    for p in range(distance.shape[0]):
+        x = color_scale * (distance[p] * distance[p] if square else distance[p])
+        k = np.floor(x * log2e + half)
+        if not x >= lowest:  # exp(x) is 0 (x below `lowest`) or NaN (r is NaN): any k with valid bits will do
+            k = zero
+        r = (x - k * ln2_hi) - k * ln2_lo
+        exp_r = taylor[0]
+        for c in taylor[1:]:
+            exp_r = exp_r * r + c
+        weight[p] = zero if x < lowest else exp_r
+        bits[p] = bits.dtype.type(k + exponent_bias) << mantissa_bits
+    powers_of_two = bits.view(weight.dtype)
+    for p in range(distance.shape[0]):
+        weight[p] = weight[p] * powers_of_two[p] * space_weight
+        total[p] += weight[p]
+
+
+@njit(cache=True)
+def _gather(images, n, rows, cols, edges, a, t, first_row, last_row, values):
+    """values[c, :] = channel c of the tap (a, t) of every kept window in output rows first_row..last_row-1.
+
+    `cols` is the column table transposed, (kx, out_w); `edges`, the windows whose columns may leave the image.
+    """
+    columns = cols[t]
+    width = columns.shape[0]
+    for c in range(images.shape[1]):
+        gathered = values[c]
+        position = 0
+        for i in range(first_row, last_row):
+            row = images[n, c, rows[i, a]]
+            for j in range(width):
+                gathered[position + j] = row[columns[j]]
+            position += width
+    # The constant border's -1 has read the last row or column (NumPy's negative index): write its zeros over them
+    # here, apart from the loop above, which the compiler then keeps tight.
+    for c in range(images.shape[1]):
+        for i in range(first_row, last_row):
+            position = (i - first_row) * width
+            if rows[i, a] < 0:
+                values[c, position : position + width] = 0
+            for j in edges:
+                if columns[j] < 0:
+                    values[c, position + j] = 0
+
+
+@njit(cache=True, error_model="numpy")
+def _bilateral_kernel(images, rows, cols, edges, space, color_scale, l1, exp_constants, bits, out):
+    """out[n, c, i, j] = the filter of images[n] on the window rows[i] x cols[:, j] (borders.window_table's tables,
+    the column one transposed).
+
+    Blocks of kept pixels (whole output rows, as many as `bits` holds) are filtered tap by tap: gather the tap's
+    values into contiguous rows, then every step is a loop along the block that the compiler vectorises. The taps
+    are summed in kornia's order (row by row), the channel distances too (channel 0 first).
+    """
+    channels = images.shape[1]
+    ky, kx = space.shape
+    width = cols.shape[1]
+    block_rows = bits.shape[0] // width
+    centres = np.empty((channels, bits.shape[0]), images.dtype)
+    values = np.empty_like(centres)
+    weighted = np.empty_like(centres)
+    distance = np.empty(bits.shape[0], images.dtype)
+    weight = np.empty_like(distance)
+    total = np.empty_like(distance)
+    for n in range(images.shape[0]):
+        for first_row in range(0, rows.shape[0], block_rows):
+            last_row = min(first_row + block_rows, rows.shape[0])
+            m = (last_row - first_row) * width
+            _gather(images, n, rows, cols, edges, ky // 2, kx // 2, first_row, last_row, centres)
+            total[:m] = 0
+            weighted[:, :m] = 0
+            for a in range(ky):
+                for t in range(kx):
+                    _gather(images, n, rows, cols, edges, a, t, first_row, last_row, values)
+                    distance[:m] = 0
+                    for c in range(channels):
+                        if l1:
+                            for p in range(m):
+                                distance[p] += abs(values[c, p] - centres[c, p])
+                        else:
+                            for p in range(m):
+                                distance[p] += (values[c, p] - centres[c, p]) * (values[c, p] - centres[c, p])
+                    _weights(distance[:m], color_scale, l1, space[a, t], exp_constants, bits[:m], weight, total)
+                    for c in range(channels):
+                        for p in range(m):
+                            weighted[c, p] += values[c, p] * weight[p]
+            for c in range(channels):
+                for i in range(last_row - first_row):
+                    for j in range(width):
+                        out[n, c, first_row + i, j] = weighted[c, i * width + j] / total[i * width + j]

@@ -1,0 +1,178 @@
+"""Median filter: kornia.filters.median_blur (kornia 0.9.0), and the same filter evaluated at kept pixels only.
+
+For each plane of the image, with a (ky, kx) window (both odd) and a border mode (borders.py, default 'reflect'):
+
+    out[y, x] = the middle value of the sorted window { x[y + a, x + b] : |a| <= ky // 2, |b| <= kx // 2 }
+
+The result is one of the window's values, so it is exact in any dtype and every test of it is bit-exact.
+`median_subsample(x, step)` equals `median_blur(x)[..., ::step, ::step]` but only looks at the kept windows.
+
+As in kornia:
+- a window of more than one pixel holding a NaN or an infinity gives NaN, even where the median of its values is
+  finite; a 1x1 window returns its pixel, infinities included;
+- 'reflect' needs kernel // 2 < the image side and 'circular' kernel // 2 <= the side (else ValueError).
+
+Unlike kornia:
+- an integer image is filtered on its integers and the result keeps its dtype; kornia converts to float32 and returns
+  float32 (the same numbers, while the integers are below 2**24 in size, where float32 stops being exact);
+- (H, W) and (C, H, W) images are accepted besides (N, C, H, W); float16 and bool are refused.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from antialias_np._checks import (
+    BORDER_TYPES,
+    FLOAT_DTYPES,
+    check_choice,
+    check_dtype,
+    check_image,
+    check_int,
+    check_odd_kernel_size,
+    check_window_fits,
+    from_planes,
+    to_planes,
+)
+from antialias_np.borders import kept_windows, read_pixel, window_table
+
+MEDIAN_DTYPES = FLOAT_DTYPES + tuple(np.dtype(code) for code in np.typecodes["AllInteger"])
+
+
+def median_blur(x: np.ndarray, kernel_size: int | tuple[int, int], border_type: str = "reflect") -> np.ndarray:
+    """kornia.filters.median_blur(x, kernel_size, border_type): the median of each odd (ky, kx) window.
+
+    x is (H, W), (C, H, W) or (N, C, H, W); the result has its shape and dtype. Integer images are filtered exactly
+    in their dtype, where kornia returns float32 (see the module docstring).
+    """
+    return median_subsample(x, 1, kernel_size, border_type)
+
+
+def median_subsample(
+    x: np.ndarray, step: int, kernel_size: int | tuple[int, int] = 3, border_type: str = "reflect"
+) -> np.ndarray:
+    """median_blur(x, kernel_size, border_type)[..., ::step, ::step], computing only the kept pixels."""
+    x, kernel_size, border_type, step = _check_arguments(x, kernel_size, border_type, step)
+    planes = np.ascontiguousarray(to_planes(x))
+    rows = window_table(x.shape[-2], kernel_size[0], step, border_type)
+    cols = window_table(x.shape[-1], kernel_size[1], step, border_type)
+    out = np.empty((planes.shape[0], rows.shape[0], cols.shape[0]), dtype=x.dtype)
+    if kernel_size == (3, 3):
+        _median_3x3(planes, rows, cols, out)
+    else:
+        _median_any(planes, rows, cols, out)
+    return from_planes(out, x)
+
+
+def median_reference(
+    x: np.ndarray, kernel_size: int | tuple[int, int], border_type: str = "reflect", step: int = 1
+) -> np.ndarray:
+    """Plain NumPy median_subsample: pad, take every window, sort it, keep its middle (NaN where not finite)."""
+    x, kernel_size, border_type, step = _check_arguments(x, kernel_size, border_type, step)
+    windows = kept_windows(x, kernel_size, border_type, step)
+    windows = windows.reshape((*windows.shape[:-2], -1))
+    median = np.sort(windows, axis=-1)[..., windows.shape[-1] // 2]
+    if windows.shape[-1] > 1 and x.dtype.kind == "f":
+        median = np.where(np.isfinite(windows).all(axis=-1), median, np.nan).astype(x.dtype)
+    return median
+
+
+def _check_arguments(x, kernel_size, border_type, step):
+    """Validate everything; return the image (native byte order) and the checked parameters."""
+    x = check_image(x, "x")
+    check_dtype(x, "x", MEDIAN_DTYPES, "median_blur")
+    kernel_size = check_odd_kernel_size(kernel_size)
+    border_type = check_choice(border_type, "border_type", BORDER_TYPES)
+    check_window_fits(x, kernel_size, border_type)
+    step = check_int(step, "step", minimum=1)
+    return x, kernel_size, border_type, step
+
+
+@njit(cache=True, inline="always")
+def _min(a, b):
+    # Plain selects, which the compiler vectorises (the builtin min and max also handle NaN, and do not): NaNs are
+    # marked apart from the sorting.
+    return a if a < b else b
+
+
+@njit(cache=True, inline="always")
+def _max(a, b):
+    return b if a < b else a
+
+
+@njit(cache=True, inline="always")
+def _sort3(a, b, c):
+    """(smallest, middle, largest) of three values, by three compare-exchanges."""
+    a, b = _min(a, b), _max(a, b)
+    b, c = _min(b, c), _max(b, c)
+    a, b = _min(a, b), _max(a, b)
+    return a, b, c
+
+
+@njit(cache=True, inline="always")
+def _nan_unless_finite(value, a, b, c):
+    """value if a, b and c are finite, else NaN (x - x is 0 for a finite x and NaN otherwise; value - 0 is value,
+    -0.0 included). Integers pass unchanged."""
+    return value - ((a - a) + (b - b) + (c - c))
+
+
+@njit(cache=True)
+def _median_3x3(planes, rows, cols, out):
+    """out[b, i, j] = the median of plane b at rows[i] x cols[j] (3-wide tables from borders.window_table).
+
+    With each column of a 3x3 window sorted into (low, middle, high), the median of the nine values is the median
+    of (the largest low, the median of the middles, the smallest high). For each kept row, the columns are sorted
+    once, in a loop over the whole row that the compiler vectorises; then each kept pixel combines three columns.
+    """
+    width = planes.shape[2]
+    # One extra entry at the end: index -1, the constant border's zero, reads it.
+    low = np.zeros(width + 1, planes.dtype)
+    middle = np.zeros(width + 1, planes.dtype)
+    high = np.zeros(width + 1, planes.dtype)
+    zeros = np.zeros(width, planes.dtype)
+    for b in range(planes.shape[0]):
+        for i in range(rows.shape[0]):
+            top = planes[b, rows[i, 0]] if rows[i, 0] >= 0 else zeros
+            centre = planes[b, rows[i, 1]] if rows[i, 1] >= 0 else zeros
+            bottom = planes[b, rows[i, 2]] if rows[i, 2] >= 0 else zeros
+            for c in range(width):
+                low[c], m, high[c] = _sort3(top[c], centre[c], bottom[c])
+                # A column holding a NaN or an infinity gets a NaN middle, which marks its windows below.
+                middle[c] = _nan_unless_finite(m, top[c], centre[c], bottom[c])
+            for j in range(cols.shape[0]):
+                c0, c1, c2 = cols[j, 0], cols[j, 1], cols[j, 2]
+                m0, m1, m2 = middle[c0], middle[c1], middle[c2]
+                largest_low = _max(_max(low[c0], low[c1]), low[c2])
+                smallest_high = _min(_min(high[c0], high[c1]), high[c2])
+                out[b, i, j] = _sort3(largest_low, _sort3(m0, m1, m2)[1], smallest_high)[1]
+                if np.isnan(m0 + m1 + m2):  # never for integers: they have no NaN
+                    out[b, i, j] = np.nan
+
+
+@njit(cache=True)
+def _median_any(planes, rows, cols, out):
+    """The median of any odd window (tables from borders.window_table), NaN if a value is not finite.
+
+    The window is insertion-sorted as it is gathered: for a few dozen values that beats a general sort.
+    """
+    ky, kx = rows.shape[1], cols.shape[1]
+    window = np.empty(ky * kx, dtype=planes.dtype)
+    for b in range(planes.shape[0]):
+        for i in range(rows.shape[0]):
+            for j in range(cols.shape[0]):
+                finite = True
+                count = 0
+                for a in range(ky):
+                    for c in range(kx):
+                        value = read_pixel(planes, b, rows[i, a], cols[j, c])
+                        finite &= np.isfinite(value)
+                        position = count
+                        while position > 0 and window[position - 1] > value:
+                            window[position] = window[position - 1]
+                            position -= 1
+                        window[position] = value
+                        count += 1
+                out[b, i, j] = window[count // 2]
+                if not finite and count > 1:
+                    out[b, i, j] = np.nan
