@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import AWKWARD_LAYOUTS, awkward_layouts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -227,24 +228,11 @@ def test_a_wide_image_is_filtered_one_output_row_per_block():
     )
 
 
-def awkward(x: np.ndarray) -> dict[str, np.ndarray]:
-    read_only = x.copy()
-    read_only.flags.writeable = False
-    wide = np.zeros((*x.shape[:-1], 2 * x.shape[-1]), x.dtype)
-    wide[..., ::2] = x
-    return {
-        "read-only": read_only,
-        "non-contiguous": wide[..., ::2],
-        "negative-stride": np.ascontiguousarray(x[..., ::-1, ::-1])[..., ::-1, ::-1],
-        "big-endian": x.astype(x.dtype.newbyteorder(">")),
-    }
-
-
-@pytest.mark.parametrize("layout", ["read-only", "non-contiguous", "negative-stride", "big-endian"])
+@pytest.mark.parametrize("layout", AWKWARD_LAYOUTS)
 def test_awkward_arrays_give_the_contiguous_result_and_are_not_modified(layout):
     x = np.random.default_rng(10).random((2, 3, 11, 9)).astype(np.float32)
     x[0, 1, 3, 3] = np.nan
-    array = awkward(x)[layout]
+    array = awkward_layouts(x)[layout]
     before = array.copy()
     np.testing.assert_array_equal(bilateral_subsample(array, 2), bilateral_subsample(x, 2))
     np.testing.assert_array_equal(array, before)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import AWKWARD_LAYOUTS, awkward_layouts
 
 import antialias_np as aa
 
@@ -23,23 +24,8 @@ CALLS = {
 }
 
 
-def awkward_layouts(x: np.ndarray) -> dict[str, np.ndarray]:
-    """The same values as x in arrays kernels must not trip on."""
-    read_only = x.copy()
-    read_only.flags.writeable = False
-    wide = np.zeros((*x.shape[:-1], 2 * x.shape[-1]), x.dtype)
-    wide[..., ::2] = x
-    return {
-        "read-only": read_only,
-        "non-contiguous": wide[..., ::2],
-        "negative-stride": np.ascontiguousarray(x[..., ::-1, ::-1])[..., ::-1, ::-1],
-        "fortran-order": np.asfortranarray(x),
-        "big-endian": x.astype(x.dtype.newbyteorder(">")),
-    }
-
-
 @pytest.mark.parametrize("name", list(CALLS))
-@pytest.mark.parametrize("layout", ["read-only", "non-contiguous", "negative-stride", "fortran-order", "big-endian"])
+@pytest.mark.parametrize("layout", AWKWARD_LAYOUTS)
 def test_awkward_arrays_give_the_contiguous_result(name, layout):
     x = awkward_layouts(FRAME)[layout]
     before = x.copy()

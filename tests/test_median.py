@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import AWKWARD_LAYOUTS, awkward_layouts
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -163,25 +164,12 @@ def test_dtype_and_shape_are_kept(dtype):
         assert median_subsample(x, 4).shape == (*shape[:-2], 2, 3)
 
 
-def awkward(x: np.ndarray) -> dict[str, np.ndarray]:
-    read_only = x.copy()
-    read_only.flags.writeable = False
-    wide = np.zeros((*x.shape[:-1], 2 * x.shape[-1]), x.dtype)
-    wide[..., ::2] = x
-    return {
-        "read-only": read_only,
-        "non-contiguous": wide[..., ::2],
-        "negative-stride": np.ascontiguousarray(x[..., ::-1, ::-1])[..., ::-1, ::-1],
-        "big-endian": x.astype(x.dtype.newbyteorder(">")),
-    }
-
-
-@pytest.mark.parametrize("layout", ["read-only", "non-contiguous", "negative-stride", "big-endian"])
+@pytest.mark.parametrize("layout", AWKWARD_LAYOUTS)
 @pytest.mark.parametrize("kernel_size", [3, 5])
 def test_awkward_arrays_give_the_contiguous_result_and_are_not_modified(layout, kernel_size):
     x = np.random.default_rng(7).random((2, 11, 9)).astype(np.float32)
     x[0, 3, 3] = np.nan
-    array = awkward(x)[layout]
+    array = awkward_layouts(x)[layout]
     before = array.copy()
     np.testing.assert_array_equal(median_subsample(array, 2, kernel_size), median_subsample(x, 2, kernel_size))
     np.testing.assert_array_equal(array, before)
