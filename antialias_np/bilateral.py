@@ -53,6 +53,7 @@ from antialias_np._checks import (
     check_positive_number,
     check_window_fits,
 )
+from antialias_np._threads import over_planes
 from antialias_np.borders import edge_windows, kept_windows, window_table
 
 COLOR_DISTANCE_TYPES = ("l1", "l2")
@@ -94,7 +95,8 @@ def bilateral_subsample(
     exp = _EXP[x.dtype]
     bits = np.empty(max(1, BLOCK_PIXELS // cols.shape[0]) * cols.shape[0], exp.bits)  # whole output rows
     edges = edge_windows(x.shape[-1], f.kernel_size[1], f.step)
-    _bilateral_kernel(images, rows, cols.T.copy(), edges, f.space, f.color_scale, f.l1, exp.constants, bits, out)
+    filter_arguments = (f.space, f.color_scale, f.l1, exp.constants, bits)
+    over_planes(_bilateral_kernel, images, rows, cols.T.copy(), edges, *filter_arguments, out=out)
     return out.reshape(x.shape[:-2] + out.shape[-2:])
 
 
@@ -251,7 +253,7 @@ def _gather(images, n, rows, cols, edges, a, t, first_row, last_row, values):
                     values[c, position + j] = 0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _bilateral_kernel(images, rows, cols, edges, space, color_scale, l1, exp_constants, bits, out):
     """out[n, c, i, j] = the filter of images[n] on the window rows[i] x cols[:, j] (borders.window_table's tables,
     the column one transposed).
@@ -260,6 +262,7 @@ def _bilateral_kernel(images, rows, cols, edges, space, color_scale, l1, exp_con
     values into contiguous rows, then every step is a loop along the block that the compiler vectorises. The taps
     are summed in kornia's order (row by row), the channel distances too (channel 0 first).
     """
+    bits = bits.copy()  # scratch: each call, in each thread, works in its own
     channels = images.shape[1]
     ky, kx = space.shape
     width = cols.shape[1]

@@ -35,6 +35,7 @@ from antialias_np._checks import (
     from_planes,
     to_planes,
 )
+from antialias_np._threads import over_planes
 from antialias_np.borders import kept_windows, read_pixel, window_table
 
 MEDIAN_DTYPES = FLOAT_DTYPES + tuple(np.dtype(code) for code in np.typecodes["AllInteger"])
@@ -58,11 +59,8 @@ def median_subsample(
     rows = window_table(x.shape[-2], kernel_size[0], step, border_type)
     cols = window_table(x.shape[-1], kernel_size[1], step, border_type)
     out = np.empty((planes.shape[0], rows.shape[0], cols.shape[0]), dtype=x.dtype)
-    if kernel_size == (3, 3):
-        _median_3x3(planes, rows, cols, out)
-    else:
-        _median_any(planes, rows, cols, out)
-    return from_planes(out, x)
+    kernel = _median_3x3 if kernel_size == (3, 3) else _median_any
+    return from_planes(over_planes(kernel, planes, rows, cols, out=out), x)
 
 
 def median_reference(
@@ -117,7 +115,7 @@ def _nan_unless_finite(value, a, b, c):
     return value - ((a - a) + (b - b) + (c - c))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _median_3x3(planes, rows, cols, out):
     """out[b, i, j] = the median of plane b at rows[i] x cols[j] (3-wide tables from borders.window_table).
 
@@ -150,7 +148,7 @@ def _median_3x3(planes, rows, cols, out):
                     out[b, i, j] = np.nan
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _median_any(planes, rows, cols, out):
     """The median of any odd window (tables from borders.window_table), NaN if a value is not finite.
 

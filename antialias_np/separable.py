@@ -12,9 +12,10 @@ fixed-point order instead: columns first into a uint8 temporary, then rows, each
 from __future__ import annotations
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import njit
 
 from antialias_np import _checks
+from antialias_np._threads import over_planes
 from antialias_np.weights import AxisTable, table_matrix
 
 
@@ -32,11 +33,11 @@ def gather_planes(planes: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.
     """
     bits = np.dtype(f"u{planes.dtype.itemsize}")
     out = np.empty((planes.shape[0], len(rows), len(cols)), planes.dtype)
-    _gather(np.ascontiguousarray(planes).view(bits), rows, cols, out.view(bits))
+    over_planes(_gather, np.ascontiguousarray(planes).view(bits), rows, cols, out=out.view(bits))
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _gather(planes, rows, cols, out):
     for p in range(planes.shape[0]):
         for i in range(rows.shape[0]):
@@ -59,12 +60,12 @@ def resample_planes(planes: np.ndarray, rows: AxisTable, cols: AxisTable) -> np.
     integer_dtype = planes.dtype if planes.dtype.kind in "iu" else None
     dtype = np.float64 if integer_dtype is not None else planes.dtype
     out = np.empty((planes.shape[0], rows.n_out, cols.n_out), dtype)
-    kernel = _resample_parallel if planes.shape[0] > 1 and get_num_threads() > 1 else _resample_serial
-    kernel(
+    over_planes(
+        _resample_float,
         np.ascontiguousarray(planes),
         rows.index, rows.weight.astype(dtype, copy=False), rows.count,
         cols.index, cols.weight.astype(dtype, copy=False), cols.count,
-        out,
+        out=out,
     )  # fmt: skip
     if integer_dtype is None:
         return out
@@ -80,11 +81,12 @@ def resample_fixed_point(planes: np.ndarray, rows: AxisTable, cols: AxisTable) -
     the weights are below 2^15 and sum to about 2^p <= 2^22.
     """
     out = np.empty((planes.shape[0], rows.n_out, cols.n_out), np.uint8)
-    _resample_uint8(
+    over_planes(
+        _resample_uint8,
         np.ascontiguousarray(planes),
         rows.index, rows.weight, rows.count, rows.precision,
         cols.index, cols.weight, cols.count, cols.precision,
-        out,
+        out=out,
     )  # fmt: skip
     return out
 
@@ -118,15 +120,9 @@ def _resample_plane(plane, row_index, row_weight, row_count, col_index, col_weig
     out[:] = result_transposed.T
 
 
-@njit(cache=True)
-def _resample_serial(planes, row_index, row_weight, row_count, col_index, col_weight, col_count, out):
+@njit(cache=True, nogil=True)
+def _resample_float(planes, row_index, row_weight, row_count, col_index, col_weight, col_count, out):
     for p in range(planes.shape[0]):
-        _resample_plane(planes[p], row_index, row_weight, row_count, col_index, col_weight, col_count, out[p])
-
-
-@njit(cache=True, parallel=True)
-def _resample_parallel(planes, row_index, row_weight, row_count, col_index, col_weight, col_count, out):
-    for p in prange(planes.shape[0]):
         _resample_plane(planes[p], row_index, row_weight, row_count, col_index, col_weight, col_count, out[p])
 
 
@@ -144,7 +140,7 @@ def _fixed_point_rows(source, index, weight, count, precision, dest):
             dest[i, x] = min(max(accumulator[x] >> precision, 0), 255)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _resample_uint8(
     planes, row_index, row_weight, row_count, row_precision, col_index, col_weight, col_count, col_precision, out
 ):
