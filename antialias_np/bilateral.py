@@ -40,7 +40,7 @@ from decimal import Context, Decimal
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from antialias_np._checks import (
     BORDER_TYPES,
@@ -53,7 +53,6 @@ from antialias_np._checks import (
     check_positive_number,
     check_window_fits,
 )
-from antialias_np._threads import over_planes
 from antialias_np.borders import edge_windows, kept_windows, window_table
 
 COLOR_DISTANCE_TYPES = ("l1", "l2")
@@ -95,8 +94,7 @@ def bilateral_subsample(
     exp = _EXP[x.dtype]
     bits = np.empty(max(1, BLOCK_PIXELS // cols.shape[0]) * cols.shape[0], exp.bits)  # whole output rows
     edges = edge_windows(x.shape[-1], f.kernel_size[1], f.step)
-    filter_arguments = (f.space, f.color_scale, f.l1, exp.constants, bits)
-    over_planes(_bilateral_kernel, images, rows, cols.T.copy(), edges, *filter_arguments, out=out)
+    _bilateral_kernel(images, rows, cols.T.copy(), edges, f.space, f.color_scale, f.l1, exp.constants, bits, out)
     return out.reshape(x.shape[:-2] + out.shape[-2:])
 
 
@@ -178,14 +176,15 @@ class _ExpConstants:
         ln2_hi = math.ldexp(round(math.ldexp(math.log(2), ln2_hi_bits)), -ln2_hi_bits)
         taylor = tuple(f(1 / math.factorial(n)) for n in range(degree, -1, -1))
         # The bias as a float and the shift in the integer dtype keep the bit arithmetic in that dtype (vectorised).
+        # One flat tuple: Numba's parallel loops cannot pass a tuple nested in a tuple.
         self.constants = (
             f(1 / math.log(2)),
             f(ln2_hi),
             f(float(ln2 - Decimal(ln2_hi))),
             f(lowest),
-            taylor,
             f(exponent_bias),
             self.bits.type(mantissa_bits),
+            *taylor,
         )
 
 
@@ -205,7 +204,8 @@ def _weights(distance, color_scale, square, space_weight, exp_constants, bits, w
     and 2^k is made from its bits (`bits` viewed as floats). libm's exp is a function call per value, which the
     compiler cannot vectorise, and would cost most of the filter's time. x is <= 0, -inf or NaN.
     """
-    log2e, ln2_hi, ln2_lo, lowest, taylor, exponent_bias, mantissa_bits = exp_constants
+    log2e, ln2_hi, ln2_lo, lowest, exponent_bias, mantissa_bits = exp_constants[:6]
+    taylor = exp_constants[6:]
     zero = weight.dtype.type(0)
     half = weight.dtype.type(0.5)
     for p in range(distance.shape[0]):
@@ -253,49 +253,58 @@ def _gather(images, n, rows, cols, edges, a, t, first_row, last_row, values):
                     values[c, position + j] = 0
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, parallel=True, error_model="numpy")
 def _bilateral_kernel(images, rows, cols, edges, space, color_scale, l1, exp_constants, bits, out):
     """out[n, c, i, j] = the filter of images[n] on the window rows[i] x cols[:, j] (borders.window_table's tables,
     the column one transposed).
 
-    Blocks of kept pixels (whole output rows, as many as `bits` holds) are filtered tap by tap: gather the tap's
-    values into contiguous rows, then every step is a loop along the block that the compiler vectorises. The taps
-    are summed in kornia's order (row by row), the channel distances too (channel 0 first).
+    The kept pixels are filtered in blocks of whole output rows (as many pixels as `bits` holds), one block per
+    Numba thread at a time; see `_filter_block`.
     """
-    bits = bits.copy()  # scratch: each call, in each thread, works in its own
+    block_rows = max(1, bits.shape[0] // cols.shape[1])
+    blocks_per_image = -(-rows.shape[0] // block_rows)
+    for job in prange(images.shape[0] * blocks_per_image):
+        n, block = divmod(np.int64(job), blocks_per_image)  # prange counts in uint64: keep the rows int64
+        first_row = block * block_rows
+        last_row = min(first_row + block_rows, rows.shape[0])
+        _filter_block(images, n, rows, cols, edges, space, color_scale, l1, exp_constants, bits.copy(), first_row,
+                      last_row, out)
+
+
+@njit(cache=True, error_model="numpy")
+def _filter_block(images, n, rows, cols, edges, space, color_scale, l1, exp_constants, bits, first_row, last_row,
+                  out):
+    """Output rows first_row..last_row-1 of image n, tap by tap: gather the tap's values into contiguous rows, then
+    every step is a loop along the block that the compiler vectorises. The taps are summed in kornia's order (row by
+    row), the channel distances too (channel 0 first). `bits` is this block's own scratch.
+    """
     channels = images.shape[1]
     ky, kx = space.shape
     width = cols.shape[1]
-    block_rows = bits.shape[0] // width
-    centres = np.empty((channels, bits.shape[0]), images.dtype)
+    m = (last_row - first_row) * width
+    centres = np.empty((channels, m), images.dtype)
     values = np.empty_like(centres)
-    weighted = np.empty_like(centres)
-    distance = np.empty(bits.shape[0], images.dtype)
+    weighted = np.zeros_like(centres)
+    distance = np.empty(m, images.dtype)
     weight = np.empty_like(distance)
-    total = np.empty_like(distance)
-    for n in range(images.shape[0]):
-        for first_row in range(0, rows.shape[0], block_rows):
-            last_row = min(first_row + block_rows, rows.shape[0])
-            m = (last_row - first_row) * width
-            _gather(images, n, rows, cols, edges, ky // 2, kx // 2, first_row, last_row, centres)
-            total[:m] = 0
-            weighted[:, :m] = 0
-            for a in range(ky):
-                for t in range(kx):
-                    _gather(images, n, rows, cols, edges, a, t, first_row, last_row, values)
-                    distance[:m] = 0
-                    for c in range(channels):
-                        if l1:
-                            for p in range(m):
-                                distance[p] += abs(values[c, p] - centres[c, p])
-                        else:
-                            for p in range(m):
-                                distance[p] += (values[c, p] - centres[c, p]) * (values[c, p] - centres[c, p])
-                    _weights(distance[:m], color_scale, l1, space[a, t], exp_constants, bits[:m], weight, total)
-                    for c in range(channels):
-                        for p in range(m):
-                            weighted[c, p] += values[c, p] * weight[p]
+    total = np.zeros_like(distance)
+    _gather(images, n, rows, cols, edges, ky // 2, kx // 2, first_row, last_row, centres)
+    for a in range(ky):
+        for t in range(kx):
+            _gather(images, n, rows, cols, edges, a, t, first_row, last_row, values)
+            distance[:] = 0
             for c in range(channels):
-                for i in range(last_row - first_row):
-                    for j in range(width):
-                        out[n, c, first_row + i, j] = weighted[c, i * width + j] / total[i * width + j]
+                if l1:
+                    for p in range(m):
+                        distance[p] += abs(values[c, p] - centres[c, p])
+                else:
+                    for p in range(m):
+                        distance[p] += (values[c, p] - centres[c, p]) * (values[c, p] - centres[c, p])
+            _weights(distance, color_scale, l1, space[a, t], exp_constants, bits[:m], weight, total)
+            for c in range(channels):
+                for p in range(m):
+                    weighted[c, p] += values[c, p] * weight[p]
+    for c in range(channels):
+        for i in range(last_row - first_row):
+            for j in range(width):
+                out[n, c, first_row + i, j] = weighted[c, i * width + j] / total[i * width + j]

@@ -21,7 +21,7 @@ Unlike kornia:
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from antialias_np._checks import (
     BORDER_TYPES,
@@ -35,7 +35,6 @@ from antialias_np._checks import (
     from_planes,
     to_planes,
 )
-from antialias_np._threads import over_planes
 from antialias_np.borders import kept_windows, read_pixel, window_table
 
 MEDIAN_DTYPES = FLOAT_DTYPES + tuple(np.dtype(code) for code in np.typecodes["AllInteger"])
@@ -59,8 +58,8 @@ def median_subsample(
     rows = window_table(x.shape[-2], kernel_size[0], step, border_type)
     cols = window_table(x.shape[-1], kernel_size[1], step, border_type)
     out = np.empty((planes.shape[0], rows.shape[0], cols.shape[0]), dtype=x.dtype)
-    kernel = _median_3x3 if kernel_size == (3, 3) else _median_any
-    return from_planes(over_planes(kernel, planes, rows, cols, out=out), x)
+    (_median_3x3 if kernel_size == (3, 3) else _median_any)(planes, rows, cols, out)
+    return from_planes(out, x)
 
 
 def median_reference(
@@ -115,7 +114,7 @@ def _nan_unless_finite(value, a, b, c):
     return value - ((a - a) + (b - b) + (c - c))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, parallel=True)
 def _median_3x3(planes, rows, cols, out):
     """out[b, i, j] = the median of plane b at rows[i] x cols[j] (3-wide tables from borders.window_table).
 
@@ -124,12 +123,12 @@ def _median_3x3(planes, rows, cols, out):
     once, in a loop over the whole row that the compiler vectorises; then each kept pixel combines three columns.
     """
     width = planes.shape[2]
-    # One extra entry at the end: index -1, the constant border's zero, reads it.
-    low = np.zeros(width + 1, planes.dtype)
-    middle = np.zeros(width + 1, planes.dtype)
-    high = np.zeros(width + 1, planes.dtype)
     zeros = np.zeros(width, planes.dtype)
-    for b in range(planes.shape[0]):
+    for b in prange(planes.shape[0]):  # one plane per thread, each with its own columns
+        # One extra entry at the end: index -1, the constant border's zero, reads it.
+        low = np.zeros(width + 1, planes.dtype)
+        middle = np.zeros(width + 1, planes.dtype)
+        high = np.zeros(width + 1, planes.dtype)
         for i in range(rows.shape[0]):
             top = planes[b, rows[i, 0]] if rows[i, 0] >= 0 else zeros
             centre = planes[b, rows[i, 1]] if rows[i, 1] >= 0 else zeros
@@ -148,15 +147,15 @@ def _median_3x3(planes, rows, cols, out):
                     out[b, i, j] = np.nan
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, parallel=True)
 def _median_any(planes, rows, cols, out):
     """The median of any odd window (tables from borders.window_table), NaN if a value is not finite.
 
     The window is insertion-sorted as it is gathered: for a few dozen values that beats a general sort.
     """
     ky, kx = rows.shape[1], cols.shape[1]
-    window = np.empty(ky * kx, dtype=planes.dtype)
-    for b in range(planes.shape[0]):
+    for b in prange(planes.shape[0]):  # one plane per thread
+        window = np.empty(ky * kx, dtype=planes.dtype)
         for i in range(rows.shape[0]):
             for j in range(cols.shape[0]):
                 finite = True

@@ -3,7 +3,8 @@
     out[p, i, j] = sum_r sum_c row.weight[i, r] * col.weight[j, c] * planes[p, row.index[i, r], col.index[j, c]]
 
 `resample_reference` computes it in plain NumPy from the tables' matrices (W_rows @ plane @ W_cols.T). The Numba
-kernels compute only the output pixels. The float kernel is one primitive used twice: `_weighted_rows` makes each
+kernels compute only the output pixels, one plane per Numba thread (numba.set_num_threads). The float kernel is
+one primitive used twice: `_weighted_rows` makes each
 kept row as a weighted sum of whole input rows (contiguous, so it vectorises); the result is transposed and the
 same primitive makes the kept columns. No full-resolution temporary is made. The uint8 kernel follows torch's
 fixed-point order instead: columns first into a uint8 temporary, then rows, each pass rounding.
@@ -12,10 +13,9 @@ fixed-point order instead: columns first into a uint8 temporary, then rows, each
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from antialias_np import _checks
-from antialias_np._threads import over_planes
 from antialias_np.weights import AxisTable, table_matrix
 
 
@@ -33,13 +33,13 @@ def gather_planes(planes: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.
     """
     bits = np.dtype(f"u{planes.dtype.itemsize}")
     out = np.empty((planes.shape[0], len(rows), len(cols)), planes.dtype)
-    over_planes(_gather, np.ascontiguousarray(planes).view(bits), rows, cols, out=out.view(bits))
+    _gather(np.ascontiguousarray(planes).view(bits), rows, cols, out.view(bits))
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, parallel=True)
 def _gather(planes, rows, cols, out):
-    for p in range(planes.shape[0]):
+    for p in prange(planes.shape[0]):
         for i in range(rows.shape[0]):
             source = planes[p, rows[i]]
             for j in range(cols.shape[0]):
@@ -60,12 +60,11 @@ def resample_planes(planes: np.ndarray, rows: AxisTable, cols: AxisTable) -> np.
     integer_dtype = planes.dtype if planes.dtype.kind in "iu" else None
     dtype = np.float64 if integer_dtype is not None else planes.dtype
     out = np.empty((planes.shape[0], rows.n_out, cols.n_out), dtype)
-    over_planes(
-        _resample_float,
+    _resample_float(
         np.ascontiguousarray(planes),
         rows.index, rows.weight.astype(dtype, copy=False), rows.count,
         cols.index, cols.weight.astype(dtype, copy=False), cols.count,
-        out=out,
+        out,
     )  # fmt: skip
     if integer_dtype is None:
         return out
@@ -81,12 +80,11 @@ def resample_fixed_point(planes: np.ndarray, rows: AxisTable, cols: AxisTable) -
     the weights are below 2^15 and sum to about 2^p <= 2^22.
     """
     out = np.empty((planes.shape[0], rows.n_out, cols.n_out), np.uint8)
-    over_planes(
-        _resample_uint8,
+    _resample_uint8(
         np.ascontiguousarray(planes),
         rows.index, rows.weight, rows.count, rows.precision,
         cols.index, cols.weight, cols.count, cols.precision,
-        out=out,
+        out,
     )  # fmt: skip
     return out
 
@@ -120,9 +118,9 @@ def _resample_plane(plane, row_index, row_weight, row_count, col_index, col_weig
     out[:] = result_transposed.T
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, parallel=True)
 def _resample_float(planes, row_index, row_weight, row_count, col_index, col_weight, col_count, out):
-    for p in range(planes.shape[0]):
+    for p in prange(planes.shape[0]):
         _resample_plane(planes[p], row_index, row_weight, row_count, col_index, col_weight, col_count, out[p])
 
 
@@ -140,13 +138,13 @@ def _fixed_point_rows(source, index, weight, count, precision, dest):
             dest[i, x] = min(max(accumulator[x] >> precision, 0), 255)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, parallel=True)
 def _resample_uint8(
     planes, row_index, row_weight, row_count, row_precision, col_index, col_weight, col_count, col_precision, out
 ):
-    columns_done = np.empty((out.shape[2], planes.shape[1]), np.uint8)
-    for p in range(planes.shape[0]):
+    for p in prange(planes.shape[0]):
         # columns first, as torch: the row primitive on the transposed plane, then on the transposed result
+        columns_done = np.empty((out.shape[2], planes.shape[1]), np.uint8)
         _fixed_point_rows(np.ascontiguousarray(planes[p].T), col_index, col_weight, col_count, col_precision,
                           columns_done)
         _fixed_point_rows(np.ascontiguousarray(columns_done.T), row_index, row_weight, row_count, row_precision,
