@@ -110,12 +110,25 @@ def _weighted_rows(source, index, weight, count, dest):
 
 
 @njit(cache=True)
+def _transposed(a):
+    """a.T as a new C-contiguous array, copied in 32 x 32 tiles that stay in cache (a plain copy is 1.5-3x slower)."""
+    height, width = a.shape
+    out = np.empty((width, height), a.dtype)
+    for i0 in range(0, height, 32):
+        for j0 in range(0, width, 32):
+            for i in range(i0, min(i0 + 32, height)):
+                for j in range(j0, min(j0 + 32, width)):
+                    out[j, i] = a[i, j]
+    return out
+
+
+@njit(cache=True)
 def _resample_plane(plane, row_index, row_weight, row_count, col_index, col_weight, col_count, out):
     rows = np.empty((out.shape[0], plane.shape[1]), out.dtype)
     _weighted_rows(plane, row_index, row_weight, row_count, rows)
     result_transposed = np.empty((out.shape[1], out.shape[0]), out.dtype)
-    _weighted_rows(np.ascontiguousarray(rows.T), col_index, col_weight, col_count, result_transposed)
-    out[:] = result_transposed.T
+    _weighted_rows(_transposed(rows), col_index, col_weight, col_count, result_transposed)
+    out[:] = _transposed(result_transposed)
 
 
 @njit(cache=True, parallel=True)
@@ -145,7 +158,7 @@ def _resample_uint8(
     for p in prange(planes.shape[0]):
         # columns first, as torch: the row primitive on the transposed plane, then on the transposed result
         columns_done = np.empty((out.shape[2], planes.shape[1]), np.uint8)
-        _fixed_point_rows(np.ascontiguousarray(planes[p].T), col_index, col_weight, col_count, col_precision,
+        _fixed_point_rows(_transposed(planes[p]), col_index, col_weight, col_count, col_precision,
                           columns_done)
-        _fixed_point_rows(np.ascontiguousarray(columns_done.T), row_index, row_weight, row_count, row_precision,
+        _fixed_point_rows(_transposed(columns_done), row_index, row_weight, row_count, row_precision,
                           out[p])
