@@ -4,10 +4,10 @@
 
 `resample_reference` computes it in plain NumPy from the tables' matrices (W_rows @ plane @ W_cols.T). The Numba
 kernels compute only the output pixels, one plane per Numba thread (numba.set_num_threads). The float kernel is
-one primitive used twice: `_weighted_rows` makes each
-kept row as a weighted sum of whole input rows (contiguous, so it vectorises); the result is transposed and the
-same primitive makes the kept columns. No full-resolution temporary is made. The uint8 kernel follows torch's
-fixed-point order instead: columns first into a uint8 temporary, then rows, each pass rounding.
+one primitive used twice: `_weighted_rows` makes each kept row as a weighted sum of whole input rows (contiguous,
+so it vectorises); the result is transposed and the same primitive makes the kept columns. No full-resolution
+temporary is made. The uint8 kernel follows torch's fixed-point order instead: columns first (the same idea on the
+transposed plane) into a uint8 temporary, then rows, each pass rounding.
 """
 
 from __future__ import annotations

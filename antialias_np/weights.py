@@ -52,11 +52,11 @@ def cached_table(builder: Callable[..., AxisTable]) -> Callable[..., AxisTable]:
     return functools.wraps(builder)(build)
 
 
-def table_from_windows(starts: np.ndarray, weights: list[np.ndarray], dtype=np.float64) -> AxisTable:
+def table_from_windows(starts: np.ndarray, weights: list[np.ndarray]) -> AxisTable:
     """A table whose output i reads the contiguous window starts[i] .. starts[i] + len(weights[i]) - 1."""
     taps = max((len(w) for w in weights), default=1)
     index = np.zeros((len(starts), taps), np.int64)
-    weight = np.zeros((len(starts), taps), dtype)
+    weight = np.zeros((len(starts), taps))
     for i, (start, w) in enumerate(zip(starts, weights, strict=True)):
         index[i, : len(w)] = start + np.arange(len(w))
         weight[i, : len(w)] = w
