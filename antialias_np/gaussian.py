@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from antialias_np import _checks
+from antialias_np.borders import kept_windows
 from antialias_np.separable import resample_image
 from antialias_np.weights import fomm_gaussian, gaussian_table
 
@@ -32,10 +33,8 @@ def anti_alias_reference(x: np.ndarray, scale: float) -> np.ndarray:
     The teaching reference of anti_alias_interpolation, which computes the same from per-axis tables.
     """
     g = fomm_gaussian(scale)
-    half, step = len(g) // 2, round(1 / scale)
-    padded = np.pad(x.astype(np.float64), [(0, 0)] * (x.ndim - 2) + [(half, half)] * 2)
-    windows = np.lib.stride_tricks.sliding_window_view(padded, (len(g), len(g)), axis=(-2, -1))
-    return np.einsum("...ij,i,j->...", windows[..., ::step, ::step, :, :], g, g)
+    windows = kept_windows(x.astype(np.float64), (len(g), len(g)), "constant", round(1 / scale))
+    return np.einsum("...ij,i,j->...", windows, g, g)
 
 
 def anti_alias_interpolation(x: np.ndarray, scale: float) -> np.ndarray:
