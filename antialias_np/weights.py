@@ -159,7 +159,6 @@ PILLOW_CUBIC = keys_cubic(-0.5)
 OPENCV_CUBIC = keys_cubic(-0.75)
 
 
-@cached_table
 def windowed_table(n_in: int, n_out: int, s: float, mode: str, dtype) -> AxisTable:
     """Pillow's antialiased resampling windows, as torch computes them (in `dtype`).
 
@@ -241,7 +240,6 @@ def source_position(n_out: int, s: float, align_corners: bool, dtype) -> np.ndar
     return (ftype(s) * (i + ftype(0.5)) - ftype(0.5)).astype(ftype)
 
 
-@cached_table
 def linear_table(n_in: int, n_out: int, s: float, align_corners: bool, dtype) -> AxisTable:
     """Two taps: x = max(src, 0), i0 = min(floor(x), n-1), i1 = i0 + 1 (i0 at the last pixel), w1 = x - i0."""
     ftype = np.dtype(dtype).type
@@ -253,7 +251,6 @@ def linear_table(n_in: int, n_out: int, s: float, align_corners: bool, dtype) ->
     return AxisTable(np.stack([i0, i1], 1), np.stack([lambda0, lambda1], 1), np.full(n_out, 2, np.int64))
 
 
-@cached_table
 def cubic_table(n_in: int, n_out: int, s: float, align_corners: bool, dtype) -> AxisTable:
     """Four taps i0-1 .. i0+2 around i0 = floor(src), indices clamped to the image (edge replication), a = -0.75.
 
