@@ -58,7 +58,11 @@ def median_subsample(
     rows = window_table(x.shape[-2], kernel_size[0], step, border_type)
     cols = window_table(x.shape[-1], kernel_size[1], step, border_type)
     out = np.empty((planes.shape[0], rows.shape[0], cols.shape[0]), dtype=x.dtype)
-    (_median_3x3 if kernel_size == (3, 3) else _median_any)(planes, rows, cols, out)
+    if kernel_size == (3, 3):
+        every_column = window_table(x.shape[-1], 3, 1, border_type)  # its corners map columns -1 and W
+        _median_3x3(planes, rows, every_column[0, 0], every_column[-1, 2], step, out)
+    else:
+        _median_any(planes, rows, cols, out)
     return from_planes(out, x)
 
 
@@ -115,36 +119,42 @@ def _nan_unless_finite(value, a, b, c):
 
 
 @njit(cache=True, parallel=True)
-def _median_3x3(planes, rows, cols, out):
-    """out[b, i, j] = the median of plane b at rows[i] x cols[j] (3-wide tables from borders.window_table).
+def _median_3x3(planes, rows, left_column, right_column, step, out):
+    """out[b, i, j] = the median of plane b on rows rows[i] (a 3-wide borders.window_table) and the columns around
+    j * step; left_column and right_column are the columns read for -1 and W (-1: the constant border's zero).
 
     With each column of a 3x3 window sorted into (low, middle, high), the median of the nine values is the median
-    of (the largest low, the median of the middles, the smallest high). For each kept row, the columns are sorted
-    once, in a loop over the whole row that the compiler vectorises; then each kept pixel combines three columns.
+    of (the largest low, the median of the middles, the smallest high). For each kept row, the columns are sorted,
+    and then combined at every column, in loops over the whole row that the compiler vectorises: faster than
+    combining at the kept columns only, one at a time. The kept columns are then picked out.
     """
     width = planes.shape[2]
     zeros = np.zeros(width, planes.dtype)
-    for b in prange(planes.shape[0]):  # one plane per thread, each with its own columns
-        # One extra entry at the end: index -1, the constant border's zero, reads it.
-        low = np.zeros(width + 1, planes.dtype)
-        middle = np.zeros(width + 1, planes.dtype)
-        high = np.zeros(width + 1, planes.dtype)
+    for b in prange(planes.shape[0]):  # one plane per thread, each with its own buffers
+        # Sorted columns, with the border's column on each side: column c is at c + 1.
+        low = np.zeros(width + 2, planes.dtype)
+        middle = np.zeros(width + 2, planes.dtype)
+        high = np.zeros(width + 2, planes.dtype)
+        medians = np.empty(width, planes.dtype)
         for i in range(rows.shape[0]):
             top = planes[b, rows[i, 0]] if rows[i, 0] >= 0 else zeros
             centre = planes[b, rows[i, 1]] if rows[i, 1] >= 0 else zeros
             bottom = planes[b, rows[i, 2]] if rows[i, 2] >= 0 else zeros
             for c in range(width):
-                low[c], m, high[c] = _sort3(top[c], centre[c], bottom[c])
+                low[c + 1], m, high[c + 1] = _sort3(top[c], centre[c], bottom[c])
                 # A column holding a NaN or an infinity gets a NaN middle, which marks its windows below.
-                middle[c] = _nan_unless_finite(m, top[c], centre[c], bottom[c])
-            for j in range(cols.shape[0]):
-                c0, c1, c2 = cols[j, 0], cols[j, 1], cols[j, 2]
-                m0, m1, m2 = middle[c0], middle[c1], middle[c2]
-                largest_low = _max(_max(low[c0], low[c1]), low[c2])
-                smallest_high = _min(_min(high[c0], high[c1]), high[c2])
-                out[b, i, j] = _sort3(largest_low, _sort3(m0, m1, m2)[1], smallest_high)[1]
-                if np.isnan(m0 + m1 + m2):  # never for integers: they have no NaN
-                    out[b, i, j] = np.nan
+                middle[c + 1] = _nan_unless_finite(m, top[c], centre[c], bottom[c])
+            for side, column in ((0, left_column), (width + 1, right_column)):
+                if column >= 0:  # else the zeros they were made with
+                    low[side], middle[side], high[side] = low[column + 1], middle[column + 1], high[column + 1]
+            for c in range(width):
+                m0, m1, m2 = middle[c], middle[c + 1], middle[c + 2]
+                largest_low = _max(_max(low[c], low[c + 1]), low[c + 2])
+                smallest_high = _min(_min(high[c], high[c + 1]), high[c + 2])
+                median = _sort3(largest_low, _sort3(m0, m1, m2)[1], smallest_high)[1]
+                medians[c] = _nan_unless_finite(median, m0, m1, m2)
+            for j in range(out.shape[2]):
+                out[b, i, j] = medians[j * step]
 
 
 @njit(cache=True, parallel=True)
