@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import antialias_np as aa
 from antialias_np.gaussian import anti_alias_reference
 from antialias_np.resample import filter_table
-from antialias_np.separable import resample_planes, resample_reference
+from antialias_np.separable import _transposed, resample_planes, resample_reference
 from antialias_np.weights import (
     AxisTable,
     adaptive_box_table,
@@ -166,6 +166,13 @@ def test_engine_equals_numpy_reference(rows, cols, planes, dtype):
     tolerance = 1e-4 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(resample_planes(x, row_table, col_table), resample_reference(x, row_table, col_table),
                                atol=tolerance)
+
+
+@given(height=st.integers(1, 40), width=st.integers(1, 40), dtype=st.sampled_from([*FLOATS, np.uint8]))
+def test_engine_transpose_equals_numpy(height, width, dtype):
+    """The engine's transpose (8 x 8 vector blocks, then the leftover rows and columns) for every dtype it sees."""
+    a = (np.random.default_rng(height * 41 + width).random((height, width)) * 255).astype(dtype)
+    np.testing.assert_array_equal(_transposed(a), a.T)
 
 
 @given(n_in=st.integers(1, 300), n_out=st.integers(1, 300))
