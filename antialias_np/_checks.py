@@ -88,7 +88,8 @@ def check_choice(value: object, name: str, choices: tuple[str, ...]) -> str:
 
 def check_positive_number(value: object, name: str) -> float:
     """Return `value` as a float if it is a finite real number > 0."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    # A float skips the test against the numbers.Real ABC, which costs half a microsecond per call.
+    if type(value) is not float and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     value = float(value)
     if not (math.isfinite(value) and value > 0):

@@ -21,6 +21,8 @@ from numba.extending import intrinsic
 from antialias_np import _checks
 from antialias_np.weights import AxisTable, table_matrix
 
+UNSIGNED_OF_SIZE = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
+
 
 def resample_reference(planes: np.ndarray, rows: AxisTable, cols: AxisTable) -> np.ndarray:
     """W_rows @ plane @ W_cols.T for every plane, in float64."""
@@ -34,7 +36,7 @@ def gather_planes(planes: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.
 
     The kernel sees the values as unsigned integers of the same size (float16, which Numba cannot load, included).
     """
-    bits = np.dtype(f"u{planes.dtype.itemsize}")
+    bits = UNSIGNED_OF_SIZE[planes.dtype.itemsize]
     out = np.empty((planes.shape[0], len(rows), len(cols)), planes.dtype)
     _gather(np.ascontiguousarray(planes).view(bits), rows, cols, out.view(bits))
     return out
