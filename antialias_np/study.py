@@ -113,7 +113,7 @@ def downsample(
     image = _checks.check_image(image, "image")
     scale = _checks.check_downsample_scale(scale)
     method = _checks.check_choice(method, "method", METHODS)
-    unknown = sorted(set(options) - set(OPTIONS[method]))
+    unknown = [name for name in options if name not in OPTIONS[method]]
     if unknown:
         takes = ", ".join(OPTIONS[method]) or "no options"
         raise TypeError(f"method={method!r} got unknown option(s) {', '.join(unknown)}; it takes {takes}")
