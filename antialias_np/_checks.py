@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -38,7 +40,26 @@ def check_image(image: object, name: str = "x", *, min_ndim: int = 2, max_ndim: 
     return image
 
 
-def check_dtype(image: np.ndarray, name: str, allowed: tuple[np.dtype, ...], operation: str) -> None:
+Plan = Callable[[np.ndarray], np.ndarray]
+"""A method bound to an image shape and dtype: checks done and tables built once, it only runs the kernel."""
+
+
+class ImageSpec(NamedTuple):
+    """The shape and dtype of a checked image: all that a Plan is built from, and cached by."""
+
+    shape: tuple[int, ...]
+    dtype: np.dtype
+
+    @classmethod
+    def of(cls, image: np.ndarray) -> ImageSpec:
+        return cls(image.shape, image.dtype)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+
+def check_dtype(image: np.ndarray | ImageSpec, name: str, allowed: tuple[np.dtype, ...], operation: str) -> None:
     """Raise a TypeError unless image.dtype is one of `allowed`."""
     if image.dtype not in allowed:
         names = ", ".join(str(d) for d in allowed)
@@ -58,8 +79,9 @@ def from_planes(planes: np.ndarray, like: np.ndarray) -> np.ndarray:
     return planes.reshape(like.shape[:-2] + planes.shape[-2:])
 
 
-def move_channels_first(image: np.ndarray, channel_axis: int | None) -> np.ndarray:
-    """Return `image` in torch layout: channels just before (H, W). channel_axis=None means it already is."""
+def move_channels_first(image: np.ndarray | ImageSpec, channel_axis: int | None) -> np.ndarray | ImageSpec:
+    """Return `image` (an array, or its ImageSpec) in torch layout: channels just before (H, W).
+    channel_axis=None means it already is."""
     if channel_axis is None:
         return image
     if channel_axis not in (-1, image.ndim - 1):
@@ -69,6 +91,9 @@ def move_channels_first(image: np.ndarray, channel_axis: int | None) -> np.ndarr
         )
     if image.ndim < 3:
         raise ValueError(f"channel_axis=-1 needs an (H, W, C) or (N, H, W, C) image, got shape {image.shape}")
+    if isinstance(image, ImageSpec):
+        shape = image.shape
+        return ImageSpec((*shape[:-3], shape[-1], *shape[-3:-1]), image.dtype)
     return np.moveaxis(image, -1, -3)
 
 
@@ -148,7 +173,7 @@ def integer_step(scale: float, method: str) -> int:
     return step
 
 
-def check_window_fits(image: np.ndarray, kernel_size: tuple[int, int], border_type: str) -> None:
+def check_window_fits(image: np.ndarray | ImageSpec, kernel_size: tuple[int, int], border_type: str) -> None:
     """Raise a ValueError where torch's padding would: reflect needs k // 2 < size, circular k // 2 <= size."""
     for axis, k, n in zip(("height", "width"), kernel_size, image.shape[-2:], strict=True):
         pad = k // 2
@@ -160,7 +185,7 @@ def check_window_fits(image: np.ndarray, kernel_size: tuple[int, int], border_ty
             )
 
 
-def check_float_image(image: np.ndarray, name: str, operation: str, scale_parameter: str) -> None:
+def check_float_image(image: np.ndarray | ImageSpec, name: str, operation: str, scale_parameter: str) -> None:
     """Raise a TypeError unless image is float32 / float64; for integers, say why no scale is guessed."""
     if image.dtype.kind in "iu":
         raise TypeError(

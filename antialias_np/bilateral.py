@@ -44,6 +44,8 @@ from numba import njit, prange
 
 from antialias_np._checks import (
     BORDER_TYPES,
+    ImageSpec,
+    Plan,
     check_choice,
     check_float_image,
     check_image,
@@ -86,16 +88,37 @@ def bilateral_subsample(
     color_distance_type: str = "l1",
 ) -> np.ndarray:
     """bilateral_blur(x, ...)[..., ::step, ::step], computing only the kept pixels."""
-    x, images, f = _check_arguments(x, step, kernel_size, sigma_color, sigma_space, border_type, color_distance_type)
-    images = np.ascontiguousarray(images)
-    rows = window_table(x.shape[-2], f.kernel_size[0], f.step, f.border_type)
-    cols = window_table(x.shape[-1], f.kernel_size[1], f.step, f.border_type)
-    out = np.empty((*images.shape[:2], rows.shape[0], cols.shape[0]), dtype=x.dtype)
-    exp = _EXP[x.dtype]
-    bits = np.empty(max(1, BLOCK_PIXELS // cols.shape[0]) * cols.shape[0], exp.bits)  # whole output rows
-    edges = edge_windows(x.shape[-1], f.kernel_size[1], f.step)
-    _bilateral_kernel(images, rows, cols.T.copy(), edges, f.space, f.color_scale, f.l1, exp.constants, bits, out)
-    return out.reshape(x.shape[:-2] + out.shape[-2:])
+    x = check_image(x, "x")
+    return bilateral_plan(ImageSpec.of(x), step, kernel_size, sigma_color, sigma_space, border_type,
+                          color_distance_type)(x)
+
+
+def bilateral_plan(
+    image: ImageSpec,
+    step: int,
+    kernel_size: int | tuple[int, int] = 5,
+    sigma_color: float = 0.1,
+    sigma_space: float | tuple[float, float] = (1.5, 1.5),
+    border_type: str = "reflect",
+    color_distance_type: str = "l1",
+) -> Plan:
+    """bilateral_subsample for images of one shape and dtype, checked and with its tables built."""
+    f = _check_arguments(image, step, kernel_size, sigma_color, sigma_space, border_type, color_distance_type)
+    height, width = image.shape[-2:]
+    rows = window_table(height, f.kernel_size[0], f.step, f.border_type)
+    cols = window_table(width, f.kernel_size[1], f.step, f.border_type)
+    exp = _EXP[image.dtype]
+    block_pixels = max(1, BLOCK_PIXELS // cols.shape[0]) * cols.shape[0]  # whole output rows
+    edges = edge_windows(width, f.kernel_size[1], f.step)
+    tables = (rows, cols.T.copy(), edges, f.space, f.color_scale, f.l1, exp.constants)
+
+    def bilateral(x: np.ndarray) -> np.ndarray:
+        images = np.ascontiguousarray(_as_images(x))
+        out = np.empty((*images.shape[:2], rows.shape[0], cols.shape[0]), dtype=x.dtype)
+        _bilateral_kernel(images, *tables, np.empty(block_pixels, exp.bits), out)
+        return out.reshape(x.shape[:-2] + out.shape[-2:])
+
+    return bilateral
 
 
 def bilateral_reference(
@@ -108,7 +131,9 @@ def bilateral_reference(
     step: int = 1,
 ) -> np.ndarray:
     """Plain NumPy bilateral_subsample: pad, take every kept window, weigh it, average it."""
-    x, images, f = _check_arguments(x, step, kernel_size, sigma_color, sigma_space, border_type, color_distance_type)
+    x = check_image(x, "x")
+    f = _check_arguments(x, step, kernel_size, sigma_color, sigma_space, border_type, color_distance_type)
+    images = _as_images(x)
     windows = kept_windows(images, f.kernel_size, f.border_type, f.step)  # (N, C, h, w, ky, kx)
     with np.errstate(invalid="ignore"):  # NaN and inf spread as in kornia: inf - inf, 0 * inf
         difference = windows - images[..., :: f.step, :: f.step, None, None]
@@ -146,22 +171,25 @@ class _Filter(NamedTuple):
     l1: bool
 
 
-def _check_arguments(x, step, kernel_size, sigma_color, sigma_space, border_type, color_distance_type):
-    """Validate everything; return the image, its (N, C, H, W) view and the filter's parameters."""
-    x = check_image(x, "x")
-    check_float_image(x, "x", "bilateral_blur", "sigma_color")
+def _check_arguments(image, step, kernel_size, sigma_color, sigma_space, border_type, color_distance_type):
+    """Validate the parameters for an image (or its ImageSpec); return them as a _Filter."""
+    check_float_image(image, "x", "bilateral_blur", "sigma_color")
     step = check_int(step, "step", minimum=1)
     kernel_size = check_odd_kernel_size(kernel_size)
     sigma_color = check_positive_number(sigma_color, "sigma_color")
     sigma_space = check_pair(sigma_space, "sigma_space", check_positive_number)
     border_type = check_choice(border_type, "border_type", BORDER_TYPES)
     l1 = check_choice(color_distance_type, "color_distance_type", COLOR_DISTANCE_TYPES) == "l1"
-    check_window_fits(x, kernel_size, border_type)
-    images = x.reshape((-1, *x.shape[-3:])) if x.ndim >= 3 else x[None, None]
+    check_window_fits(image, kernel_size, border_type)
     # kornia computes -0.5 / sigma_color**2 in double; torch rounds it to the image's dtype when multiplying.
-    color_scale = x.dtype.type(-0.5 / sigma_color**2)
-    space = space_kernel(kernel_size, sigma_space, x.dtype)
-    return x, images, _Filter(step, kernel_size, color_scale, space, border_type, l1)
+    color_scale = image.dtype.type(-0.5 / sigma_color**2)
+    space = space_kernel(kernel_size, sigma_space, image.dtype)
+    return _Filter(step, kernel_size, color_scale, space, border_type, l1)
+
+
+def _as_images(x: np.ndarray) -> np.ndarray:
+    """x as (N, C, H, W): an (H, W) image is one channel of one image."""
+    return x.reshape((-1, *x.shape[-3:])) if x.ndim >= 3 else x[None, None]
 
 
 class _ExpConstants:

@@ -14,7 +14,7 @@ import numpy as np
 
 from antialias_np import _checks
 from antialias_np.borders import kept_windows
-from antialias_np.separable import resample_image
+from antialias_np.separable import resample_plan
 from antialias_np.weights import fomm_gaussian, gaussian_table
 
 
@@ -45,6 +45,11 @@ def anti_alias_interpolation(x: np.ndarray, scale: float) -> np.ndarray:
     their dtype; integers in float64 and rounded to the nearest integer (ties to even).
     """
     x = _checks.check_image(x, "x")
+    return anti_alias_plan(_checks.ImageSpec.of(x), scale)(x)
+
+
+def anti_alias_plan(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
+    """anti_alias_interpolation for images of one shape and dtype, checked and with its tables built."""
     scale = _checks.check_downsample_scale(scale)
     step = _checks.integer_step(scale, "gaussian")
-    return resample_image(x, *(gaussian_table(n, scale, step) for n in x.shape[-2:]))
+    return resample_plan(*(gaussian_table(n, scale, step) for n in image.shape[-2:]), image.dtype)

@@ -26,6 +26,8 @@ from numba import njit, prange
 from antialias_np._checks import (
     BORDER_TYPES,
     FLOAT_DTYPES,
+    ImageSpec,
+    Plan,
     check_choice,
     check_dtype,
     check_image,
@@ -53,24 +55,39 @@ def median_subsample(
     x: np.ndarray, step: int, kernel_size: int | tuple[int, int] = 3, border_type: str = "reflect"
 ) -> np.ndarray:
     """median_blur(x, kernel_size, border_type)[..., ::step, ::step], computing only the kept pixels."""
-    x, kernel_size, border_type, step = _check_arguments(x, kernel_size, border_type, step)
-    planes = np.ascontiguousarray(to_planes(x))
-    rows = window_table(x.shape[-2], kernel_size[0], step, border_type)
-    cols = window_table(x.shape[-1], kernel_size[1], step, border_type)
-    out = np.empty((planes.shape[0], rows.shape[0], cols.shape[0]), dtype=x.dtype)
+    x = check_image(x, "x")
+    return median_plan(ImageSpec.of(x), step, kernel_size, border_type)(x)
+
+
+def median_plan(
+    image: ImageSpec, step: int, kernel_size: int | tuple[int, int] = 3, border_type: str = "reflect"
+) -> Plan:
+    """median_subsample for images of one shape and dtype, checked and with its window tables built."""
+    kernel_size, border_type, step = _check_arguments(image, kernel_size, border_type, step)
+    height, width = image.shape[-2:]
+    rows = window_table(height, kernel_size[0], step, border_type)
+    cols = window_table(width, kernel_size[1], step, border_type)
     if kernel_size == (3, 3):
-        every_column = window_table(x.shape[-1], 3, 1, border_type)  # its corners map columns -1 and W
-        _median_3x3(planes, rows, every_column[0, 0], every_column[-1, 2], step, out)
+        every_column = window_table(width, 3, 1, border_type)  # its corners map columns -1 and W
+        kernel, tables = _median_3x3, (rows, every_column[0, 0], every_column[-1, 2], step)
     else:
-        _median_any(planes, rows, cols, out)
-    return from_planes(out, x)
+        kernel, tables = _median_any, (rows, cols)
+
+    def median(x: np.ndarray) -> np.ndarray:
+        planes = np.ascontiguousarray(to_planes(x))
+        out = np.empty((planes.shape[0], rows.shape[0], cols.shape[0]), dtype=x.dtype)
+        kernel(planes, *tables, out)
+        return from_planes(out, x)
+
+    return median
 
 
 def median_reference(
     x: np.ndarray, kernel_size: int | tuple[int, int], border_type: str = "reflect", step: int = 1
 ) -> np.ndarray:
     """Plain NumPy median_subsample: pad, take every window, sort it, keep its middle (NaN where not finite)."""
-    x, kernel_size, border_type, step = _check_arguments(x, kernel_size, border_type, step)
+    x = check_image(x, "x")
+    kernel_size, border_type, step = _check_arguments(x, kernel_size, border_type, step)
     windows = kept_windows(x, kernel_size, border_type, step)
     windows = windows.reshape((*windows.shape[:-2], -1))
     median = np.sort(windows, axis=-1)[..., windows.shape[-1] // 2]
@@ -79,15 +96,14 @@ def median_reference(
     return median
 
 
-def _check_arguments(x, kernel_size, border_type, step):
-    """Validate everything; return the image (native byte order) and the checked parameters."""
-    x = check_image(x, "x")
-    check_dtype(x, "x", MEDIAN_DTYPES, "median_blur")
+def _check_arguments(image, kernel_size, border_type, step):
+    """Validate the parameters for an image (or its ImageSpec); return them checked."""
+    check_dtype(image, "x", MEDIAN_DTYPES, "median_blur")
     kernel_size = check_odd_kernel_size(kernel_size)
     border_type = check_choice(border_type, "border_type", BORDER_TYPES)
-    check_window_fits(x, kernel_size, border_type)
+    check_window_fits(image, kernel_size, border_type)
     step = check_int(step, "step", minimum=1)
-    return x, kernel_size, border_type, step
+    return kernel_size, border_type, step
 
 
 @njit(cache=True, inline="always")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from antialias_np import _checks
-from antialias_np.separable import resample_image
+from antialias_np.separable import resample_plan
 from antialias_np.weights import adaptive_box_table, pool_table
 
 
@@ -33,6 +33,20 @@ def avg_pool2d(
     refuses) in float64, rounded to the nearest integer, ties to even.
     """
     x = _checks.check_image(x, "x")
+    return avg_pool_plan(_checks.ImageSpec.of(x), kernel_size, stride, padding, ceil_mode, count_include_pad,
+                         divisor_override)(x)
+
+
+def avg_pool_plan(
+    image: _checks.ImageSpec,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> _checks.Plan:
+    """avg_pool2d for images of one shape and dtype, checked and with its tables built."""
     kernel = _checks.check_pair(kernel_size, "kernel_size", _checks.check_int, minimum=1)
     strides = kernel if stride is None else _checks.check_pair(stride, "stride", _checks.check_int, minimum=1)
     pads = _checks.check_pair(padding, "padding", _checks.check_int, minimum=0)
@@ -47,11 +61,11 @@ def avg_pool2d(
         divisors = ("padded", "padded") if count_include_pad else ("real", "real")
     tables = [
         pool_table(n, k, s, p, bool(ceil_mode), d)
-        for n, k, s, p, d in zip(x.shape[-2:], kernel, strides, pads, divisors, strict=True)
+        for n, k, s, p, d in zip(image.shape[-2:], kernel, strides, pads, divisors, strict=True)
     ]
     if min(table.n_out for table in tables) < 1:
-        raise ValueError(f"kernel_size={kernel_size!r} is larger than the padded input of shape {x.shape}")
-    return resample_image(x, *tables)
+        raise ValueError(f"kernel_size={kernel_size!r} is larger than the padded input of shape {image.shape}")
+    return resample_plan(*tables, image.dtype)
 
 
 def adaptive_avg_pool2d(x: np.ndarray, output_size: int | tuple[int | None, int | None]) -> np.ndarray:
@@ -61,8 +75,14 @@ def adaptive_avg_pool2d(x: np.ndarray, output_size: int | tuple[int | None, int 
     keeps that axis. Floats are computed in their dtype; integers in float64, rounded (ties to even).
     """
     x = _checks.check_image(x, "x")
+    return adaptive_avg_pool_plan(_checks.ImageSpec.of(x), output_size)(x)
+
+
+def adaptive_avg_pool_plan(image: _checks.ImageSpec, output_size: int | tuple[int | None, int | None]) -> _checks.Plan:
+    """adaptive_avg_pool2d for images of one shape and dtype, checked and with its tables built."""
     if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
-        output_size = tuple(n if m is None else m for n, m in zip(x.shape[-2:], output_size, strict=True))
+        output_size = tuple(n if m is None else m for n, m in zip(image.shape[-2:], output_size, strict=True))
     out = _checks.check_pair(output_size, "output_size", _checks.check_int, minimum=1)
-    return resample_image(x, *(adaptive_box_table(n, m) for n, m in zip(x.shape[-2:], out, strict=True)))
+    tables = (adaptive_box_table(n, m) for n, m in zip(image.shape[-2:], out, strict=True))
+    return resample_plan(*tables, image.dtype)
 

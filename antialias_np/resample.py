@@ -20,8 +20,8 @@ import math
 import numpy as np
 
 from antialias_np import _checks
-from antialias_np.pooling import adaptive_avg_pool2d
-from antialias_np.separable import gather_planes, resample_fixed_point, resample_planes
+from antialias_np.pooling import adaptive_avg_pool_plan
+from antialias_np.separable import gather_plan, resample_plan
 from antialias_np.weights import (
     AxisTable,
     cached_table,
@@ -61,28 +61,39 @@ def interpolate(
     kernel is wrong (it repeats the first row's value); here it follows the definition, as Pillow does.
     """
     x = _checks.check_image(x, "x")
+    return interpolate_plan(_checks.ImageSpec.of(x), size, scale_factor, mode, align_corners, recompute_scale_factor,
+                            antialias)(x)
+
+
+def interpolate_plan(
+    image: _checks.ImageSpec,
+    size: int | tuple[int, int] | None = None,
+    scale_factor: float | tuple[float, float] | None = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+) -> _checks.Plan:
+    """interpolate for images of one shape and dtype, checked and with its tables built."""
     mode = _checks.check_choice(mode, "mode", MODES)
     if align_corners is not None and mode not in ("bilinear", "bicubic"):
         raise ValueError(f"align_corners can only be set with mode 'bilinear' or 'bicubic', got mode={mode!r}")
     if antialias and mode not in ("bilinear", "bicubic"):
         raise ValueError(f"antialias=True needs mode 'bilinear' or 'bicubic', got mode={mode!r}")
-    out_size, scales = output_size(x.shape[-2:], size, scale_factor, recompute_scale_factor)
+    in_size = image.shape[-2:]
+    out_size, scales = output_size(in_size, size, scale_factor, recompute_scale_factor)
     if mode == "area":
-        return adaptive_avg_pool2d(x, out_size)
-    if mode in ("bilinear", "bicubic"):
-        _checks.check_dtype(x, "x", (*_checks.FLOAT_DTYPES, UINT8), f"mode={mode!r}")
-    planes = _checks.to_planes(x)
+        return adaptive_avg_pool_plan(image, out_size)
     if mode in ("nearest", "nearest-exact"):
         exact = mode == "nearest-exact"
-        tables = [nearest_table(n, m, s, exact) for n, m, s in zip(x.shape[-2:], out_size, scales, strict=True)]
-        return _checks.from_planes(gather_planes(planes, tables[0].index[:, 0], tables[1].index[:, 0]), x)
+        rows, cols = (nearest_table(n, m, s, exact) for n, m, s in zip(in_size, out_size, scales, strict=True))
+        return gather_plan(rows.index[:, 0], cols.index[:, 0], image.dtype)
+    _checks.check_dtype(image, "x", (*_checks.FLOAT_DTYPES, UINT8), f"mode={mode!r}")
     rows, cols = (
-        filter_table(n, m, sf, mode, bool(align_corners), bool(antialias), x.dtype)
-        for n, m, sf in zip(x.shape[-2:], out_size, scales, strict=True)
+        filter_table(n, m, sf, mode, bool(align_corners), bool(antialias), image.dtype)
+        for n, m, sf in zip(in_size, out_size, scales, strict=True)
     )
-    if x.dtype == UINT8:
-        return _checks.from_planes(resample_fixed_point(planes, rows, cols), x)
-    return _checks.from_planes(resample_planes(planes, rows, cols), x)
+    return resample_plan(rows, cols, image.dtype)
 
 
 @cached_table

@@ -2,12 +2,13 @@
 
     out[p, i, j] = sum_r sum_c row.weight[i, r] * col.weight[j, c] * planes[p, row.index[i, r], col.index[j, c]]
 
-`resample_reference` computes it in plain NumPy from the tables' matrices (W_rows @ plane @ W_cols.T). The Numba
-kernels compute only the output pixels, one plane per Numba thread (numba.set_num_threads). The float kernel is
-one primitive used twice: `_weighted_rows` makes each kept row as a weighted sum of whole input rows (contiguous,
-so it vectorises); the result is transposed and the same primitive makes the kept columns. No full-resolution
-temporary is made. The uint8 kernel follows torch's fixed-point order instead: columns first (the same idea on the
-transposed plane) into a uint8 temporary, then rows, each pass rounding.
+`resample_reference` computes it in plain NumPy from the tables' matrices (W_rows @ plane @ W_cols.T);
+`resample_plan` binds two tables to the Numba kernels, which compute only the output pixels, one plane per Numba
+thread (numba.set_num_threads). The float kernel is one primitive used twice: `_weighted_rows` makes each kept row
+as a weighted sum of whole input rows (contiguous, so it vectorises); the result is transposed and the same
+primitive makes the kept columns. No full-resolution temporary is made. The uint8 kernel follows torch's
+fixed-point order instead: columns first (the same idea on the transposed plane) into a uint8 temporary, then
+rows, each pass rounding.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from antialias_np import _checks
+from antialias_np._checks import Plan
 from antialias_np.weights import AxisTable, table_matrix
 
 UNSIGNED_OF_SIZE = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
@@ -31,15 +33,48 @@ def resample_reference(planes: np.ndarray, rows: AxisTable, cols: AxisTable) -> 
     return w_rows @ planes.astype(np.float64) @ w_cols.T
 
 
-def gather_planes(planes: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """out[p, i, j] = planes[p, rows[i], cols[j]]: selection copies bits, so it is exact for every dtype.
+def gather_plan(rows: np.ndarray, cols: np.ndarray, dtype: np.dtype) -> Plan:
+    """out[..., i, j] = x[..., rows[i], cols[j]] for images of `dtype`: selection copies bits, so it is exact for
+    every dtype. The kernel sees the values as unsigned integers of the same size (float16 included, which Numba
+    cannot load)."""
+    bits = UNSIGNED_OF_SIZE[dtype.itemsize]
+    n_out = (len(rows), len(cols))
+    return lambda x: _on_planes(_gather, x.view(bits), (rows, cols), n_out, bits).view(dtype)
 
-    The kernel sees the values as unsigned integers of the same size (float16, which Numba cannot load, included).
+
+def resample_plan(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> Plan:
+    """Apply the row and column tables to the last two axes of images of `dtype`, in any torch layout.
+
+    Fixed-point tables (weights.to_fixed_point, for uint8) follow torch's fixed point: per pass,
+    out = clamp((2^(p-1) + sum w16 * in) >> p, 0, 255), columns first into a uint8 temporary (as torch), then rows.
+    Sums fit int32 as in torch: the weights are below 2^15 and sum to about 2^p <= 2^22.
+    Otherwise float32 and float64 accumulate in their own dtype, and integers are computed in float64 and rounded
+    to the nearest integer (ties to even), clipped to the range of their dtype: the result keeps the input dtype.
     """
-    bits = UNSIGNED_OF_SIZE[planes.dtype.itemsize]
-    out = np.empty((planes.shape[0], len(rows), len(cols)), planes.dtype)
-    _gather(np.ascontiguousarray(planes).view(bits), rows, cols, out.view(bits))
-    return out
+    n_out = (rows.n_out, cols.n_out)
+    if rows.precision is not None:
+        tables = (rows.index, rows.weight, rows.count, rows.precision, cols.index, cols.weight, cols.count,
+                  cols.precision)  # fmt: skip
+        return lambda x: _on_planes(_resample_uint8, x, tables, n_out, np.uint8)
+    compute = np.dtype(np.float64) if dtype.kind in "iu" else dtype
+    tables = (rows.index, rows.weight.astype(compute), rows.count, cols.index, cols.weight.astype(compute), cols.count)
+
+    def resample(x: np.ndarray) -> np.ndarray:
+        out = _on_planes(_resample_float, x, tables, n_out, compute)
+        if compute == dtype:
+            return out
+        limits = np.iinfo(dtype)
+        return np.clip(np.rint(out), limits.min, limits.max).astype(dtype)
+
+    return resample
+
+
+def _on_planes(kernel, x: np.ndarray, tables: tuple, n_out: tuple[int, int], dtype) -> np.ndarray:
+    """Run kernel(planes, *tables, out) on x seen as (B, H, W) planes; give the (B, h, w) result x's leading axes."""
+    planes = np.ascontiguousarray(_checks.to_planes(x))
+    out = np.empty((planes.shape[0], *n_out), dtype)
+    kernel(planes, *tables, out)
+    return _checks.from_planes(out, x)
 
 
 @njit(cache=True, parallel=True)
@@ -49,49 +84,6 @@ def _gather(planes, rows, cols, out):
             source = planes[p, rows[i]]
             for j in range(cols.shape[0]):
                 out[p, i, j] = source[cols[j]]
-
-
-def resample_image(x: np.ndarray, rows: AxisTable, cols: AxisTable) -> np.ndarray:
-    """Apply the tables to the last two axes of an image of any torch layout (see resample_planes)."""
-    return _checks.from_planes(resample_planes(_checks.to_planes(x), rows, cols), x)
-
-
-def resample_planes(planes: np.ndarray, rows: AxisTable, cols: AxisTable) -> np.ndarray:
-    """Apply the tables in floating point: float32 and float64 planes accumulate in their own dtype.
-
-    Integer planes are computed in float64 and rounded to the nearest integer (ties to even), clipped to the
-    range of their dtype: the result keeps the input dtype.
-    """
-    integer_dtype = planes.dtype if planes.dtype.kind in "iu" else None
-    dtype = np.float64 if integer_dtype is not None else planes.dtype
-    out = np.empty((planes.shape[0], rows.n_out, cols.n_out), dtype)
-    _resample_float(
-        np.ascontiguousarray(planes),
-        rows.index, rows.weight.astype(dtype, copy=False), rows.count,
-        cols.index, cols.weight.astype(dtype, copy=False), cols.count,
-        out,
-    )  # fmt: skip
-    if integer_dtype is None:
-        return out
-    limits = np.iinfo(integer_dtype)
-    return np.clip(np.rint(out), limits.min, limits.max).astype(integer_dtype)
-
-
-def resample_fixed_point(planes: np.ndarray, rows: AxisTable, cols: AxisTable) -> np.ndarray:
-    """torch's uint8 separable resampling with fixed-point tables (weights.to_fixed_point): per pass,
-    out = clamp((2^(p-1) + sum w16 * in) >> p, 0, 255).
-
-    Columns are resampled first into a uint8 temporary (as torch does), then rows. Sums fit int32 as in torch:
-    the weights are below 2^15 and sum to about 2^p <= 2^22.
-    """
-    out = np.empty((planes.shape[0], rows.n_out, cols.n_out), np.uint8)
-    _resample_uint8(
-        np.ascontiguousarray(planes),
-        rows.index, rows.weight, rows.count, rows.precision,
-        cols.index, cols.weight, cols.count, cols.precision,
-        out,
-    )  # fmt: skip
-    return out
 
 
 @njit(cache=True)

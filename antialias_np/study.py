@@ -19,80 +19,86 @@ int(1/scale) would silently use another step. The filters followed by subsamplin
 
 from __future__ import annotations
 
+import functools
 import inspect
 
 import numpy as np
 
 from antialias_np import _checks
-from antialias_np.bilateral import bilateral_subsample
-from antialias_np.gaussian import anti_alias_interpolation
-from antialias_np.median import median_subsample
-from antialias_np.pooling import adaptive_avg_pool2d, avg_pool2d
-from antialias_np.resample import interpolate
+from antialias_np.bilateral import bilateral_plan
+from antialias_np.gaussian import anti_alias_plan
+from antialias_np.median import median_plan
+from antialias_np.pooling import adaptive_avg_pool_plan, avg_pool_plan
+from antialias_np.resample import interpolate_plan
 
 
-def _study_size(x: np.ndarray, scale: float) -> tuple[int, int]:
+def _study_size(image: _checks.ImageSpec, scale: float) -> tuple[int, int]:
     """(int(H * scale), int(W * scale)), the size the study passed to interpolate."""
-    size = tuple(int(n * scale) for n in x.shape[-2:])
+    size = tuple(int(n * scale) for n in image.shape[-2:])
     if min(size) < 1:
-        raise ValueError(f"scale={scale} leaves no pixel of an image of size {x.shape[-2:]}")
+        raise ValueError(f"scale={scale} leaves no pixel of an image of size {image.shape[-2:]}")
     return size
 
 
-def gaussian(x: np.ndarray, scale: float) -> np.ndarray:
-    return anti_alias_interpolation(x, scale)
+# Each method is a plan builder: (image spec, checked scale, options) -> Plan (_checks.Plan).
 
 
-def subsample(x: np.ndarray, scale: float) -> np.ndarray:
+def gaussian(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
+    return anti_alias_plan(image, scale)
+
+
+def subsample(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
     step = _checks.integer_step(scale, "subsample")
-    return np.ascontiguousarray(x[..., ::step, ::step])
+    return lambda x: x[..., ::step, ::step].copy()  # a copy even at step 1
 
 
-def nearest(x: np.ndarray, scale: float) -> np.ndarray:
-    return interpolate(x, scale_factor=scale, mode="nearest")
+def nearest(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
+    return interpolate_plan(image, scale_factor=scale, mode="nearest")
 
 
-def bicubic(x: np.ndarray, scale: float) -> np.ndarray:
-    return interpolate(x, size=_study_size(x, scale), mode="bicubic", align_corners=False, antialias=True)
+def bicubic(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
+    size = _study_size(image, scale)
+    return interpolate_plan(image, size=size, mode="bicubic", align_corners=False, antialias=True)
 
 
-def bilinear(x: np.ndarray, scale: float) -> np.ndarray:
-    return interpolate(x, size=_study_size(x, scale), mode="bilinear", align_corners=False, antialias=True)
+def bilinear(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
+    size = _study_size(image, scale)
+    return interpolate_plan(image, size=size, mode="bilinear", align_corners=False, antialias=True)
 
 
-def area(x: np.ndarray, scale: float) -> np.ndarray:
-    return adaptive_avg_pool2d(x, _study_size(x, scale))
+def area(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
+    return adaptive_avg_pool_plan(image, _study_size(image, scale))
 
 
-def avgpool(x: np.ndarray, scale: float, kernel_size=None, stride=None, padding=0) -> np.ndarray:
+def avgpool(image: _checks.ImageSpec, scale: float, kernel_size=None, stride=None, padding=0) -> _checks.Plan:
     """avg_pool2d(x, n); an explicit kernel_size replaces n (and then scale is not used)."""
     if kernel_size is None:
         kernel_size = _checks.integer_step(scale, "avgpool")
-    return avg_pool2d(x, kernel_size, stride, padding)
+    return avg_pool_plan(image, kernel_size, stride, padding)
 
 
-def median(x: np.ndarray, scale: float, kernel_size=3, border_type="reflect") -> np.ndarray:
-    return median_subsample(x, _checks.integer_step(scale, "median"), kernel_size, border_type)
+def median(image: _checks.ImageSpec, scale: float, kernel_size=3, border_type="reflect") -> _checks.Plan:
+    return median_plan(image, _checks.integer_step(scale, "median"), kernel_size, border_type)
 
 
 def bilateral(
-    x: np.ndarray,
+    image: _checks.ImageSpec,
     scale: float,
     kernel_size=5,
     sigma_color=0.1,
     sigma_space=(1.5, 1.5),
     border_type="reflect",
     color_distance_type="l1",
-) -> np.ndarray:
+) -> _checks.Plan:
     step = _checks.integer_step(scale, "bilateral")
-    return bilateral_subsample(x, step, kernel_size, sigma_color, sigma_space, border_type, color_distance_type)
+    return bilateral_plan(image, step, kernel_size, sigma_color, sigma_space, border_type, color_distance_type)
 
 
 PIPELINES = {f.__name__: f for f in (gaussian, subsample, nearest, bicubic, bilinear, area, avgpool, median, bilateral)}
 METHODS = tuple(PIPELINES)
 """The study's methods, in its order; 'gaussian' is the baseline."""
 OPTIONS = {name: tuple(inspect.signature(f).parameters)[2:] for name, f in PIPELINES.items()}
-"""The options each method takes (its pipeline's arguments after x and scale)."""
+"""The options each method takes (its pipeline's arguments after image and scale)."""
 
 
 def downsample(
@@ -109,13 +115,44 @@ def downsample(
     returned in the same layout. scale in (0, 1]. options: avgpool kernel_size, stride, padding; median
     kernel_size, border_type; bilateral kernel_size, sigma_color, sigma_space, border_type,
     color_distance_type. Returns a new C-contiguous array of the input's dtype.
+
+    Without options, the checks and tables, which depend only on the image's shape and dtype and on the arguments,
+    are made once and kept (the last 256 plans): a repeated call only runs the kernel.
     """
     image = _checks.check_image(image, "image")
+    spec = _checks.ImageSpec.of(image)
+    # The types keep apart arguments that are equal but not valid alike: scale=1 and scale=True.
+    key = (spec, scale, type(scale), method, channel_axis, type(channel_axis))
+    if options or not _hashable(key):  # options are not kept: 3 == 3.0 == True would share a plan
+        return _downsample_plan(spec, scale, method, channel_axis, tuple(options.items()))(image)
+    return _kept_plan(*key)(image)
+
+
+def _hashable(key: tuple) -> bool:
+    try:
+        hash(key)
+    except TypeError:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=256)
+def _kept_plan(spec, scale, scale_type, method, channel_axis, channel_axis_type) -> _checks.Plan:
+    return _downsample_plan(spec, scale, method, channel_axis, ())
+
+
+def _downsample_plan(
+    image: _checks.ImageSpec, scale: object, method: object, channel_axis: object, options: tuple
+) -> _checks.Plan:
+    """downsample for images of one shape and dtype, checked and with its tables built."""
     scale = _checks.check_downsample_scale(scale)
     method = _checks.check_choice(method, "method", METHODS)
-    unknown = [name for name in options if name not in OPTIONS[method]]
+    unknown = [name for name, _ in options if name not in OPTIONS[method]]
     if unknown:
         takes = ", ".join(OPTIONS[method]) or "no options"
         raise TypeError(f"method={method!r} got unknown option(s) {', '.join(unknown)}; it takes {takes}")
-    result = PIPELINES[method](_checks.move_channels_first(image, channel_axis), scale, **options)
-    return _checks.move_channels_back(result, channel_axis)
+    plan = PIPELINES[method](_checks.move_channels_first(image, channel_axis), scale, **dict(options))
+    if channel_axis is None:
+        return lambda x: np.ascontiguousarray(plan(x))
+    return lambda x: _checks.move_channels_back(plan(_checks.move_channels_first(x, channel_axis)), channel_axis)
+

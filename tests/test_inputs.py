@@ -44,6 +44,45 @@ def test_result_does_not_share_memory_with_input(name):
 
 
 @pytest.mark.parametrize("method", aa.METHODS)
+def test_scale_one_returns_a_new_array(method):
+    x = FRAME.copy()
+    result = aa.downsample(x, 1.0, method)
+    assert not np.shares_memory(result, x)
+    assert result.flags.c_contiguous
+
+
+def test_downsample_plans_are_kept_apart_by_shape_dtype_and_arguments():
+    """downsample keeps a plan per (shape, dtype, scale, method, options, channel_axis): calls that differ in any
+    one of them, made in turn, each get the result of the function that does not cache."""
+    calls = [
+        (FRAME, 0.25, "median", {}, lambda x: aa.median_blur(x, 3)[..., ::4, ::4]),
+        (FRAME.astype(np.float64), 0.25, "median", {}, lambda x: aa.median_blur(x, 3)[..., ::4, ::4]),
+        (FRAME[..., :20, :], 0.25, "median", {}, lambda x: aa.median_blur(x, 3)[..., ::4, ::4]),
+        (FRAME, 0.5, "median", {}, lambda x: aa.median_blur(x, 3)[..., ::2, ::2]),
+        (FRAME, 0.25, "median", {"kernel_size": 5}, lambda x: aa.median_blur(x, 5)[..., ::4, ::4]),
+        (FRAME, 0.25, "median", {"kernel_size": [5, 3]}, lambda x: aa.median_blur(x, (5, 3))[..., ::4, ::4]),
+        (FRAME, 0.25, "gaussian", {}, lambda x: aa.anti_alias_interpolation(x, 0.25)),
+        (FRAME, 0.25, "area", {}, lambda x: aa.adaptive_avg_pool2d(x, (8, 6))),
+    ]
+    for _ in range(2):
+        for x, scale, method, options, expected in calls:
+            result = aa.downsample(x, scale, method, **options)
+            assert result.dtype == x.dtype
+            np.testing.assert_array_equal(result, expected(x))
+
+
+def test_downsample_refuses_bad_arguments_every_time():
+    aa.downsample(FRAME, 1)  # a kept plan for scale 1 must not serve scale=True, which equals 1
+    for _ in range(2):  # a failed plan is not kept
+        with pytest.raises(TypeError, match="scale"):
+            aa.downsample(FRAME, True)
+        with pytest.raises(ValueError, match="scale must be 1/n"):
+            aa.downsample(FRAME, 0.3, "gaussian")
+        with pytest.raises(TypeError, match="sigma"):
+            aa.downsample(FRAME, 0.25, "median", sigma=[3])
+
+
+@pytest.mark.parametrize("method", aa.METHODS)
 def test_channels_last_equals_torch_layout(method):
     channels_last = np.moveaxis(FRAME, 1, -1)
     result = aa.downsample(channels_last, 0.25, method, channel_axis=-1)
