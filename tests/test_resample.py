@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import antialias_np as aa
 from antialias_np.gaussian import anti_alias_reference
 from antialias_np.resample import filter_table
-from antialias_np.separable import _transposed, resample_plan, resample_reference
+from antialias_np.separable import _transposed, gather_plan, resample_plan, resample_reference
 from antialias_np.weights import (
     AxisTable,
     adaptive_box_table,
@@ -166,6 +166,24 @@ def test_engine_equals_numpy_reference(rows, cols, planes, dtype):
     tolerance = 1e-4 if dtype == np.float32 else 1e-12
     result = resample_plan(row_table, col_table, x.dtype)(x)
     np.testing.assert_allclose(result, resample_reference(x, row_table, col_table), atol=tolerance)
+
+
+@st.composite
+def index_lists(draw, n):
+    """Indices into an axis of length n: evenly spaced (a slice) or any (the kernel's gather)."""
+    if draw(st.booleans()):
+        start = draw(st.integers(0, n - 1))
+        return np.arange(start, n, draw(st.integers(1, n)))[: draw(st.integers(1, n))]
+    return np.array(draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=2 * n)), np.int64)
+
+
+@given(data=st.data(), dtype=st.sampled_from([np.float16, np.float32, np.uint8, np.int64]))
+def test_gather_equals_numpy_indexing(data, dtype):
+    x = (np.random.default_rng(0).random((2, 3, 9, 11)) * 100).astype(dtype)
+    rows, cols = data.draw(index_lists(9)), data.draw(index_lists(11))
+    result = gather_plan(rows, cols, x.dtype)(x)
+    np.testing.assert_array_equal(result, x[..., rows[:, None], cols])
+    assert result.dtype == x.dtype and result.flags.c_contiguous and not np.shares_memory(result, x)
 
 
 @given(height=st.integers(1, 40), width=st.integers(1, 40), dtype=st.sampled_from([*FLOATS, np.uint8]))
