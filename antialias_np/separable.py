@@ -37,20 +37,21 @@ def gather_plan(rows: np.ndarray, cols: np.ndarray, dtype: np.dtype) -> Plan:
     """out[..., i, j] = x[..., rows[i], cols[j]] for images of `dtype`: selection copies bits, so it is exact for
     every dtype.
 
-    When both index lists are evenly spaced (every n-th pixel, as nearest at an integer ratio) the gather is a
-    strided slice, which NumPy copies 1.3-2.4x faster than the kernel on one thread. Otherwise the kernel sees the
-    values as unsigned integers of the same size (float16 included, which Numba cannot load).
+    Evenly spaced indices (every n-th pixel: subsample, nearest at an integer ratio) are a strided slice, which
+    NumPy copies 1.3-2x faster than the kernel on one thread (it does not use Numba's threads; a memory-bound copy
+    of a few microseconds per frame gains little from them). Other indices go to the kernel, which sees the values
+    as unsigned integers of the same size (float16 included, which Numba cannot load).
     """
-    row_slice, col_slice = _evenly_spaced(rows), _evenly_spaced(cols)
-    if row_slice is not None and col_slice is not None:
-        return lambda x: x[..., row_slice, col_slice].copy()
+    row_spacing, col_spacing = _even_spacing(rows), _even_spacing(cols)
+    if row_spacing is not None and col_spacing is not None:
+        return lambda x: x[..., row_spacing, col_spacing].copy()
     bits = UNSIGNED_OF_SIZE[dtype.itemsize]
     n_out = (len(rows), len(cols))
     return lambda x: _on_planes(_gather, x.view(bits), (rows, cols), n_out, bits).view(dtype)
 
 
-def _evenly_spaced(indices: np.ndarray) -> slice | None:
-    """The slice that picks `indices`, if they rise by one step > 0 (a single index counts), else None."""
+def _even_spacing(indices: np.ndarray) -> slice | None:
+    """The slice picking `indices` if they rise by one step > 0 (a single index counts), else None."""
     step = int(indices[1] - indices[0]) if len(indices) > 1 else 1
     if step < 1 or np.any(np.diff(indices) != step):
         return None
