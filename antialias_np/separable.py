@@ -42,16 +42,16 @@ def gather_plan(rows: np.ndarray, cols: np.ndarray, dtype: np.dtype) -> Plan:
     of a few microseconds per frame gains little from them). Other indices go to the kernel, which sees the values
     as unsigned integers of the same size (float16 included, which Numba cannot load).
     """
-    row_spacing, col_spacing = _even_spacing(rows), _even_spacing(cols)
-    if row_spacing is not None and col_spacing is not None:
-        return lambda x: x[..., row_spacing, col_spacing].copy()
+    row_slice, col_slice = _evenly_spaced(rows), _evenly_spaced(cols)
+    if row_slice is not None and col_slice is not None:
+        return lambda x: x[..., row_slice, col_slice].copy()
     bits = UNSIGNED_OF_SIZE[dtype.itemsize]
     n_out = (len(rows), len(cols))
     return lambda x: _on_planes(_gather, x.view(bits), (rows, cols), n_out, bits).view(dtype)
 
 
-def _even_spacing(indices: np.ndarray) -> slice | None:
-    """The slice picking `indices` if they rise by one step > 0 (a single index counts), else None."""
+def _evenly_spaced(indices: np.ndarray) -> slice | None:
+    """The slice that picks `indices`, if they rise by one step > 0 (a single index counts), else None."""
     step = int(indices[1] - indices[0]) if len(indices) > 1 else 1
     if step < 1 or np.any(np.diff(indices) != step):
         return None
