@@ -122,11 +122,17 @@ def downsample(
     """
     image = _checks.check_image(image, "image")
     spec = _checks.ImageSpec.of(image)
+    if options:  # not kept: option values need not be hashable, and 3 == 3.0 == True would share a plan
+        return _downsample_plan(spec, scale, method, channel_axis, tuple(options.items()))(image)
     # The types keep apart arguments that are equal but not valid alike: scale=1 and scale=True.
     key = (spec, scale, type(scale), method, channel_axis, type(channel_axis))
-    if options or not _hashable(key):  # options are not kept: 3 == 3.0 == True would share a plan
-        return _downsample_plan(spec, scale, method, channel_axis, tuple(options.items()))(image)
-    return _kept_plan(*key)(image)
+    try:
+        plan = _kept_plan(*key)
+    except TypeError:
+        if _hashable(key):  # the checks refused an argument
+            raise
+        plan = _downsample_plan(spec, scale, method, channel_axis, ())  # whose checks will say what is wrong
+    return plan(image)
 
 
 def _hashable(key: tuple) -> bool:
@@ -154,6 +160,6 @@ def _downsample_plan(
         raise TypeError(f"method={method!r} got unknown option(s) {', '.join(unknown)}; it takes {takes}")
     plan = PIPELINES[method](_checks.move_channels_first(image, channel_axis), scale, **dict(options))
     if channel_axis is None:
-        return lambda x: np.ascontiguousarray(plan(x))
+        return plan  # every plan returns a new C-contiguous array
     return lambda x: _checks.move_channels_back(plan(_checks.move_channels_first(x, channel_axis)), channel_axis)
 
