@@ -7,6 +7,7 @@ import pytest
 from helpers import AWKWARD_LAYOUTS, awkward_layouts
 
 import antialias_np as aa
+from antialias_np.study import _kept_plan
 
 FRAME = np.random.default_rng(0).random((2, 3, 32, 24)).astype(np.float32)
 
@@ -69,6 +70,14 @@ def test_downsample_plans_are_kept_apart_by_shape_dtype_and_arguments():
             result = aa.downsample(x, scale, method, **options)
             assert result.dtype == x.dtype
             np.testing.assert_array_equal(result, expected(x))
+
+
+def test_downsample_builds_a_plan_once_per_shape_dtype_and_arguments():
+    _kept_plan.cache_clear()
+    for x in (FRAME, FRAME + 1, FRAME.astype(np.float64), FRAME[:1], FRAME + 2):
+        aa.downsample(x, 0.25, "area")
+    info = _kept_plan.cache_info()
+    assert (info.misses, info.hits) == (3, 2)
 
 
 def test_downsample_refuses_bad_arguments_every_time():
