@@ -79,6 +79,14 @@ def from_planes(planes: np.ndarray, like: np.ndarray) -> np.ndarray:
     return planes.reshape(like.shape[:-2] + planes.shape[-2:])
 
 
+def on_planes(kernel, x: np.ndarray, tables: tuple, n_out: tuple[int, int], dtype) -> np.ndarray:
+    """Run kernel(planes, *tables, out) on x seen as (B, H, W) planes; give the (B, h, w) result x's leading axes."""
+    planes = np.ascontiguousarray(to_planes(x))
+    out = np.empty((planes.shape[0], *n_out), dtype)
+    kernel(planes, *tables, out)
+    return from_planes(out, x)
+
+
 def move_channels_first(image: np.ndarray | ImageSpec, channel_axis: int | None) -> np.ndarray | ImageSpec:
     """Return `image` (an array, or its ImageSpec) in torch layout: channels just before (H, W).
     channel_axis=None means it already is."""

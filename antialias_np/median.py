@@ -34,8 +34,7 @@ from antialias_np._checks import (
     check_int,
     check_odd_kernel_size,
     check_window_fits,
-    from_planes,
-    to_planes,
+    on_planes,
 )
 from antialias_np.borders import kept_windows, read_pixel, window_table
 
@@ -73,13 +72,7 @@ def median_plan(
     else:
         kernel, tables = _median_any, (rows, cols)
 
-    def median(x: np.ndarray) -> np.ndarray:
-        planes = np.ascontiguousarray(to_planes(x))
-        out = np.empty((planes.shape[0], rows.shape[0], cols.shape[0]), dtype=x.dtype)
-        kernel(planes, *tables, out)
-        return from_planes(out, x)
-
-    return median
+    return lambda x: on_planes(kernel, x, tables, (rows.shape[0], cols.shape[0]), image.dtype)
 
 
 def median_reference(

@@ -47,7 +47,7 @@ def gather_plan(rows: np.ndarray, cols: np.ndarray, dtype: np.dtype) -> Plan:
         return lambda x: x[..., row_slice, col_slice].copy()
     bits = UNSIGNED_OF_SIZE[dtype.itemsize]
     n_out = (len(rows), len(cols))
-    return lambda x: _on_planes(_gather, x.view(bits), (rows, cols), n_out, bits).view(dtype)
+    return lambda x: _checks.on_planes(_gather, x.view(bits), (rows, cols), n_out, bits).view(dtype)
 
 
 def _evenly_spaced(indices: np.ndarray) -> slice | None:
@@ -71,26 +71,18 @@ def resample_plan(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> Plan:
     if rows.precision is not None:
         tables = (rows.index, rows.weight, rows.count, rows.precision, cols.index, cols.weight, cols.count,
                   cols.precision)  # fmt: skip
-        return lambda x: _on_planes(_resample_uint8, x, tables, n_out, np.uint8)
+        return lambda x: _checks.on_planes(_resample_uint8, x, tables, n_out, np.uint8)
     compute = np.dtype(np.float64) if dtype.kind in "iu" else dtype
     tables = (rows.index, rows.weight.astype(compute), rows.count, cols.index, cols.weight.astype(compute), cols.count)
 
     def resample(x: np.ndarray) -> np.ndarray:
-        out = _on_planes(_resample_float, x, tables, n_out, compute)
+        out = _checks.on_planes(_resample_float, x, tables, n_out, compute)
         if compute == dtype:
             return out
         limits = np.iinfo(dtype)
         return np.clip(np.rint(out), limits.min, limits.max).astype(dtype)
 
     return resample
-
-
-def _on_planes(kernel, x: np.ndarray, tables: tuple, n_out: tuple[int, int], dtype) -> np.ndarray:
-    """Run kernel(planes, *tables, out) on x seen as (B, H, W) planes; give the (B, h, w) result x's leading axes."""
-    planes = np.ascontiguousarray(_checks.to_planes(x))
-    out = np.empty((planes.shape[0], *n_out), dtype)
-    kernel(planes, *tables, out)
-    return _checks.from_planes(out, x)
 
 
 @njit(cache=True, parallel=True)
