@@ -36,7 +36,7 @@ from antialias_np._checks import (
     check_window_fits,
     on_planes,
 )
-from antialias_np.borders import kept_windows, read_pixel, window_table
+from antialias_np.borders import border_index, kept_windows, read_pixel, window_table
 
 MEDIAN_DTYPES = FLOAT_DTYPES + tuple(np.dtype(code) for code in np.typecodes["AllInteger"])
 
@@ -67,8 +67,8 @@ def median_plan(
     rows = window_table(height, kernel_size[0], step, border_type)
     cols = window_table(width, kernel_size[1], step, border_type)
     if kernel_size == (3, 3):
-        every_column = window_table(width, 3, 1, border_type)  # its corners map columns -1 and W
-        kernel, tables = _median_3x3, (rows, every_column[0, 0], every_column[-1, 2], step)
+        left_column, right_column = border_index(np.array([-1, width]), width, border_type).tolist()
+        kernel, tables = _median_3x3, (rows, left_column, right_column, step)
     else:
         kernel, tables = _median_any, (rows, cols)
 
