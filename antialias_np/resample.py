@@ -27,11 +27,11 @@ from antialias_np.weights import (
     cached_table,
     cubic_table,
     linear_table,
-    merge_repeated_taps,
     nearest_table,
     pixel_scale,
     selection_table,
     to_fixed_point,
+    uint8_plain_table,
     windowed_table,
 )
 
@@ -86,7 +86,11 @@ def interpolate_plan(
         return adaptive_avg_pool_plan(image, out_size)
     if mode in ("nearest", "nearest-exact"):
         exact = mode == "nearest-exact"
-        rows, cols = (nearest_table(n, m, s, exact) for n, m, s in zip(in_size, out_size, scales, strict=True))
+        channels = image.shape[-3] if image.ndim > 2 else 1
+        small_kernel = sum(out_size) <= 128 or (tuple(in_size) == (1, 1) and channels > 3)  # torch's dispatch rule
+        compute = np.float64 if image.dtype == np.float64 else np.float32
+        rows, cols = (nearest_table(n, m, s, exact, small_kernel, compute)
+                      for n, m, s in zip(in_size, out_size, scales, strict=True))
         return gather_plan(rows.index[:, 0], cols.index[:, 0], image.dtype)
     _checks.check_dtype(image, "x", (*_checks.FLOAT_DTYPES, UINT8), f"mode={mode!r}")
     rows, cols = (
@@ -107,15 +111,14 @@ def filter_table(
     """
     weight_dtype = np.float64 if dtype == UINT8 else dtype
     s = pixel_scale(n_in, n_out, scale_factor, align_corners, weight_dtype)
-    if (antialias or dtype == UINT8) and n_in == n_out:
-        table = selection_table(np.arange(n_in))
-    elif antialias:
-        table = windowed_table(n_in, n_out, s, mode, weight_dtype)
-    else:
-        table = (linear_table if mode == "bilinear" else cubic_table)(n_in, n_out, s, align_corners, weight_dtype)
-        if dtype == UINT8:
-            table = merge_repeated_taps(table)
-    return to_fixed_point(table) if dtype == UINT8 else table
+    if dtype == UINT8 and (antialias or n_in == n_out):
+        copied = n_in == n_out
+        return to_fixed_point(selection_table(np.arange(n_in)) if copied else windowed_table(n_in, n_out, s, mode, weight_dtype))
+    if antialias:
+        return selection_table(np.arange(n_in)) if n_in == n_out else windowed_table(n_in, n_out, s, mode, weight_dtype)
+    if dtype == UINT8:
+        return uint8_plain_table(n_in, n_out, s, align_corners, mode)
+    return (linear_table if mode == "bilinear" else cubic_table)(n_in, n_out, s, align_corners, weight_dtype)
 
 
 def output_size(
