@@ -11,7 +11,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 TOLERANCE = {
     np.dtype(np.uint8): 0.0,  # torch's fixed point, bit for bit
-    np.dtype(np.float16): 0.0,  # computed in float32 and rounded once, as torch: bit for bit
+    np.dtype(np.float16): 2**-10,  # one float16 ulp, relative: computed in float32 and rounded once, as torch, but
+    # summed in another order, so about 1 output in 1,000 rounds the other way (selections stay bit-exact)
     np.dtype(np.float32): 2e-6,  # measured: 1.2e-6 against torch's AVX2 / AVX512 kernels on [0, 1] inputs
     np.dtype(np.float64): 1e-12,  # measured: 1.8e-15
 }

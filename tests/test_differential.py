@@ -109,7 +109,7 @@ def window_case(rng: np.random.Generator) -> tuple[str, np.ndarray, dict]:
     k = int(rng.choice([1, 3, 5, 7]))
     while (border == "reflect" and k // 2 >= min(h, w)) or (border == "circular" and k // 2 > min(h, w)):
         k -= 2
-    dtypes = [np.float32, np.float64]
+    dtypes = [np.float32, np.float64] + ([np.float16] if function == "median_blur" else [])
     dtype = dtypes[rng.integers(len(dtypes))]
     x = image(rng, dtype, (int(rng.integers(1, 3)), int(rng.integers(1, 4)), h, w), bool(rng.integers(6) == 0))
     if function == "median_blur":
