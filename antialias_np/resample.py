@@ -119,19 +119,22 @@ def filter_table(
     """
     weight_dtype = {UINT8: np.float64, FLOAT16: np.float32}.get(dtype, dtype)
     s = pixel_scale(n_in, n_out, scale_factor, align_corners, weight_dtype)
-    if dtype == UINT8 and (antialias or n_in == n_out):
-        copied = n_in == n_out
-        return to_fixed_point(selection_table(np.arange(n_in)) if copied else windowed_table(n_in, n_out, s, mode, weight_dtype))
-    if antialias:
-        return selection_table(np.arange(n_in)) if n_in == n_out else windowed_table(n_in, n_out, s, mode, weight_dtype)
-    if dtype == UINT8:
+    if (antialias or dtype == UINT8) and n_in == n_out:
+        table = selection_table(np.arange(n_in))
+    elif antialias:
+        table = windowed_table(n_in, n_out, s, mode, weight_dtype)
+    elif dtype == UINT8:
         return uint8_plain_table(n_in, n_out, s, align_corners, mode)
-    if mode == "bilinear":
-        return linear_table(n_in, n_out, s, align_corners, weight_dtype)
-    table = cubic_table(n_in, n_out, s, align_corners, weight_dtype)
-    if dtype == FLOAT16:
+    elif mode == "bilinear":
+        table = linear_table(n_in, n_out, s, align_corners, weight_dtype)
+    else:
+        table = cubic_table(n_in, n_out, s, align_corners, weight_dtype)
+    if dtype == UINT8:
+        return to_fixed_point(table)
+    if dtype == FLOAT16 and mode == "bicubic":
         return table._replace(weight=table.weight.astype(np.float16).astype(np.float32))
     return table
+
 
 
 def output_size(

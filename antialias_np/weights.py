@@ -156,7 +156,9 @@ def pixel_scale(n_in: int, n_out: int, scale_factor: float | None, align_corners
 
 
 @cached_table
-def nearest_table(n_in: int, n_out: int, scale_factor: float | None, exact: bool, small_kernel: bool, dtype) -> AxisTable:
+def nearest_table(
+    n_in: int, n_out: int, scale_factor: float | None, exact: bool, small_kernel: bool, dtype
+) -> AxisTable:
     """The input index of each output, as torch 2.13's two CPU nearest kernels compute it.
 
     torch picks its small-output kernel when output height + width <= 128 (`small_kernel`), else a generic one:
