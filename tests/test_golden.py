@@ -12,11 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import compare, tolerance
+from conftest import FIXTURES, compare, tolerance
 
 import antialias_np
-
-FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def load_cases():
