@@ -47,9 +47,12 @@ def test_fused_multiply_add_differs_from_two_roundings():
 
 
 def test_keys_cubic_keeps_a_tiny_weight_just_inside_its_support():
-    """Fused, the far branch at |x| = 2 - 2^-22 is not rounded to 0: an inf there makes inf, as in torch."""
-    x = np.array([2 - 2.0**-22], np.float32)
-    assert keys_cubic(x, -0.5)[0] != 0
+    """At |x| = 1.999999 the far branch rounded twice per step is exactly 0; fused, as torch computes it, it is a
+    tiny weight, so an inf there makes inf, not NaN (0 * inf)."""
+    x = np.float32(1.999999)
+    a = np.float32(-0.5)
+    assert ((a * x - 5 * a) * x + 8 * a) * x - 4 * a == 0
+    assert keys_cubic(np.array([x]), -0.5)[0] == pytest.approx(4.5e-13, rel=0.01)
     assert keys_cubic(np.array([2.0], np.float32), -0.5)[0] == 0
 
 
