@@ -1,0 +1,241 @@
+"""The `antialias-np` command (also `python -m antialias_np`):
+
+    antialias-np downsample SRC DST --scale 0.25 --method gaussian [--channel-axis {-1,none}] [method options]
+                 [--scheduler ADDRESS] [--chunk-frames N] [--fps FPS] [--overwrite] [--quiet]
+
+SRC is a folder of images, a video, a .npy or a .zarr stack; DST a folder (PNG frames), a video, a .npy or a .zarr
+stack (see antialias_np.frames). Frames are read, downsampled and written `--chunk-frames` at a time, so memory
+stays bounded whatever the length of the video. With --scheduler the chunks run on a dask.distributed cluster and
+come back in order to be written here.
+
+Progress goes to stderr (tqdm's bar with the `cli` extra, else a one-line counter) once a run takes more than a
+second; a one-line summary goes to stdout. Errors are one line on stderr; the exit status is 2 when the command line
+is wrong (including method options the method refuses on the first frames) and 1 when the data or the files are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from antialias_np import _checks, study
+from antialias_np.frames import Frames, destination_kind, open_frames, open_writer, require
+
+PROGRESS_DELAY = 1.0
+"""Seconds before progress appears: short runs stay quiet."""
+
+_OPTION_NAMES = sorted({name for names in study.OPTIONS.values() for name in names})
+
+
+class UsageError(Exception):
+    """The command line is wrong: exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise UsageError(message)
+
+
+def _option_value(text: str) -> object:
+    """A method option from the command line: an int, a float, a comma-separated pair of them, or a string."""
+    parts = [_number(part) for part in text.split(",")]
+    if len(parts) == 1:
+        return parts[0]
+    return tuple(parts)
+
+
+def _number(text: str) -> object:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _scale(text: str) -> float:
+    try:
+        return _checks.check_downsample_scale(float(text))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _channel_axis(text: str) -> int | None:
+    if text == "none":
+        return None
+    if text == "-1":
+        return -1
+    raise argparse.ArgumentTypeError(f"must be -1 (channels last) or none (channels first), got {text!r}")
+
+
+def _fps(text: str) -> float:
+    try:
+        return _checks.check_positive_number(float(text), "fps")
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="antialias-np", description="Anti-aliased downsampling of images, videos and stacks.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    down = commands.add_parser("downsample", help="downsample every frame of SRC into DST")
+    down.add_argument("src", type=Path, metavar="SRC", help="a folder of images, a video, a .npy or a .zarr stack")
+    down.add_argument("dst", type=Path, metavar="DST", help="a folder (PNG frames), a video, a .npy or a .zarr path")
+    down.add_argument("--scale", type=_scale, default=0.25, help="in (0, 1]; default 0.25")
+    down.add_argument("--method", choices=study.METHODS, default="gaussian", help="default gaussian")
+    down.add_argument(
+        "--channel-axis",
+        type=_channel_axis,
+        default=argparse.SUPPRESS,
+        metavar="{-1,none}",
+        help="where a frame's channels are: -1 for (H, W, C), as imageio reads images and video (the default for "
+        "frames of 3 axes), none for (C, H, W) or for (H, W) frames",
+    )
+    options = down.add_argument_group("method options (as antialias_np.downsample; a pair as 1.5,1.5)")
+    for name in _OPTION_NAMES:
+        methods = ", ".join(m for m, names in study.OPTIONS.items() if name in names)
+        options.add_argument(f"--{name.replace('_', '-')}", type=_option_value, default=argparse.SUPPRESS, help=methods)
+    down.add_argument("--chunk-frames", type=_positive_int, default=32, help="frames per step; default 32")
+    down.add_argument("--fps", type=_fps, help="frame rate of a video DST (default: SRC's, else 25)")
+    down.add_argument("--scheduler", metavar="ADDRESS", help="run on this dask.distributed scheduler (extra dask)")
+    down.add_argument("--overwrite", action="store_true", help="replace DST if it exists")
+    down.add_argument("--quiet", action="store_true", help="no progress and no summary")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return its exit status (0 done, 1 data error, 2 usage error)."""
+    try:
+        args = build_parser().parse_args(argv)
+        return downsample_command(args)
+    except UsageError as error:
+        _print_error(f"{error} (see --help)")
+        return 2
+    except KeyboardInterrupt:
+        _print_error("interrupted")
+        return 130
+    except Exception as error:  # a command line shows the cause in one line, never a traceback
+        _print_error(str(error) or type(error).__name__)
+        return 1
+
+
+def _print_error(message: str) -> None:
+    print(f"antialias-np: error: {' '.join(message.split())}", file=sys.stderr)
+
+
+def downsample_command(args: argparse.Namespace) -> int:
+    try:
+        destination_kind(args.dst)
+    except ValueError as error:
+        raise UsageError(error) from None
+    if args.dst.exists() and not args.overwrite and (args.dst.is_file() or any(args.dst.iterdir())):
+        raise FileExistsError(f"{args.dst} exists; pass --overwrite to replace it")
+    source = open_frames(args.src)
+    channel_axis = args.channel_axis if hasattr(args, "channel_axis") else _default_channel_axis(source)
+    options = {name: getattr(args, name) for name in _OPTION_NAMES if hasattr(args, name)}
+    _check_arguments(source, args.scale, args.method, channel_axis, options)
+
+    def downsample_block(block: np.ndarray) -> np.ndarray:
+        return study.downsample(block, args.scale, args.method, channel_axis=channel_axis, **options)
+
+    if args.scheduler:
+        blocks = _on_cluster(source, args.scheduler, args.chunk_frames, downsample_block)
+    else:
+        blocks = map(downsample_block, source.blocks(args.chunk_frames))
+
+    start = time.perf_counter()
+    progress = _progress(source.count, args.quiet)
+    writer = None
+    try:
+        for block in blocks:
+            if writer is None:
+                fps = args.fps or source.fps
+                writer = open_writer(args.dst, block.shape[1:], block.dtype, count=source.count, fps=fps)
+            writer.write(block)
+            progress.update(len(block))
+    finally:
+        progress.close()
+        if writer is not None:
+            writer.close()
+    seconds = time.perf_counter() - start
+    if writer is None:
+        raise ValueError(f"{args.src} holds no frames")
+    if not args.quiet:
+        frames = writer.written
+        print(f"{frames} frames in {seconds:.1f} s ({frames / seconds:.1f} frames/s): {args.src} -> {args.dst}")
+    return 0
+
+
+def _default_channel_axis(source: Frames) -> int | None:
+    """Channels last for frames of three axes (imageio's (H, W, C)); none for (H, W) frames."""
+    return -1 if len(source.frame_shape) == 3 else None
+
+
+def _check_arguments(source: Frames, scale, method, channel_axis, options) -> None:
+    """Refuse, as a usage error, arguments that downsample refuses on one frame of the source's shape and dtype."""
+    one_frame = np.zeros((1, *source.frame_shape), source.dtype)
+    try:
+        study.downsample(one_frame, scale, method, channel_axis=channel_axis, **options)
+    except (TypeError, ValueError) as error:
+        raise UsageError(f"{error} (frames of shape {source.frame_shape}, dtype {source.dtype})") from None
+
+
+def _on_cluster(source: Frames, address: str, chunk_frames: int, downsample_block) -> Iterator[np.ndarray]:
+    """Downsample the chunks of `source` on the cluster at `address`; yield the results in order, keeping at most
+    two chunks per worker thread in flight so that neither the cluster nor this process holds the whole result."""
+    distributed = require("distributed", "--scheduler")
+    if source.count is None:
+        raise ValueError(f"{source.path} does not record its number of frames, which --scheduler needs")
+    with distributed.Client(address) as client:
+        in_flight_limit = 2 * max(sum(client.nthreads().values()), 1)
+        in_flight = collections.deque()
+        for start in range(0, source.count, chunk_frames):
+            read = source.block_reader(start, min(start + chunk_frames, source.count))
+            in_flight.append(client.submit(downsample_block, client.submit(read, pure=False), pure=False))
+            if len(in_flight) == in_flight_limit:
+                yield in_flight.popleft().result()
+        while in_flight:
+            yield in_flight.popleft().result()
+
+
+class _Counter:
+    """A one-line progress counter on stderr, for when tqdm is not installed."""
+
+    def __init__(self, total: int | None, disable: bool):
+        self.total, self.disable = total, disable
+        self.done = 0
+        self.start = self.last_shown = time.perf_counter()
+        self.shown = False
+
+    def update(self, n: int) -> None:
+        self.done += n
+        now = time.perf_counter()
+        if self.disable or now - self.start < PROGRESS_DELAY or now - self.last_shown < 0.2:
+            return
+        of_total = f"/{self.total}" if self.total else ""
+        print(f"\r{self.done}{of_total} frames, {self.done / (now - self.start):.1f} frames/s", end="", file=sys.stderr)
+        self.last_shown, self.shown = now, True
+
+    def close(self) -> None:
+        if self.shown:
+            print(file=sys.stderr)
+
+
+def _progress(total: int | None, quiet: bool):
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return _Counter(total, quiet)
+    return tqdm(total=total, unit="frame", delay=PROGRESS_DELAY, disable=quiet, file=sys.stderr)
