@@ -221,16 +221,22 @@ class _Counter:
 
     def update(self, n: int) -> None:
         self.done += n
-        now = time.perf_counter()
-        if self.disable or now - self.start < PROGRESS_DELAY or now - self.last_shown < 0.2:
-            return
-        of_total = f"/{self.total}" if self.total else ""
-        print(f"\r{self.done}{of_total} frames, {self.done / (now - self.start):.1f} frames/s", end="", file=sys.stderr)
-        self.last_shown, self.shown = now, True
+        if time.perf_counter() - self.last_shown >= 0.2:  # a few redraws a second are enough
+            self._show()
 
     def close(self) -> None:
+        self._show()  # the final count, if the run was long enough to show one
         if self.shown:
             print(file=sys.stderr)
+
+    def _show(self) -> None:
+        now = time.perf_counter()
+        if self.disable or now - self.start < PROGRESS_DELAY:
+            return
+        of_total = f"/{self.total}" if self.total else ""
+        rate = self.done / max(now - self.start, 1e-9)
+        print(f"\r{self.done}{of_total} frames, {rate:.1f} frames/s", end="", file=sys.stderr)
+        self.last_shown, self.shown = now, True
 
 
 def _progress(total: int | None, quiet: bool):
