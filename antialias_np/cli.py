@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -150,20 +151,22 @@ def downsample_command(args: argparse.Namespace) -> int:
     def downsample_block(block: np.ndarray) -> np.ndarray:
         return study.downsample(block, args.scale, args.method, channel_axis=channel_axis, **options)
 
+    timings = collections.Counter()  # seconds spent in each step, for the summary
     if args.scheduler:
-        blocks = _on_cluster(source, args.scheduler, args.chunk_frames, downsample_block)
+        blocks = _on_cluster(source, args.scheduler, args.chunk_frames, downsample_block, timings)
     else:
-        blocks = map(downsample_block, source.blocks(args.chunk_frames))
+        blocks = _here(source, args.chunk_frames, downsample_block, timings)
 
     start = time.perf_counter()
     progress = _progress(source.count, args.quiet)
     writer = None
     try:
         for block in blocks:
-            if writer is None:
-                fps = args.fps or source.fps
-                writer = open_writer(args.dst, block.shape[1:], block.dtype, count=source.count, fps=fps)
-            writer.write(block)
+            with _stopwatch(timings, "write"):
+                if writer is None:
+                    fps = args.fps or source.fps
+                    writer = open_writer(args.dst, block.shape[1:], block.dtype, count=source.count, fps=fps)
+                writer.write(block)
             progress.update(len(block))
     finally:
         progress.close()
@@ -174,7 +177,9 @@ def downsample_command(args: argparse.Namespace) -> int:
         raise ValueError(f"{args.src} holds no frames")
     if not args.quiet:
         frames = writer.written
-        print(f"{frames} frames in {seconds:.1f} s ({frames / seconds:.1f} frames/s): {args.src} -> {args.dst}")
+        steps = ", ".join(f"{step} {step_seconds:.1f} s" for step, step_seconds in timings.items())
+        rate = frames / seconds
+        print(f"{frames} frames in {seconds:.1f} s ({rate:.1f} frames/s; {steps}): {args.src} -> {args.dst}")
     return 0
 
 
@@ -192,22 +197,53 @@ def _check_arguments(source: Frames, scale, method, channel_axis, options) -> No
         raise UsageError(f"{error} (frames of shape {source.frame_shape}, dtype {source.dtype})") from None
 
 
-def _on_cluster(source: Frames, address: str, chunk_frames: int, downsample_block) -> Iterator[np.ndarray]:
-    """Downsample the chunks of `source` on the cluster at `address`; yield the results in order, keeping at most
-    two chunks per worker thread in flight so that neither the cluster nor this process holds the whole result."""
+@contextlib.contextmanager
+def _stopwatch(timings: collections.Counter, step: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[step] += time.perf_counter() - start
+
+
+def _here(source: Frames, chunk_frames: int, downsample_block, timings: collections.Counter) -> Iterator[np.ndarray]:
+    """Read and downsample the chunks of `source` in this process; yield the results in order."""
+    blocks = source.blocks(chunk_frames)
+    while True:
+        with _stopwatch(timings, "read"):
+            block = next(blocks, None)
+        if block is None:
+            return
+        with _stopwatch(timings, "downsample"):
+            result = downsample_block(block)
+        yield result
+
+
+def _on_cluster(
+    source: Frames, address: str, chunk_frames: int, downsample_block, timings: collections.Counter
+) -> Iterator[np.ndarray]:
+    """Read and downsample the chunks of `source` on the cluster at `address`; yield the results in order, keeping
+    at most two chunks per worker thread in flight so that neither the cluster nor this process holds them all."""
     distributed = require("distributed", "--scheduler")
     if source.count is None:
         raise ValueError(f"{source.path} does not record its number of frames, which --scheduler needs")
-    with distributed.Client(address) as client:
+    with _stopwatch(timings, "connect"):
+        client = distributed.Client(address)
+    with client:
         in_flight_limit = 2 * max(sum(client.nthreads().values()), 1)
         in_flight = collections.deque()
+
+        def oldest_result() -> np.ndarray:
+            with _stopwatch(timings, "wait for the cluster"):
+                return in_flight.popleft().result()
+
         for start in range(0, source.count, chunk_frames):
             read = source.block_reader(start, min(start + chunk_frames, source.count))
             in_flight.append(client.submit(downsample_block, client.submit(read, pure=False), pure=False))
             if len(in_flight) == in_flight_limit:
-                yield in_flight.popleft().result()
+                yield oldest_result()
         while in_flight:
-            yield in_flight.popleft().result()
+            yield oldest_result()
 
 
 class _Counter:
