@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from antialias_np import _checks, study
-from antialias_np.frames import Frames, destination_kind, open_frames, open_writer, require
+from antialias_np.frames import Frames, FrameWriter, destination_kind, open_frames, open_writer, require
 
 PROGRESS_DELAY = 1.0
 """Seconds before progress appears: short runs stay quiet."""
@@ -146,37 +146,37 @@ def downsample_command(args: argparse.Namespace) -> int:
     source = open_frames(args.src)
     channel_axis = args.channel_axis if hasattr(args, "channel_axis") else _default_channel_axis(source)
     options = {name: getattr(args, name) for name in _OPTION_NAMES if hasattr(args, name)}
-    _check_arguments(source, args.scale, args.method, channel_axis, options)
+    one_result = _check_arguments(source, args.scale, args.method, channel_axis, options)
 
     def downsample_block(block: np.ndarray) -> np.ndarray:
         return study.downsample(block, args.scale, args.method, channel_axis=channel_axis, **options)
 
-    timings = collections.Counter()  # seconds spent in each step, for the summary
-    if args.scheduler:
-        blocks = _on_cluster(source, args.scheduler, args.chunk_frames, downsample_block, timings)
-    else:
-        blocks = _here(source, args.chunk_frames, downsample_block, timings)
-
     start = time.perf_counter()
+    timings = collections.Counter()  # seconds spent in each step, for the summary
+    frames = 0
     progress = _progress(source.count, args.quiet)
-    writer = None
-    try:
-        for block in blocks:
-            with _stopwatch(timings, "write"):
-                if writer is None:
-                    fps = args.fps or source.fps
-                    writer = open_writer(args.dst, block.shape[1:], block.dtype, count=source.count, fps=fps)
-                writer.write(block)
-            progress.update(len(block))
-    finally:
-        progress.close()
-        if writer is not None:
-            writer.close()
+    with open_writer(
+        args.dst,
+        one_result.shape[1:],
+        one_result.dtype,
+        count=source.count,
+        fps=args.fps or source.fps,
+        chunk_frames=args.chunk_frames,
+    ) as writer:
+        if args.scheduler:
+            done = _on_cluster(source, args.scheduler, args.chunk_frames, downsample_block, writer, timings)
+        else:
+            done = _here(source, args.chunk_frames, downsample_block, writer, timings)
+        try:
+            for block_frames in done:
+                frames += block_frames
+                progress.update(block_frames)
+        finally:
+            progress.close()
     seconds = time.perf_counter() - start
-    if writer is None:
+    if frames == 0:
         raise ValueError(f"{args.src} holds no frames")
     if not args.quiet:
-        frames = writer.written
         steps = ", ".join(f"{step} {step_seconds:.1f} s" for step, step_seconds in timings.items())
         rate = frames / seconds
         print(f"{frames} frames in {seconds:.1f} s ({rate:.1f} frames/s; {steps}): {args.src} -> {args.dst}")
@@ -188,11 +188,12 @@ def _default_channel_axis(source: Frames) -> int | None:
     return -1 if len(source.frame_shape) == 3 else None
 
 
-def _check_arguments(source: Frames, scale, method, channel_axis, options) -> None:
-    """Refuse, as a usage error, arguments that downsample refuses on one frame of the source's shape and dtype."""
+def _check_arguments(source: Frames, scale, method, channel_axis, options) -> np.ndarray:
+    """Downsample one frame of zeros of the source's shape and dtype; return the result. Arguments that downsample
+    refuses are a usage error."""
     one_frame = np.zeros((1, *source.frame_shape), source.dtype)
     try:
-        study.downsample(one_frame, scale, method, channel_axis=channel_axis, **options)
+        return study.downsample(one_frame, scale, method, channel_axis=channel_axis, **options)
     except (TypeError, ValueError) as error:
         raise UsageError(f"{error} (frames of shape {source.frame_shape}, dtype {source.dtype})") from None
 
@@ -206,8 +207,10 @@ def _stopwatch(timings: collections.Counter, step: str) -> Iterator[None]:
         timings[step] += time.perf_counter() - start
 
 
-def _here(source: Frames, chunk_frames: int, downsample_block, timings: collections.Counter) -> Iterator[np.ndarray]:
-    """Read and downsample the chunks of `source` in this process; yield the results in order."""
+def _here(
+    source: Frames, chunk_frames: int, downsample_block, writer: FrameWriter, timings: collections.Counter
+) -> Iterator[int]:
+    """Read, downsample and write the chunks of `source` in this process; yield the number of frames of each."""
     blocks = source.blocks(chunk_frames)
     while True:
         with _stopwatch(timings, "read"):
@@ -216,14 +219,22 @@ def _here(source: Frames, chunk_frames: int, downsample_block, timings: collecti
             return
         with _stopwatch(timings, "downsample"):
             result = downsample_block(block)
-        yield result
+        with _stopwatch(timings, "write"):
+            writer.write(result)
+        yield len(result)
 
 
 def _on_cluster(
-    source: Frames, address: str, chunk_frames: int, downsample_block, timings: collections.Counter
-) -> Iterator[np.ndarray]:
-    """Read and downsample the chunks of `source` on the cluster at `address`; yield the results in order, keeping
-    at most two chunks per worker thread in flight so that neither the cluster nor this process holds them all."""
+    source: Frames,
+    address: str,
+    chunk_frames: int,
+    downsample_block,
+    writer: FrameWriter,
+    timings: collections.Counter,
+) -> Iterator[int]:
+    """Read, downsample and write the chunks of `source` on the cluster at `address` (a video destination is
+    written here, in order); yield the number of frames of each chunk, in order. At most two chunks per worker
+    thread are in flight, so that neither the cluster nor this process holds them all."""
     distributed = require("distributed", "--scheduler")
     if source.count is None:
         raise ValueError(f"{source.path} does not record its number of frames, which --scheduler needs")
@@ -233,17 +244,32 @@ def _on_cluster(
         in_flight_limit = 2 * max(sum(client.nthreads().values()), 1)
         in_flight = collections.deque()
 
-        def oldest_result() -> np.ndarray:
+        def finish_oldest() -> int:
             with _stopwatch(timings, "wait for the cluster"):
-                return in_flight.popleft().result()
+                result = in_flight.popleft().result()
+            if isinstance(result, int):  # written by the worker
+                return result
+            with _stopwatch(timings, "write"):
+                writer.write(result)
+            return len(result)
 
         for start in range(0, source.count, chunk_frames):
-            read = source.block_reader(start, min(start + chunk_frames, source.count))
-            in_flight.append(client.submit(downsample_block, client.submit(read, pure=False), pure=False))
+            stop = min(start + chunk_frames, source.count)
+            task = client.submit(source.block_reader(start, stop), pure=False)
+            task = client.submit(downsample_block, task, pure=False)
+            block_writer = writer.block_writer(start)
+            if block_writer is not None:
+                task = client.submit(_write_on_worker, block_writer, task, pure=False)
+            in_flight.append(task)
             if len(in_flight) == in_flight_limit:
-                yield oldest_result()
+                yield finish_oldest()
         while in_flight:
-            yield oldest_result()
+            yield finish_oldest()
+
+
+def _write_on_worker(block_writer, block: np.ndarray) -> int:
+    block_writer(block)
+    return len(block)
 
 
 class _Counter:

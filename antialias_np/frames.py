@@ -196,7 +196,8 @@ def _video_frames(path: Path) -> Frames:
 class FrameWriter:
     """Writes blocks of frames in order to one destination; use as a context manager.
 
-    Subclasses implement `_write(block)` and, when they must finish the file, `close()`.
+    A subclass either gives `block_writer`, a function that writes a block at any position from any process (then
+    blocks may be written in parallel, on workers), or overrides `_write` to append in order (a video).
     """
 
     def __init__(self, path: Path):
@@ -209,7 +210,12 @@ class FrameWriter:
         self.written += len(block)
 
     def _write(self, block: np.ndarray) -> None:
-        raise NotImplementedError
+        self.block_writer(self.written)(block)
+
+    def block_writer(self, start: int) -> Callable[[np.ndarray], None] | None:
+        """A small picklable function that writes a block as frames start, start + 1, ... (what a Dask task runs on
+        a worker), or None when the destination is written in order by this writer only."""
+        return None
 
     def close(self) -> None:
         """Finish the destination."""
@@ -229,9 +235,13 @@ class PngFolderWriter(FrameWriter):
         path.mkdir(parents=True, exist_ok=True)
         self.digits = max(6, len(str(count or 0)))
 
-    def _write(self, block: np.ndarray) -> None:
-        for i, frame in enumerate(block, start=self.written):
-            iio.imwrite(self.path / f"{i:0{self.digits}d}.png", frame)
+    def block_writer(self, start: int) -> Callable[[np.ndarray], None]:
+        return partial(_write_pngs, self.path, self.digits, start)
+
+
+def _write_pngs(folder: Path, digits: int, start: int, block: np.ndarray) -> None:
+    for i, frame in enumerate(block, start=start):
+        iio.imwrite(folder / f"{i:0{digits}d}.png", frame)
 
 
 class VideoWriter(FrameWriter):
@@ -252,7 +262,7 @@ class VideoWriter(FrameWriter):
 
 
 class NpyWriter(FrameWriter):
-    """A .npy stack of `count` frames, written through a memory map."""
+    """A .npy stack of `count` frames, each block written through a memory map."""
 
     def __init__(self, path: Path, count: int | None, frame_shape: tuple[int, ...], dtype: np.dtype):
         super().__init__(path)
@@ -261,28 +271,45 @@ class NpyWriter(FrameWriter):
                 "a .npy stack needs the number of frames in advance, which this source does not record; "
                 "write to a folder, a video or a .zarr store instead"
             )
-        self.stack = np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=(count, *frame_shape))
+        # Writes the header and sizes the file; each block then opens its own memory map, here or on a worker.
+        np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=(count, *frame_shape)).flush()
 
-    def _write(self, block: np.ndarray) -> None:
-        self.stack[self.written : self.written + len(block)] = block
+    def block_writer(self, start: int) -> Callable[[np.ndarray], None]:
+        return partial(_write_npy, self.path, start)
 
-    def close(self) -> None:
-        self.stack.flush()
-        del self.stack
+
+def _write_npy(path: Path, start: int, block: np.ndarray) -> None:
+    stack = np.load(path, mmap_mode="r+")
+    stack[start : start + len(block)] = block
+    stack.flush()
 
 
 class ZarrWriter(FrameWriter):
-    """A zarr store chunked along the frames, appended block by block (its length need not be known)."""
+    """A zarr store chunked along the frames. Of a known length, blocks that fill whole chunks may be written in
+    any order, in parallel; of an unknown length (some videos), it grows as blocks are appended."""
 
-    def __init__(self, path: Path, frame_shape: tuple[int, ...], dtype: np.dtype, chunk_frames: int):
+    def __init__(self, path: Path, count: int | None, frame_shape: tuple[int, ...], dtype: np.dtype, chunk_frames: int):
         super().__init__(path)
         zarr = require("zarr", "writing a zarr store")
         self.stack = zarr.create_array(
-            str(path), shape=(0, *frame_shape), chunks=(chunk_frames, *frame_shape), dtype=dtype, overwrite=True
+            str(path),
+            shape=(count or 0, *frame_shape),
+            chunks=(chunk_frames, *frame_shape),
+            dtype=dtype,
+            overwrite=True,
         )
 
     def _write(self, block: np.ndarray) -> None:
-        self.stack.append(block, axis=0)
+        if self.stack.shape[0] < self.written + len(block):
+            self.stack.resize((self.written + len(block), *self.stack.shape[1:]))
+        super()._write(block)
+
+    def block_writer(self, start: int) -> Callable[[np.ndarray], None]:
+        return partial(_write_zarr, self.path, start)
+
+
+def _write_zarr(path: Path, start: int, block: np.ndarray) -> None:
+    require("zarr", "writing a zarr store").open_array(str(path), mode="r+")[start : start + len(block)] = block
 
 
 def destination_kind(path: str | Path) -> str:
@@ -317,12 +344,12 @@ def open_writer(
     """A writer of frames chosen by `path`.
 
     Args:
-        path: a folder (PNG frames), a video file, a .npy or a .zarr stack.
+        path: a folder (PNG frames), a video file, a .npy or a .zarr stack; missing parent folders are made.
         frame_shape: one frame's shape, e.g. (64, 64, 3).
         dtype: the frames' dtype (PNG takes uint8 and uint16, video uint8).
         count: the number of frames to come; a .npy stack needs it.
         fps: frames per second of a video (DEFAULT_FPS when None).
-        chunk_frames: frames per chunk of a zarr store.
+        chunk_frames: frames per chunk of a zarr store (blocks written in parallel must fill whole chunks).
 
     Returns:
         A FrameWriter; write blocks of frames to it, then close it (or use it in a `with` block).
@@ -333,10 +360,11 @@ def open_writer(
     """
     path = Path(path)
     kind = destination_kind(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     if kind == "npy":
         return NpyWriter(path, count, frame_shape, np.dtype(dtype))
     if kind == "zarr":
-        return ZarrWriter(path, frame_shape, np.dtype(dtype), chunk_frames)
+        return ZarrWriter(path, count, frame_shape, np.dtype(dtype), chunk_frames)
     if kind == "video":
         return VideoWriter(path, fps or DEFAULT_FPS)
     return PngFolderWriter(path, count)

@@ -110,7 +110,7 @@ def cluster():
         threads_per_worker=1,
         processes=True,
         memory_limit=MEMORY_LIMIT,
-        dashboard_address=None,
+        dashboard_address=":0",
         env={"NUMBA_NUM_THREADS": "1"},  # one thread per worker process: two processes share two cores
     ) as local_cluster:
         yield local_cluster
@@ -138,14 +138,20 @@ def test_cluster_result_equals_one_process_on_a_stack_larger_than_a_worker(clust
     np.testing.assert_array_equal(on_cluster, one_process)
 
 
-def test_command_line_scheduler_equals_one_process(cluster, tmp_path, capsys):
+@pytest.mark.parametrize("destination", ["out", "out.npy", "out.zarr", "out.mp4"])
+def test_command_line_scheduler_equals_one_process(cluster, tmp_path, capsys, destination):
+    """Workers write a folder, .npy or zarr destination themselves; a video is written here, in order."""
+    pytest.importorskip({"out.zarr": "zarr", "out.mp4": "av"}.get(destination, "numpy"))
     from antialias_np import cli
+    from antialias_np.frames import open_frames
 
-    frames = random_stack((40, 64, 64, 3), np.uint8)
-    np.save(tmp_path / "in.npy", frames)
-    for output, scheduler in (("local.npy", []), ("cluster.npy", ["--scheduler", cluster.scheduler_address])):
-        command = ["downsample", str(tmp_path / "in.npy"), str(tmp_path / output), "--chunk-frames", "6", *scheduler]
+    np.save(tmp_path / "in.npy", random_stack((40, 64, 64, 3), np.uint8))
+    results = []
+    for run, scheduler in (("here", []), ("cluster", ["--scheduler", cluster.scheduler_address])):
+        output = tmp_path / run / destination
+        command = ["downsample", str(tmp_path / "in.npy"), str(output), "--chunk-frames", "6", *scheduler]
         assert cli.main(command) == 0, capsys.readouterr().err
+        results.append(np.concatenate(list(open_frames(output).blocks(40))))
     assert capsys.readouterr().out.count("40 frames in ") == 2
-    np.testing.assert_array_equal(np.load(tmp_path / "cluster.npy"), np.load(tmp_path / "local.npy"))
-    np.testing.assert_array_equal(np.load(tmp_path / "local.npy"), aa.downsample(frames, 0.25, channel_axis=-1))
+    np.testing.assert_array_equal(results[1], results[0])
+    assert results[0].shape == (40, 16, 16, 3)

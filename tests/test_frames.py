@@ -73,6 +73,25 @@ def test_lossless_kinds_round_trip(tmp_path, kind):
     np.testing.assert_array_equal(read_all(path), frames)
 
 
+@pytest.mark.parametrize("kind", ["folder", "npy", "zarr"])
+def test_blocks_may_be_written_in_any_order(tmp_path, kind):
+    """What workers do: each writes its own block, whenever it is ready."""
+    if kind == "zarr":
+        pytest.importorskip("zarr")
+    frames = random_frames(12)
+    path = tmp_path / {"folder": "out", "npy": "out.npy", "zarr": "out.zarr"}[kind]
+    with open_writer(path, frames.shape[1:], frames.dtype, count=len(frames), chunk_frames=4) as writer:
+        for start in (8, 0, 4):
+            writer.block_writer(start)(frames[start : start + 4])
+    np.testing.assert_array_equal(read_all(path), frames)
+
+
+def test_a_video_is_written_in_order_only(tmp_path):
+    pytest.importorskip("av")
+    with open_writer(tmp_path / "out.mp4", (16, 16, 3), np.uint8) as writer:
+        assert writer.block_writer(0) is None
+
+
 def test_npy_is_read_through_a_memory_map(tmp_path, monkeypatch):
     np.save(tmp_path / "in.npy", random_frames(6))
     loads = []
