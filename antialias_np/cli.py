@@ -143,16 +143,17 @@ def downsample_command(args: argparse.Namespace) -> int:
         raise UsageError(error) from None
     if args.dst.exists() and not args.overwrite and (args.dst.is_file() or any(args.dst.iterdir())):
         raise FileExistsError(f"{args.dst} exists; pass --overwrite to replace it")
-    source = open_frames(args.src)
-    channel_axis = args.channel_axis if hasattr(args, "channel_axis") else _default_channel_axis(source)
-    options = {name: getattr(args, name) for name in _OPTION_NAMES if hasattr(args, name)}
-    one_result = _check_arguments(source, args.scale, args.method, channel_axis, options)
+    start = time.perf_counter()
+    timings = collections.Counter()  # seconds spent in each step, for the summary
+    with _stopwatch(timings, "start"):  # mostly Numba loading (or compiling) the method's kernels
+        source = open_frames(args.src)
+        channel_axis = args.channel_axis if hasattr(args, "channel_axis") else _default_channel_axis(source)
+        options = {name: getattr(args, name) for name in _OPTION_NAMES if hasattr(args, name)}
+        one_result = _check_arguments(source, args.scale, args.method, channel_axis, options)
 
     def downsample_block(block: np.ndarray) -> np.ndarray:
         return study.downsample(block, args.scale, args.method, channel_axis=channel_axis, **options)
 
-    start = time.perf_counter()
-    timings = collections.Counter()  # seconds spent in each step, for the summary
     frames = 0
     progress = _progress(source.count, args.quiet)
     with open_writer(
