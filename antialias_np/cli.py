@@ -5,8 +5,8 @@
 
 SRC is a folder of images, a video, a .npy or a .zarr stack; DST a folder (PNG frames), a video, a .npy or a .zarr
 stack (see antialias_np.frames). Frames are read, downsampled and written `--chunk-frames` at a time, so memory
-stays bounded whatever the length of the video. With --scheduler the chunks run on a dask.distributed cluster and
-come back in order to be written here.
+stays bounded whatever the length of the video. With --scheduler the chunks are read, downsampled and written by
+the workers of a dask.distributed cluster (a video DST, which takes its frames in order, is written here).
 
 Progress goes to stderr (tqdm's bar with the `cli` extra, else a one-line counter) once a run takes more than a
 second; a one-line summary goes to stdout. Errors are one line on stderr; the exit status is 2 when the command line
@@ -106,12 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     options = down.add_argument_group("method options (as antialias_np.downsample; a pair as 1.5,1.5)")
     for name in _OPTION_NAMES:
-        methods = ", ".join(m for m, names in study.OPTIONS.items() if name in names)
+        methods = "for " + ", ".join(m for m, names in study.OPTIONS.items() if name in names)
         options.add_argument(f"--{name.replace('_', '-')}", type=_option_value, default=argparse.SUPPRESS, help=methods)
     down.add_argument("--chunk-frames", type=_positive_int, default=32, help="frames per step; default 32")
     down.add_argument("--fps", type=_fps, help="frame rate of a video DST (default: SRC's, else 25)")
     down.add_argument("--scheduler", metavar="ADDRESS", help="run on this dask.distributed scheduler (extra dask)")
-    down.add_argument("--overwrite", action="store_true", help="replace DST if it exists")
+    down.add_argument(
+        "--overwrite", action="store_true", help="write over DST if it exists (in a folder, frames of the same names)"
+    )
     down.add_argument("--quiet", action="store_true", help="no progress and no summary")
     return parser
 
@@ -137,6 +139,7 @@ def _print_error(message: str) -> None:
 
 
 def downsample_command(args: argparse.Namespace) -> int:
+    """Run `antialias-np downsample` with parsed arguments; raise UsageError or another exception on failure."""
     try:
         destination_kind(args.dst)
     except ValueError as error:

@@ -1,11 +1,10 @@
 """Frames in and out: a folder of images, a video, a .npy stack or a zarr store, read and written a few frames at a
 time, whatever the length of the sequence.
 
-    source = open_frames("clips/talk.mp4")        # or a folder, "stack.npy", "stack.zarr"
-    for block in source.blocks(32):                # (<= 32, H, W, C) arrays, in order
-        ...
+    source = open_frames("clips/talk.mp4")        # or a folder, "stack.npy", "stack.zarr"; (256, 256, 3) frames
     with open_writer("small.zarr", frame_shape=(64, 64, 3), dtype=np.uint8, count=source.count) as writer:
-        writer.write(block)
+        for block in source.blocks(32):            # (<= 32, 256, 256, 3) arrays, in order
+            writer.write(antialias_np.downsample(block, 0.25, channel_axis=-1))
 
 The kind is chosen by the path: a directory (or a path without a suffix, for writing) is a folder of images
 (written as PNG), .npy a NumPy stack (read memory-mapped), .zarr a zarr store (the `zarr` extra), and a video
@@ -25,8 +24,10 @@ from pathlib import Path
 import imageio.v3 as iio
 import numpy as np
 
+from antialias_np import _checks
+
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 DEFAULT_FPS = 25.0
 """Frame rate of a video written from frames that carry none (a folder or a stack)."""
 
@@ -61,6 +62,7 @@ class Frames:
         frame_shape: one frame's shape, e.g. (H, W, C).
         dtype: the frames' dtype.
         fps: frames per second of a video; None for the other kinds.
+        files: a folder's images, in order.
     """
 
     path: Path
@@ -72,7 +74,12 @@ class Frames:
     files: tuple[Path, ...] = ()
 
     def blocks(self, size: int) -> Iterator[np.ndarray]:
-        """Yield the frames in order as (<= size, *frame_shape) arrays, holding one block at a time."""
+        """Yield the frames in order as (<= size, *frame_shape) arrays, holding one block at a time.
+
+        Raises:
+            TypeError, ValueError: `size` is not an integer >= 1.
+        """
+        _checks.check_int(size, "size", minimum=1)
         if self.kind == "video":
             yield from _batched(self._video_frames(), size)
         else:
