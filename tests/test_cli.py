@@ -136,6 +136,22 @@ def test_a_data_error_midway_exits_1(folder, tmp_path, capsys):
     assert status == 1 and "999.png" in err and err.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    "missing, extra, command",
+    [
+        ("av", "video", ["downsample", "{tmp}/in.mp4", "{tmp}/out"]),
+        ("zarr", "zarr", ["downsample", "{src}", "{tmp}/out.zarr"]),
+        ("distributed", "dask", ["downsample", "{src}", "{tmp}/out", "--scheduler", "tcp://127.0.0.1:1"]),
+    ],
+)
+def test_a_missing_extra_is_named(folder, tmp_path, capsys, monkeypatch, missing, extra, command):
+    src, _ = folder
+    (tmp_path / "in.mp4").write_bytes(b"")
+    monkeypatch.setitem(sys.modules, missing, None)  # importing it now raises ImportError
+    status, _, err = run(*(a.format(tmp=tmp_path, src=src) for a in command), capsys=capsys)
+    assert status == 1 and f"pip install 'antialias_np[{extra}]'" in err and err.count("\n") == 1
+
+
 def test_python_dash_m_runs_the_command_line(folder, tmp_path):
     src, _ = folder
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
