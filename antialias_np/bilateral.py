@@ -40,7 +40,7 @@ from decimal import Context, Decimal
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from antialias_np._checks import (
     BORDER_TYPES,
@@ -55,6 +55,7 @@ from antialias_np._checks import (
     check_positive_number,
     check_window_fits,
 )
+from antialias_np._kernels import njit, plane_kernel
 from antialias_np.borders import edge_windows, kept_windows, window_table
 
 COLOR_DISTANCE_TYPES = ("l1", "l2")
@@ -281,7 +282,7 @@ def _gather(images, n, rows, cols, edges, a, t, first_row, last_row, values):
                     values[c, position + j] = 0
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@plane_kernel(error_model="numpy")
 def _bilateral_kernel(images, rows, cols, edges, space, color_scale, l1, exp_constants, bits, out):
     """out[n, c, i, j] = the filter of images[n] on the window rows[i] x cols[:, j] (borders.window_table's tables,
     the column one transposed).

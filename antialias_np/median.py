@@ -21,7 +21,7 @@ Unlike kornia:
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from antialias_np._checks import (
     BORDER_TYPES,
@@ -36,6 +36,7 @@ from antialias_np._checks import (
     check_window_fits,
     on_planes,
 )
+from antialias_np._kernels import njit, plane_kernel
 from antialias_np.borders import border_index, kept_windows, read_pixel, window_table
 
 MEDIAN_DTYPES = FLOAT_DTYPES + tuple(np.dtype(code) for code in np.typecodes["AllInteger"])
@@ -127,7 +128,7 @@ def _nan_unless_finite(value, a, b, c):
     return value - ((a - a) + (b - b) + (c - c))
 
 
-@njit(cache=True, parallel=True)
+@plane_kernel()
 def _median_3x3(planes, rows, left_column, right_column, step, out):
     """out[b, i, j] = the median of plane b on rows rows[i] (a 3-wide borders.window_table) and the columns around
     j * step; left_column and right_column are the columns read for -1 and W (-1: the constant border's zero).
@@ -166,7 +167,7 @@ def _median_3x3(planes, rows, left_column, right_column, step, out):
                 out[b, i, j] = medians[j * step]
 
 
-@njit(cache=True, parallel=True)
+@plane_kernel()
 def _median_any(planes, rows, cols, out):
     """The median of any odd window (tables from borders.window_table), NaN if a value is not finite.
 

@@ -4,10 +4,10 @@
 
 `resample_reference` computes it in plain NumPy from the tables' matrices (W_rows @ plane @ W_cols.T);
 `resample_plan` binds two tables to the Numba kernels, which compute only the output pixels, one plane per Numba
-thread (numba.set_num_threads). The float kernel is one primitive used twice: `_weighted_rows` makes each kept row
-as a weighted sum of whole input rows (contiguous, so it vectorises); the result is transposed and the same
-primitive makes the kept columns. No full-resolution temporary is made. The uint8 kernel follows torch's
-fixed-point order instead: columns first (the same idea on the transposed plane) into a uint8 temporary, then
+thread in large calls (_kernels.runs_in_parallel). The float kernel is one primitive used twice: `_weighted_rows`
+makes each kept row as a weighted sum of whole input rows (contiguous, so it vectorises); the result is transposed
+and the same primitive makes the kept columns. No full-resolution temporary is made. The uint8 kernel follows
+torch's fixed-point order instead: columns first (the same idea on the transposed plane) into a uint8 temporary, then
 rows, each pass rounding.
 """
 
@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, prange, types
+from numba import prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
 from antialias_np import _checks
 from antialias_np._checks import Plan
+from antialias_np._kernels import njit, plane_kernel
 from antialias_np.weights import AxisTable, table_matrix
 
 UNSIGNED_OF_SIZE = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
@@ -85,7 +86,7 @@ def resample_plan(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> Plan:
     return resample
 
 
-@njit(cache=True, parallel=True)
+@plane_kernel()
 def _gather(planes, rows, cols, out):
     for p in prange(planes.shape[0]):
         for i in range(rows.shape[0]):
@@ -193,7 +194,7 @@ def _resample_plane(plane, row_index, row_weight, row_count, col_index, col_weig
     _transpose_into(result_transposed, out)
 
 
-@njit(cache=True, parallel=True)
+@plane_kernel()
 def _resample_float(planes, row_index, row_weight, row_count, col_index, col_weight, col_count, out):
     for p in prange(planes.shape[0]):
         _resample_plane(planes[p], row_index, row_weight, row_count, col_index, col_weight, col_count, out[p])
@@ -213,7 +214,7 @@ def _fixed_point_rows(source, index, weight, count, precision, dest):
             dest[i, x] = min(max(accumulator[x] >> precision, 0), 255)
 
 
-@njit(cache=True, parallel=True)
+@plane_kernel()
 def _resample_uint8(
     planes, row_index, row_weight, row_count, row_precision, col_index, col_weight, col_count, col_precision, out
 ):

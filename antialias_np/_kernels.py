@@ -1,0 +1,143 @@
+"""How the Numba kernels are compiled and launched: where their compiled code is cached, and when on many threads.
+
+`njit` is numba.njit, except that cache=True still works where Numba finds no writable cache folder (see
+`cache_folder`). `plane_kernel` compiles a function that loops over planes with `prange` twice, serial and parallel,
+and each call picks one with `runs_in_parallel`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import stat
+import tempfile
+import threading
+import types
+import warnings
+from collections.abc import Callable
+
+import numba
+import numpy as np
+
+PARALLEL_MIN_VALUES = 1 << 20
+"""Input values (planes x height x width) from which a call is split among Numba's threads.
+
+Below it a call runs on the calling thread alone. On 2 vCPUs, 2 threads run calls from about 2**18 values
+(a 3 x 256 x 256 frame is 3 * 2**16) 1.3-1.9x faster on an idle machine, but a parallel launch waits for every
+thread to get a CPU: while other processes keep the CPUs busy, a call of a millisecond or less took 4-100x as long
+as on one thread. From 2**20 values (about 5 frames of 3 x 256 x 256) the idle-machine gain is 1.7-2x.
+`python bench.py --threads` measures both.
+"""
+
+NO_CACHE = "no cache"
+
+
+def njit(*, cache: bool = False, **options) -> Callable[[Callable], Callable]:
+    """numba.njit(cache=cache, **options); with cache=True, the compiled code goes to `cache_folder()`."""
+
+    def compile_lazily(function: Callable) -> Callable:
+        folder = cache_folder() if cache else NO_CACHE
+        if folder is None:
+            return numba.njit(cache=True, **options)(function)
+        if folder == NO_CACHE:
+            return numba.njit(**options)(function)
+        with _numba_cache_dir(folder):
+            return numba.njit(cache=True, **options)(function)
+
+    return compile_lazily
+
+
+@functools.cache
+def cache_folder() -> str | None:
+    """None where Numba finds a writable cache folder of its own (NUMBA_CACHE_DIR, the package's __pycache__ or the
+    user's cache folder); else a private folder in the system's temporary folder; else NO_CACHE.
+
+    Numba refuses to compile a cache=True function when none of its folders is writable, which is the case of a
+    package installed by root and run by a user whose home is read-only. Compiling anew in every process costs
+    seconds per method, so a temporary folder, kept from one process to the next, comes first. It warns once.
+    """
+    try:
+        numba.njit(cache=True)(_probe)
+        return None
+    except RuntimeError as error:
+        if "no locator available" not in str(error):
+            raise
+    folder = _private_temporary_folder()
+    where = f"caching them in {folder}" if folder else "compiling them anew in every process"
+    warnings.warn(
+        f"antialias_np: Numba finds no writable folder to cache compiled kernels (NUMBA_CACHE_DIR, the package "
+        f"folder or the user's cache folder); {where}. Set NUMBA_CACHE_DIR to a writable folder to choose one.",
+        RuntimeWarning,
+        stacklevel=4,
+    )
+    return folder or NO_CACHE
+
+
+def _probe():
+    """A function in the kernels' folder, which Numba caches where it would cache theirs."""
+
+
+def _private_temporary_folder() -> str | None:
+    """A folder in the temporary folder that only this user can write, shared by this user's processes (None if
+    there is none). Numba loads code from its cache folder, so a folder another user could write is never used."""
+    if not hasattr(os, "getuid"):
+        return None
+    folder = os.path.join(tempfile.gettempdir(), f"antialias_np-numba-cache-{os.getuid()}")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        status = os.lstat(folder)
+        private = stat.S_ISDIR(status.st_mode) and status.st_uid == os.getuid() and not status.st_mode & 0o022
+        return folder if private and os.access(folder, os.W_OK | os.X_OK) else None
+    except OSError:
+        return None
+
+
+@contextlib.contextmanager
+def _numba_cache_dir(folder: str):
+    """Numba's cache folder is `folder` while the kernels are decorated (a kernel keeps the folder it was given);
+    the setting is restored after, so the caller's own Numba functions are not affected."""
+    previous = numba.config.CACHE_DIR
+    numba.config.CACHE_DIR = folder
+    try:
+        yield
+    finally:
+        numba.config.CACHE_DIR = previous
+
+
+def plane_kernel(**options) -> Callable[[Callable], PlaneKernel]:
+    """Compile kernel(planes, ..., out), which loops over planes (axis 0) with prange, serial and parallel."""
+    return lambda function: PlaneKernel(function, options)
+
+
+class PlaneKernel:
+    """A serial and a parallel compilation of one function (prange runs as range in the serial one)."""
+
+    def __init__(self, function: Callable, options: dict):
+        self.serial = njit(cache=True, **options)(function)
+        # A copy under its own name: Numba's cache files are named after the function, not its options.
+        parallel_function = types.FunctionType(
+            function.__code__, function.__globals__, function.__name__, function.__defaults__, function.__closure__
+        )
+        parallel_function.__qualname__ = f"{function.__qualname__}_parallel"
+        parallel_function.__doc__ = function.__doc__
+        self.parallel = njit(cache=True, parallel=True, **options)(parallel_function)
+        functools.update_wrapper(self, function)
+
+    def __call__(self, planes: np.ndarray, *args) -> None:
+        if not runs_in_parallel(planes):
+            return self.serial(planes, *args)
+        with _PARALLEL_LAUNCH:
+            return self.parallel(planes, *args)
+
+
+_PARALLEL_LAUNCH = threading.Lock()
+"""Held during every parallel launch. Numba's workqueue threading layer (its fallback where neither OpenMP nor TBB
+loads) aborts the process when two threads launch at once; one launch already uses every thread, so the layers that
+allow it would gain nothing from concurrent launches either."""
+
+
+def runs_in_parallel(planes: np.ndarray) -> bool:
+    """Whether a kernel call on `planes` uses Numba's threads: it has more than one plane (the unit of work one
+    thread takes), at least PARALLEL_MIN_VALUES values, and Numba has more than one thread (numba.set_num_threads)."""
+    return planes.shape[0] > 1 and planes.size >= PARALLEL_MIN_VALUES and numba.get_num_threads() > 1
