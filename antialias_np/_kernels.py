@@ -83,12 +83,14 @@ def _private_temporary_folder() -> str | None:
     there is none). Numba loads code from its cache folder, so a folder another user could write is never used."""
     if not hasattr(os, "getuid"):
         return None
-    folder = os.path.join(tempfile.gettempdir(), f"antialias_np-numba-cache-{os.getuid()}")
     try:
+        folder = os.path.join(tempfile.gettempdir(), f"antialias_np-numba-cache-{os.getuid()}")
         os.makedirs(folder, mode=0o700, exist_ok=True)
         status = os.lstat(folder)
-        private = stat.S_ISDIR(status.st_mode) and status.st_uid == os.getuid() and not status.st_mode & 0o022
-        return folder if private and os.access(folder, os.W_OK | os.X_OK) else None
+        if not (stat.S_ISDIR(status.st_mode) and status.st_uid == os.getuid() and not status.st_mode & 0o022):
+            return None
+        tempfile.TemporaryFile(dir=folder).close()  # writable, as Numba checks it
+        return folder
     except OSError:
         return None
 
