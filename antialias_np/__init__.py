@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import importlib
 
+__version__ = "0.1.0"
+"""The version of the package (pyproject.toml reads it from here)."""
+
 _MODULE_OF = {
     "METHODS": "study",
     "downsample": "study",
