@@ -8,10 +8,10 @@
                                         the study's exact protocol: FOMM's trained keypoint detector
                                         (antialias_np.fomm; make the .npz with `python -m antialias_np.fomm
                                         convert vox-cpk.pth.tar kp_detector.npz`) on your frames
-    python bench.py --speed [--scaling] [--cold]
+    python bench.py --speed [--scaling] [--threads] [--cold]
                                         the speed tables: microseconds per frame against torch and the fastest
                                         other library (OpenCV, Pillow) that computes the same thing, one thread
-                                        each; --scaling and --cold add sections (and imply --speed)
+                                        each; --scaling, --threads and --cold add sections (and imply --speed)
 
 The study's error (baseline b = method "gaussian", FOMM's own): (1/N) sum over N frames of sum over the 10
 keypoints of ||b_k - t_k||_2, in the detector's [-1, 1] coordinates. Times are medians of repeated calls on one
@@ -25,6 +25,7 @@ figure.png, or speed.md and speed.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import functools
 import gc
@@ -109,9 +110,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     speed = parser.add_argument_group("speed")
     speed.add_argument("--speed", action="store_true", help="the speed table: antialias_np, torch, fastest peer")
     speed.add_argument("--scaling", action="store_true", help="add time against size and batch, 2 threads vs 1")
+    speed.add_argument(
+        "--threads", action="store_true", help="add default threads vs one, idle and with busy-loop processes (~3 min)"
+    )
     speed.add_argument("--cold", action="store_true", help="add import time, first call, compile time (~2 min)")
     args = parser.parse_args(argv)
-    args.speed = args.speed or args.scaling or args.cold
+    args.speed = args.speed or args.scaling or args.threads or args.cold
     if args.n_frames is None:
         args.n_frames = 4 if args.quick else 64
     if args.repeats is None:
@@ -632,6 +636,9 @@ SCALING_METHODS = ("gaussian", "bilinear", "area", "median")
 SCALING_SIZES = (256, 512, 1024, 2048)
 SCALING_BATCHES = (1, 4, 8, 16, 32)
 THREAD_BATCHES = (8, 32)
+BUSY_METHODS = ("gaussian", "median")
+BUSY_BATCHES = (1, 8, 32)
+BUSY_ROUNDS = 3
 
 
 def run_speed(args: argparse.Namespace) -> None:
@@ -651,6 +658,9 @@ def run_speed(args: argparse.Namespace) -> None:
         result["scaling"] = scaling(args.repeats, repeat_time)
         result["threads"] = two_threads(args.repeats, repeat_time)
         sections += [scaling_markdown(result["scaling"]), threads_markdown(result["threads"])]
+    if args.threads:
+        result["busy"] = busy_machine(args.repeats, repeat_time, 1 if args.quick else BUSY_ROUNDS)
+        sections.append(busy_markdown(result["busy"]))
     if args.cold:
         result["cold"] = cold_start(args.quick)
         sections.append(cold_markdown(result["cold"]))
@@ -925,6 +935,52 @@ def two_threads(repeats: int, repeat_time: float) -> list[dict[str, object]]:
     return rows
 
 
+def busy_machine(repeats: int, repeat_time: float, rounds: int) -> list[dict[str, object]]:
+    """antialias_np with Numba's default thread count against one thread, on one frame and on batches, with the
+    machine idle, with a busy-loop process on one CPU, and with one on every CPU; `rounds` rounds of the three."""
+    import numba
+
+    if not hasattr(os, "sched_setaffinity"):
+        progress("busy machine: skipped, processes cannot be pinned to a CPU here")
+        return []
+    cpus = sorted(os.sched_getaffinity(0))
+    loads = {"idle": [], "one CPU busy": cpus[:1], "every CPU busy": cpus}
+    default = numba.config.NUMBA_NUM_THREADS
+    frames, _ = evaluate.synthetic_frames(max(BUSY_BATCHES), FRAME_SIZE)
+    rows = []
+    try:
+        for round_number, (load, busy_cpus) in itertools.product(range(rounds), loads.items()):
+            with busy_loops(busy_cpus):
+                for batch, method in itertools.product(BUSY_BATCHES, BUSY_METHODS):
+                    image = frames[0] if batch == 1 else frames[:batch]
+                    call = functools.partial(antialias_np.downsample, image, SCALE, method)
+                    times = {}
+                    for threads in (default, 1):
+                        numba.set_num_threads(threads)
+                        times[threads] = measure(call, repeats, repeat_time).median
+                    row = {"round": round_number, "load": load, "method": method, "batch": batch}
+                    rows.append({**row, "threads": default, "us_default": times[default] * 1e6, "us_1": times[1] * 1e6})
+                    progress(f"busy {round_number} {load} {method} batch {batch}: {times[default] / times[1]:.2f}x")
+    finally:
+        numba.set_num_threads(1)
+    return rows
+
+
+@contextlib.contextmanager
+def busy_loops(cpus: list[int]):
+    """A Python busy loop pinned to each of `cpus` while the block runs."""
+    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in cpus]
+    try:
+        for loop, cpu in zip(loops, cpus, strict=True):
+            os.sched_setaffinity(loop.pid, {cpu})
+        time.sleep(0.2)
+        yield
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
+
+
 COLD_IMPORT = """
 import time
 start = time.perf_counter()
@@ -1011,6 +1067,32 @@ def threads_markdown(rows: list[dict]) -> str:
             "Two threads need two idle CPUs: while another process runs, a parallel call can wait for the "
             "descheduled thread's next time slice (about 8 ms on a 2-vCPU machine), which shows as a row slower "
             "with 2 threads. Compare the load average above; rerun on an idle machine.",
+            "",
+            markdown_table(header, table),
+        ]
+    )
+
+
+def busy_markdown(rows: list[dict]) -> str:
+    """Per load, method and batch: µs on the default threads and on one (medians over rounds), and their ratio."""
+    if not rows:
+        return "## Busy machine: skipped (processes cannot be pinned to a CPU here)"
+    cases = list(dict.fromkeys((r["load"], r["method"], r["batch"]) for r in rows))
+    table = []
+    for case in cases:
+        rounds = [r for r in rows if (r["load"], r["method"], r["batch"]) == case]
+        one, default = (np.median([r[key] for r in rounds]) for key in ("us_1", "us_default"))
+        ratios = [r["us_default"] / r["us_1"] for r in rounds]
+        table.append([*case, fmt(one, 0), fmt(default, 0), fmt(np.median(ratios), 2, "x"), fmt(max(ratios), 2, "x")])
+    threads = rows[0]["threads"]
+    header = ["load", "method", "frames", "µs, 1 thread", f"µs, {threads} threads (default)", "ratio", "worst round"]
+    return "\n".join(
+        [
+            f"## Busy machine: Numba's default {threads} threads against 1",
+            "",
+            f"ratio = time with the default threads / time with one (above 1: slower); median over "
+            f"{len(rows) // len(cases)} rounds. A busy loop is a Python process pinned to a CPU. Calls below "
+            "antialias_np._kernels.PARALLEL_MIN_VALUES input values run on one thread whatever the setting.",
             "",
             markdown_table(header, table),
         ]

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
 import stat
 import tempfile
 import threading
+import time
 import types
 import warnings
 from collections.abc import Callable
@@ -141,5 +143,51 @@ allow it would gain nothing from concurrent launches either."""
 
 def runs_in_parallel(planes: np.ndarray) -> bool:
     """Whether a kernel call on `planes` uses Numba's threads: it has more than one plane (the unit of work one
-    thread takes), at least PARALLEL_MIN_VALUES values, and Numba has more than one thread (numba.set_num_threads)."""
-    return planes.shape[0] > 1 and planes.size >= PARALLEL_MIN_VALUES and numba.get_num_threads() > 1
+    thread takes) and at least PARALLEL_MIN_VALUES values, Numba has more than one thread (numba.set_num_threads),
+    and as many CPUs were free for this process lately (`free_cpus`)."""
+    if planes.shape[0] < 2 or planes.size < PARALLEL_MIN_VALUES:
+        return False
+    threads = numba.get_num_threads()
+    return threads > 1 and free_cpus() >= threads - 0.25
+
+
+LOAD_WINDOW_SECONDS = 0.2
+
+
+class _FreeCpuMeter:
+    """CPUs free for this process over the last LOAD_WINDOW_SECONDS or more: the machine's idle CPU time plus this
+    process's own, per second. Infinite where the machine's idle time is unknown (no /proc/stat, as off Linux).
+
+    A parallel launch waits until every thread has run; where other processes keep the CPUs busy, that wait is a
+    time slice of the scheduler (milliseconds), many times a call's own time, and Numba's OpenMP threads, which spin
+    while they wait, lose their turn to the busy processes. Measured as one of the two CPUs busy: a batch of 8 frames
+    4-75x slower on 2 threads than on 1.
+    """
+
+    def __init__(self):
+        self.last = self.counters()
+        self.cpus = 0.0  # until a first window has passed
+
+    def __call__(self) -> float:
+        if self.last is None:
+            return math.inf
+        now = time.monotonic()
+        if now - self.last[0] >= LOAD_WINDOW_SECONDS:
+            (then, idle_then, own_then), self.last = self.last, self.counters()
+            _, idle, own = self.last
+            self.cpus = (idle - idle_then + own - own_then) / (self.last[0] - then)
+        return self.cpus
+
+    @staticmethod
+    def counters() -> tuple[float, float, float] | None:
+        """(now, idle CPU seconds of the machine, CPU seconds of this process), or None without /proc/stat."""
+        try:
+            with open("/proc/stat", "rb") as stat_file:
+                fields = stat_file.readline().split()  # b"cpu", user, nice, system, idle, iowait, ...
+        except OSError:
+            return None
+        idle_seconds = (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")
+        return time.monotonic(), idle_seconds, time.process_time()
+
+
+free_cpus = _FreeCpuMeter()

@@ -1,9 +1,9 @@
 """Numba's threads: results do not depend on them, small calls stay on the calling thread, and calls from many Python
 threads at once are safe under each threading layer.
 
-Each test runs a fresh Python with two Numba threads (NUMBA_NUM_THREADS=2, whatever the machine's CPUs) and with
-every kernel call allowed to go parallel (_kernels.PARALLEL_MIN_VALUES = 0), so that small images exercise the
-parallel kernels; it records which calls did.
+The tests of the kernels run a fresh Python with two Numba threads (NUMBA_NUM_THREADS=2, whatever the machine's
+CPUs), where every call may go parallel (_kernels.PARALLEL_MIN_VALUES = 0 and, whatever the machine's load,
+_kernels.free_cpus = infinity), so that small images exercise the parallel kernels; it records which calls did.
 """
 
 from __future__ import annotations
@@ -11,20 +11,26 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import numba
+import numpy as np
 import pytest
+
+from antialias_np import _kernels
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 SETUP = """
-import sys, threading
+import math, sys, threading
 import numba
 import numpy as np
 import antialias_np as aa
 from antialias_np import _kernels
 
 assert numba.get_num_threads() == 2, numba.get_num_threads()
+_kernels.free_cpus = lambda: math.inf
 small_frame_parallel = _kernels.runs_in_parallel(np.empty((3, 256, 256), np.float32))
 batch_parallel = _kernels.runs_in_parallel(np.empty((8 * 3, 256, 256), np.float32))
 _kernels.PARALLEL_MIN_VALUES = 0
@@ -114,3 +120,26 @@ def test_calls_from_eight_python_threads_at_once_are_safe(layer):
     env = {} if layer == "default" else {"NUMBA_THREADING_LAYER": layer}
     used = run_with_two_threads(CONCURRENT_CALLS, **env)
     assert layer in ("default", used)
+
+
+class ScriptedMeter(_kernels._FreeCpuMeter):
+    """A meter whose machine was idle for `idle` CPU seconds and this process busy for `own` in the last second."""
+
+    def __init__(self, idle: float, own: float):
+        self.idle, self.own = idle, own
+        super().__init__()
+        self.last = (time.monotonic() - 1, 0.0, 0.0)
+
+    def counters(self):
+        return time.monotonic(), self.idle, self.own
+
+
+@pytest.mark.parametrize(
+    ("idle", "own", "parallel"),
+    [(1.0, 1.0, True), (1.9, 0.0, True), (0.0, 1.0, False), (0.5, 1.0, False), (0.1, 1.4, False)],
+)
+def test_a_batch_goes_parallel_only_with_a_free_cpu_per_thread(monkeypatch, idle, own, parallel):
+    monkeypatch.setattr(numba, "get_num_threads", lambda: 2)
+    monkeypatch.setattr(_kernels, "free_cpus", ScriptedMeter(idle, own))
+    batch = np.empty((8 * 3, 256, 256), np.float32)
+    assert _kernels.runs_in_parallel(batch) == parallel
