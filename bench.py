@@ -1064,9 +1064,9 @@ def threads_markdown(rows: list[dict]) -> str:
         [
             "## Numba threads: 2 against 1 on batches of 256x256 frames",
             "",
-            "Two threads need two idle CPUs: while another process runs, a parallel call can wait for the "
-            "descheduled thread's next time slice (about 8 ms on a 2-vCPU machine), which shows as a row slower "
-            "with 2 threads. Compare the load average above; rerun on an idle machine.",
+            "Two threads need two idle CPUs: a call goes parallel only while a CPU per thread has been free "
+            "lately (antialias_np._kernels.free_cpus), so while other processes run, the rows show about 1x. "
+            "Compare the load average above; rerun on an idle machine.",
             "",
             markdown_table(header, table),
         ]
