@@ -71,7 +71,7 @@ def cache_folder() -> str | None:
         f"antialias_np: Numba finds no writable folder to cache compiled kernels (NUMBA_CACHE_DIR, the package "
         f"folder or the user's cache folder); {where}. Set NUMBA_CACHE_DIR to a writable folder to choose one.",
         RuntimeWarning,
-        stacklevel=4,
+        stacklevel=3,
     )
     return folder or NO_CACHE
 
