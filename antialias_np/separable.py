@@ -25,6 +25,9 @@ from antialias_np._kernels import njit, plane_kernel
 from antialias_np.weights import AxisTable, table_matrix
 
 UNSIGNED_OF_SIZE = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
+COMPUTE_DTYPE = {"f": np.dtype(np.float32), "i": np.dtype(np.float64), "u": np.dtype(np.float64)}
+"""The dtype a kind of image is computed in when Numba cannot compute in its own: float16 in float32 (as torch, then
+rounded once), integers in float64."""
 
 
 def resample_reference(planes: np.ndarray, rows: AxisTable, cols: AxisTable) -> np.ndarray:
@@ -65,21 +68,23 @@ def resample_plan(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> Plan:
     Fixed-point tables (weights.to_fixed_point, for uint8) follow torch's fixed point: per pass,
     out = clamp((2^(p-1) + sum w16 * in) >> p, 0, 255), columns first into a uint8 temporary (as torch), then rows.
     Sums fit int32 as in torch: the weights are below 2^15 and sum to about 2^p <= 2^22.
-    Otherwise float32 and float64 accumulate in their own dtype, and integers are computed in float64 and rounded
-    to the nearest integer (ties to even), clipped to the range of their dtype: the result keeps the input dtype.
+    Otherwise float32 and float64 accumulate in their own dtype, float16 in float32 rounded once to float16 (as
+    torch), and integers are computed in float64 and rounded to the nearest integer (ties to even), clipped to the
+    range of their dtype: the result keeps the input dtype.
     """
     n_out = (rows.n_out, cols.n_out)
     if rows.precision is not None:
         tables = (rows.index, rows.weight, rows.count, rows.precision, cols.index, cols.weight, cols.count,
                   cols.precision)  # fmt: skip
         return lambda x: _checks.on_planes(_resample_uint8, x, tables, n_out, np.uint8)
-    compute = np.dtype(np.float64) if dtype.kind in "iu" else dtype
+    compute = dtype if dtype in _checks.FLOAT_DTYPES else COMPUTE_DTYPE[dtype.kind]
     tables = (rows.index, rows.weight.astype(compute), rows.count, cols.index, cols.weight.astype(compute), cols.count)
 
     def resample(x: np.ndarray) -> np.ndarray:
+        if dtype.kind == "f":  # float16: computed in float32, rounded once
+            return _checks.on_planes(_resample_float, x.astype(compute, copy=False), tables, n_out, compute).astype(
+                dtype, copy=False)
         out = _checks.on_planes(_resample_float, x, tables, n_out, compute)
-        if compute == dtype:
-            return out
         limits = np.iinfo(dtype)
         return np.clip(np.rint(out), limits.min, limits.max).astype(dtype)
 
