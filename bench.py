@@ -954,16 +954,36 @@ def busy_machine(repeats: int, repeat_time: float, rounds: int) -> list[dict[str
                 for batch, method in itertools.product(BUSY_BATCHES, BUSY_METHODS):
                     image = frames[0] if batch == 1 else frames[:batch]
                     call = functools.partial(antialias_np.downsample, image, SCALE, method)
-                    times = {}
-                    for threads in (default, 1):
-                        numba.set_num_threads(threads)
-                        times[threads] = measure(call, repeats, repeat_time).median
+                    times = measure_thread_counts(call, (default, 1), repeats, repeat_time)
                     row = {"round": round_number, "load": load, "method": method, "batch": batch}
                     rows.append({**row, "threads": default, "us_default": times[default] * 1e6, "us_1": times[1] * 1e6})
                     progress(f"busy {round_number} {load} {method} batch {batch}: {times[default] / times[1]:.2f}x")
     finally:
         numba.set_num_threads(1)
     return rows
+
+
+def measure_thread_counts(
+    function: Callable[[], object], counts: tuple[int, ...], repeats: int, repeat_time: float
+) -> dict[int, float]:
+    """Median seconds per call of function() with each Numba thread count, as `measure`, but the counts take turns
+    every repeat, so that a change in the machine's load touches them alike."""
+    import numba
+
+    for count in counts:
+        numba.set_num_threads(count)
+        function()
+    start = time.perf_counter()
+    function()
+    calls = max(1, int(repeat_time / max(time.perf_counter() - start, 1e-9)))
+    per_call = {count: [] for count in counts}
+    for _, count in itertools.product(range(repeats), counts):
+        numba.set_num_threads(count)
+        start = time.perf_counter()
+        for _ in range(calls):
+            function()
+        per_call[count].append((time.perf_counter() - start) / calls)
+    return {count: float(np.median(times)) for count, times in per_call.items()}
 
 
 @contextlib.contextmanager
