@@ -23,13 +23,12 @@ import numba
 import numpy as np
 
 PARALLEL_MIN_VALUES = 1 << 20
-"""Input values (planes x height x width) from which a call is split among Numba's threads.
+"""Input values (planes x height x width) from which a call may be split among Numba's threads (`runs_in_parallel`).
 
-Below it a call runs on the calling thread alone. On 2 vCPUs, 2 threads run calls from about 2**18 values
-(a 3 x 256 x 256 frame is 3 * 2**16) 1.3-1.9x faster on an idle machine, but a parallel launch waits for every
-thread to get a CPU: while other processes keep the CPUs busy, a call of a millisecond or less took 4-100x as long
-as on one thread. From 2**20 values (about 5 frames of 3 x 256 x 256) the idle-machine gain is 1.7-2x.
-`python bench.py --threads` measures both.
+Measured on 2 vCPUs of an idle machine, 2 threads against 1: one 3 x 256 x 256 frame (3 * 2**16 values) 1.2-1.5x
+faster, 2 frames 1.8-1.9x, 6 frames and more (from 2**20 values) 1.9-2.1x. A parallel call that starts just as other
+processes take the CPUs waits a time slice of the scheduler (milliseconds), which `free_cpus` notices only after its
+window: the calls exposed to it are kept to those of half a millisecond and more.
 """
 
 NO_CACHE = "no cache"
@@ -160,8 +159,8 @@ class _FreeCpuMeter:
 
     A parallel launch waits until every thread has run; where other processes keep the CPUs busy, that wait is a
     time slice of the scheduler (milliseconds), many times a call's own time, and Numba's OpenMP threads, which spin
-    while they wait, lose their turn to the busy processes. Measured as one of the two CPUs busy: a batch of 8 frames
-    4-75x slower on 2 threads than on 1.
+    while they wait, lose their turn to the busy processes. Measured on 2 vCPUs with busy loops on one or both, always
+    parallel: one frame took 4-8x as long on 2 threads as on 1, a batch of 8 frames 3.5-5x (up to 24x).
     """
 
     def __init__(self):
