@@ -2,14 +2,13 @@
 
 `njit` is numba.njit, except that cache=True still works where Numba finds no writable cache folder (see
 `cache_folder`). `plane_kernel` compiles a function that loops over planes with `prange` twice, serial and parallel,
-and each call picks one with `runs_in_parallel`.
+and each call picks one, and its number of threads, with `parallel_threads`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import math
 import os
 import stat
 import tempfile
@@ -23,7 +22,7 @@ import numba
 import numpy as np
 
 PARALLEL_MIN_VALUES = 1 << 20
-"""Input values (planes x height x width) from which a call may be split among Numba's threads (`runs_in_parallel`).
+"""Input values (planes x height x width) from which a call may be split among Numba's threads (`parallel_threads`).
 
 Measured on 2 vCPUs of an idle machine, 2 threads against 1: one 3 x 256 x 256 frame (3 * 2**16 values) 1.2-1.5x
 faster, 2 frames 1.8-1.9x, 6 frames and more (from 2**20 values) 1.9-2.1x. A parallel call that starts just as other
@@ -128,10 +127,16 @@ class PlaneKernel:
         functools.update_wrapper(self, function)
 
     def __call__(self, planes: np.ndarray, *args) -> None:
-        if not runs_in_parallel(planes):
+        threads = parallel_threads(planes)
+        if threads < 2:
             return self.serial(planes, *args)
         with _PARALLEL_LAUNCH:
-            return self.parallel(planes, *args)
+            chosen = numba.get_num_threads()
+            numba.set_num_threads(threads)
+            try:
+                return self.parallel(planes, *args)
+            finally:
+                numba.set_num_threads(chosen)
 
 
 _PARALLEL_LAUNCH = threading.Lock()
@@ -140,14 +145,16 @@ loads) aborts the process when two threads launch at once; one launch already us
 allow it would gain nothing from concurrent launches either."""
 
 
-def runs_in_parallel(planes: np.ndarray) -> bool:
-    """Whether a kernel call on `planes` uses Numba's threads: it has more than one plane (the unit of work one
-    thread takes) and at least PARALLEL_MIN_VALUES values, Numba has more than one thread (numba.set_num_threads),
-    and as many CPUs were free for this process lately (`free_cpus`)."""
+def parallel_threads(planes: np.ndarray) -> int:
+    """The number of Numba threads a kernel call on `planes` runs on (1: the serial kernel, on the calling thread).
+
+    Calls of fewer than PARALLEL_MIN_VALUES values run on one; larger ones on as many threads as there are planes
+    (the unit of work of a thread), Numba threads (numba.set_num_threads) and CPUs free lately (`free_cpus`, where
+    1.75 counts as 2: the CPU time is counted in ticks of the scheduler).
+    """
     if planes.shape[0] < 2 or planes.size < PARALLEL_MIN_VALUES:
-        return False
-    threads = numba.get_num_threads()
-    return threads > 1 and free_cpus() >= threads - 0.25
+        return 1
+    return max(1, min(planes.shape[0], numba.get_num_threads(), int(free_cpus() + 0.25)))
 
 
 LOAD_WINDOW_SECONDS = 0.2
@@ -155,7 +162,7 @@ LOAD_WINDOW_SECONDS = 0.2
 
 class _FreeCpuMeter:
     """CPUs free for this process over the last LOAD_WINDOW_SECONDS or more: the machine's idle CPU time plus this
-    process's own, per second. Infinite where the machine's idle time is unknown (no /proc/stat, as off Linux).
+    process's own, per second; every CPU where the machine's idle time is unknown (no /proc/stat, as off Linux).
 
     A parallel launch waits until every thread has run; where other processes keep the CPUs busy, that wait is a
     time slice of the scheduler (milliseconds), many times a call's own time, and Numba's OpenMP threads, which spin
@@ -169,7 +176,7 @@ class _FreeCpuMeter:
 
     def __call__(self) -> float:
         if self.last is None:
-            return math.inf
+            return float(os.cpu_count() or 1)
         now = time.monotonic()
         if now - self.last[0] >= LOAD_WINDOW_SECONDS:
             (then, idle_then, own_then), self.last = self.last, self.counters()

@@ -2,8 +2,8 @@
 threads at once are safe under each threading layer.
 
 The tests of the kernels run a fresh Python with two Numba threads (NUMBA_NUM_THREADS=2, whatever the machine's
-CPUs), where every call may go parallel (_kernels.PARALLEL_MIN_VALUES = 0 and, whatever the machine's load,
-_kernels.free_cpus = infinity), so that small images exercise the parallel kernels; it records which calls did.
+CPUs), where every call may go parallel (_kernels.PARALLEL_MIN_VALUES = 0, and _kernels.free_cpus reports 2 CPUs
+whatever the machine's load), so that small images exercise the parallel kernels; it records which calls did.
 """
 
 from __future__ import annotations
@@ -23,20 +23,20 @@ from antialias_np import _kernels
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 SETUP = """
-import math, sys, threading
+import sys, threading
 import numba
 import numpy as np
 import antialias_np as aa
 from antialias_np import _kernels
 
 assert numba.get_num_threads() == 2, numba.get_num_threads()
-_kernels.free_cpus = lambda: math.inf
-small_frame_parallel = _kernels.runs_in_parallel(np.empty((3, 256, 256), np.float32))
-batch_parallel = _kernels.runs_in_parallel(np.empty((8 * 3, 256, 256), np.float32))
+_kernels.free_cpus = lambda: 2.0
+small_frame_threads = _kernels.parallel_threads(np.empty((3, 256, 256), np.float32))
+batch_threads = _kernels.parallel_threads(np.empty((8 * 3, 256, 256), np.float32))
 _kernels.PARALLEL_MIN_VALUES = 0
-launches = []
-decide = _kernels.runs_in_parallel
-_kernels.runs_in_parallel = lambda planes: launches.append(decide(planes)) or launches[-1]
+launches = []  # the thread count of each kernel call
+decide = _kernels.parallel_threads
+_kernels.parallel_threads = lambda planes: launches.append(decide(planes)) or launches[-1]
 
 rng = np.random.default_rng(0)
 FLOAT = rng.random((4, 3, 40, 36)).astype(np.float32)
@@ -60,12 +60,12 @@ def single_thread_results():
 
 SAME_RESULT_ON_TWO_THREADS = """
 single = single_thread_results()
-assert not any(launches), "a call went parallel with numba.set_num_threads(1)"
+assert set(launches) == {1}, "a call went parallel with numba.set_num_threads(1)"
 del launches[:]
 for (method, image), expected in zip(CASES, single):
     np.testing.assert_array_equal(run(method, image), expected, err_msg=f"{method} {image.dtype}")
-assert launches and all(launches), launches
-assert not small_frame_parallel and batch_parallel
+assert set(launches) == {2}, launches
+assert small_frame_threads == 1 and batch_threads == 2
 """
 
 CONCURRENT_CALLS = """
@@ -86,7 +86,7 @@ for thread in threads:
 for thread in threads:
     thread.join()
 assert not failures, failures
-assert any(launches)
+assert 2 in launches
 print(numba.threading_layer())
 """
 
@@ -135,11 +135,18 @@ class ScriptedMeter(_kernels._FreeCpuMeter):
 
 
 @pytest.mark.parametrize(
-    ("idle", "own", "parallel"),
-    [(1.0, 1.0, True), (1.9, 0.0, True), (0.0, 1.0, False), (0.5, 1.0, False), (0.1, 1.4, False)],
-)
-def test_a_batch_goes_parallel_only_with_a_free_cpu_per_thread(monkeypatch, idle, own, parallel):
-    monkeypatch.setattr(numba, "get_num_threads", lambda: 2)
+    ("numba_threads", "idle", "own", "threads"),
+    [(2, 1.0, 1.0, 2), (2, 1.9, 0.0, 2), (2, 0.0, 1.0, 1), (2, 0.5, 1.0, 1), (2, 0.1, 1.4, 1), (2, 0.0, 0.3, 1),
+     (4, 2.0, 0.9, 3), (4, 7.0, 1.0, 4), (1, 3.0, 1.0, 1)],
+)  # fmt: skip
+def test_a_batch_runs_on_as_many_threads_as_cpus_were_free(monkeypatch, numba_threads, idle, own, threads):
+    monkeypatch.setattr(numba, "get_num_threads", lambda: numba_threads)
     monkeypatch.setattr(_kernels, "free_cpus", ScriptedMeter(idle, own))
-    batch = np.empty((8 * 3, 256, 256), np.float32)
-    assert _kernels.runs_in_parallel(batch) == parallel
+    assert _kernels.parallel_threads(np.empty((8 * 3, 256, 256), np.float32)) == threads
+
+
+def test_a_small_call_runs_on_one_thread(monkeypatch):
+    monkeypatch.setattr(numba, "get_num_threads", lambda: 2)
+    monkeypatch.setattr(_kernels, "free_cpus", ScriptedMeter(2.0, 0.0))
+    assert _kernels.parallel_threads(np.empty((3, 256, 256), np.float32)) == 1
+    assert _kernels.parallel_threads(np.empty((1, 2048, 2048), np.float32)) == 1  # one plane
