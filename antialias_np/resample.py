@@ -22,7 +22,7 @@ import numpy as np
 
 from antialias_np import _checks
 from antialias_np.pooling import adaptive_avg_pool_plan
-from antialias_np.separable import gather_plan, resample_plan
+from antialias_np.separable import gather_plan, resample_plan, torch_order_plan
 from antialias_np.weights import (
     AxisTable,
     cached_table,
@@ -86,12 +86,13 @@ def interpolate_plan(
         raise ValueError(f"antialias=True needs mode 'bilinear', 'bicubic' or 'lanczos', got mode={mode!r}")
     in_size = image.shape[-2:]
     out_size, scales = output_size(in_size, size, scale_factor, recompute_scale_factor)
+    channels = image.shape[-3] if image.ndim > 2 else 1
+    # torch's dispatch: its vectorised kernels for nearest and float bilinear serve these, its generic ones the rest
+    small_kernel = sum(out_size) <= 128 or (tuple(in_size) == (1, 1) and channels > 3)
     if mode == "area":
         return adaptive_avg_pool_plan(image, out_size)
     if mode in ("nearest", "nearest-exact"):
         exact = mode == "nearest-exact"
-        channels = image.shape[-3] if image.ndim > 2 else 1
-        small_kernel = sum(out_size) <= 128 or (tuple(in_size) == (1, 1) and channels > 3)  # torch's dispatch rule
         compute = np.float64 if image.dtype == np.float64 else np.float32
         rows, cols = (nearest_table(n, m, s, exact, small_kernel, compute)
                       for n, m, s in zip(in_size, out_size, scales, strict=True))
@@ -100,11 +101,15 @@ def interpolate_plan(
         _checks.check_dtype(image, "x", (*_checks.FLOAT_DTYPES, UINT8), f"mode={mode!r} with antialias=True")
     else:
         _checks.check_dtype(image, "x", (*_checks.FLOAT_DTYPES, UINT8, FLOAT16), f"mode={mode!r}")
+    # float16: torch's generic kernel stores float16 weights and sums in its own order; its vectorised bilinear
+    # kernel computes in float32, as the engine does
+    torch_order = image.dtype == FLOAT16 and not (mode == "bilinear" and small_kernel)
+    table_dtype = image.dtype if torch_order or image.dtype != FLOAT16 else np.dtype(np.float32)
     rows, cols = (
-        filter_table(n, m, sf, mode, bool(align_corners), bool(antialias), image.dtype)
+        filter_table(n, m, sf, mode, bool(align_corners), bool(antialias), table_dtype)
         for n, m, sf in zip(in_size, out_size, scales, strict=True)
     )
-    return resample_plan(rows, cols, image.dtype)
+    return (torch_order_plan if torch_order else resample_plan)(rows, cols, image.dtype)
 
 
 @cached_table
@@ -114,24 +119,30 @@ def filter_table(
     """The table torch uses for one axis of bilinear / bicubic, with weights in the dtype torch computes in.
 
     torch's separable kernels (antialias, and every uint8 image) copy an axis whose size does not change; uint8
-    weights are computed in float64 and rounded to fixed point. float16 images are computed in float32, with plain
-    bicubic's weights rounded to float16 as torch stores them.
+    weights are computed in float64 and rounded to fixed point; float16 weights are computed in float32 and
+    stored as float16 (bilinear's 1 - t from the stored t).
     """
     weight_dtype = {UINT8: np.float64, FLOAT16: np.float32}.get(dtype, dtype)
     s = pixel_scale(n_in, n_out, scale_factor, align_corners, weight_dtype)
-    if dtype == UINT8 and (antialias or n_in == n_out):
-        copied = n_in == n_out
-        return to_fixed_point(selection_table(np.arange(n_in)) if copied else windowed_table(n_in, n_out, s, mode, weight_dtype))
-    if antialias:
-        return selection_table(np.arange(n_in)) if n_in == n_out else windowed_table(n_in, n_out, s, mode, weight_dtype)
-    if dtype == UINT8:
+    if (antialias or dtype == UINT8) and n_in == n_out:
+        table = selection_table(np.arange(n_in))
+    elif antialias:
+        table = windowed_table(n_in, n_out, s, mode, weight_dtype)
+    elif dtype == UINT8:
         return uint8_plain_table(n_in, n_out, s, align_corners, mode)
-    if mode == "bilinear":
-        return linear_table(n_in, n_out, s, align_corners, weight_dtype)
-    table = cubic_table(n_in, n_out, s, align_corners, weight_dtype)
+    elif mode == "bilinear":
+        table = linear_table(n_in, n_out, s, align_corners, weight_dtype)
+    else:
+        table = cubic_table(n_in, n_out, s, align_corners, weight_dtype)
+    if dtype == UINT8:
+        return to_fixed_point(table)
     if dtype == FLOAT16:
-        return table._replace(weight=table.weight.astype(np.float16).astype(np.float32))
+        weight = table.weight.astype(np.float16)
+        if mode == "bilinear":
+            weight[:, 0] = np.float32(1) - weight[:, 1].astype(np.float32)
+        return table._replace(weight=weight)
     return table
+
 
 
 def output_size(

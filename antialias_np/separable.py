@@ -22,7 +22,7 @@ from numba.extending import intrinsic
 from antialias_np import _checks
 from antialias_np._checks import Plan
 from antialias_np._kernels import njit, plane_kernel
-from antialias_np.weights import AxisTable, table_matrix
+from antialias_np.weights import AxisTable, fused_multiply_add, table_matrix
 
 UNSIGNED_OF_SIZE = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
 COMPUTE_DTYPE = {"f": np.dtype(np.float32), "i": np.dtype(np.float64), "u": np.dtype(np.float64)}
@@ -87,6 +87,38 @@ def resample_plan(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> Plan:
         out = _checks.on_planes(_resample_float, x, tables, n_out, compute)
         limits = np.iinfo(dtype)
         return np.clip(np.rint(out), limits.min, limits.max).astype(dtype)
+
+    return resample
+
+
+def torch_order_plan(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> Plan:
+    """float16 plain bilinear / bicubic as torch's non-separable CPU kernel computes it, in plain NumPy.
+
+        out[i, j] = sum_r rows.weight[i, r] * (sum_c cols.weight[j, c] * x[rows.index[i, r], cols.index[j, c]])
+
+    The taps along the width are summed first, each sum is a chain of float32 fused multiply-adds from its first
+    product, and the result is rounded once to `dtype`. The weights are the float16 values torch stores. (The
+    engine sums rows first, which for float32 changes nothing beyond float32 rounding but for float16 changes how
+    about one output in five rounds.)
+    """
+
+    def weighted_sum(terms: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        (values, weights), *rest = terms
+        total = values * weights
+        for values, weights in rest:
+            total = fused_multiply_add(values, weights, total, np.float32)
+        return total
+
+    @np.errstate(invalid="ignore", over="ignore")  # NaN and infinities spread as in torch, silently
+    def resample(x: np.ndarray) -> np.ndarray:
+        x = x.astype(np.float32)
+        along_width = [
+            weighted_sum([(x[..., rows.index[:, r, None], cols.index[None, :, c]], cols.weight[:, c].astype(np.float32))
+                          for c in range(cols.index.shape[1])])
+            for r in range(rows.index.shape[1])
+        ]
+        along_height = [(values, rows.weight[:, r, None].astype(np.float32)) for r, values in enumerate(along_width)]
+        return weighted_sum(along_height).astype(dtype)
 
     return resample
 

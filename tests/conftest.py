@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
+FIXTURES = Path(__file__).parent / "fixtures"
 
 TOLERANCE = {
     np.dtype(np.uint8): 0.0,  # torch's fixed point, bit for bit

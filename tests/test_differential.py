@@ -12,15 +12,18 @@ small measured bound on [0, 1] inputs, NaN and infinities at exactly torch's pos
 from __future__ import annotations
 
 import os
+import sys
 from collections import defaultdict
 
 import numpy as np
 import pytest
-from conftest import compare, tolerance
+from conftest import FIXTURES, compare, tolerance
 
 torch = pytest.importorskip("torch")
 kornia = pytest.importorskip("kornia")
 F = torch.nn.functional
+sys.path.insert(0, str(FIXTURES))
+from resample_cases import fomm_anti_alias, study_pipeline  # noqa: E402  (the fixtures' torch pipelines)
 
 import antialias_np as aa  # noqa: E402
 
@@ -127,20 +130,15 @@ def gaussian_case(rng: np.random.Generator) -> tuple[str, np.ndarray, dict]:
     return "anti_alias_interpolation", x, {"scale": 1 / int(rng.integers(1, 9))}
 
 
-def fomm_anti_alias(x: torch.Tensor, scale: float) -> torch.Tensor:
-    """FOMM's AntiAliasInterpolation2d.forward (modules/util.py), the kernel built in x's dtype."""
-    if scale == 1:
-        return x
-    sigma = (1 / scale - 1) / 2
-    size = 2 * round(sigma * 4) + 1
-    grids = torch.meshgrid([torch.arange(size, dtype=x.dtype)] * 2, indexing="ij")
-    kernel = 1
-    for grid in grids:
-        kernel = kernel * torch.exp(-((grid - (size - 1) / 2) ** 2) / (2 * sigma**2))
-    kernel = (kernel / torch.sum(kernel)).view(1, 1, size, size).repeat(x.shape[1], 1, 1, 1)
-    padded = F.pad(x, (size // 2, size // 2, size // 2, size // 2))
-    step = int(1 / scale)
-    return F.conv2d(padded, weight=kernel, groups=x.shape[1])[:, :, ::step, ::step]
+def downsample_case(rng: np.random.Generator) -> tuple[str, np.ndarray, dict]:
+    method = str(rng.choice(aa.METHODS))
+    step = int(rng.integers(1, 9))
+    scale = 1 / step if method not in ("nearest", "bicubic", "bilinear", "area") or rng.integers(2) else rng.uniform(
+        0.05, 1)
+    h, w = max(side(rng), step, int(1 / scale) + 1), max(side(rng), step, int(1 / scale) + 1)
+    dtype = [np.float32, np.float64][rng.integers(2)]
+    x = image(rng, dtype, (1, int(rng.integers(1, 4)), h, w), bool(rng.integers(6) == 0))
+    return "downsample", x, {"scale": float(scale), "method": method}
 
 
 def reference(function: str, x: np.ndarray, kwargs: dict) -> np.ndarray:
@@ -155,22 +153,26 @@ def reference(function: str, x: np.ndarray, kwargs: dict) -> np.ndarray:
         out = kornia.filters.median_blur(t, **kwargs)
     elif function == "bilateral_blur":
         out = kornia.filters.bilateral_blur(t, **kwargs)
+    elif function == "downsample" and kwargs["method"] in ("bilinear", "bicubic"):
+        size = tuple(int(n * kwargs["scale"]) for n in x.shape[-2:])
+        out = torch_interpolate(t, {"size": size, "mode": kwargs["method"], "antialias": True, "align_corners": False})
+    elif function == "downsample":
+        out = study_pipeline(t, kwargs["scale"], kwargs["method"])[0]
     else:
         out = fomm_anti_alias(t, kwargs["scale"])
     return out.numpy()
 
 
-MAKERS = (interpolate_case,) * 6 + (pool_case,) * 2 + (window_case, gaussian_case)
+MAKERS = (interpolate_case,) * 6 + (pool_case,) * 2 + (window_case, gaussian_case, downsample_case)
 
 
 def label(function: str, x: np.ndarray, kwargs: dict) -> str:
-    mode = kwargs.get("mode", "")
+    mode = kwargs.get("mode", kwargs.get("method", ""))
     aa_tag = "-aa" if kwargs.get("antialias") else ""
     return f"{function}{'-' + mode if mode else ''}{aa_tag} {x.dtype}"
 
 
 def test_random_calls_equal_torch():
-    torch.set_num_threads(1)
     rng = np.random.default_rng(SEED)
     worst: dict[str, float] = defaultdict(float)
     counts: dict[str, int] = defaultdict(int)
