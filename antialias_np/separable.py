@@ -64,25 +64,88 @@ def resample_plan(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> Plan:
     Fixed-point tables (weights.to_fixed_point, for uint8) follow torch's fixed point: per pass,
     out = clamp((2^(p-1) + sum w16 * in) >> p, 0, 255), columns first into a uint8 temporary (as torch), then rows.
     Sums fit int32 as in torch: the weights are below 2^15 and sum to about 2^p <= 2^22.
-    Otherwise float32 and float64 accumulate in their own dtype, and integers are computed in float64 and rounded
-    to the nearest integer (ties to even), clipped to the range of their dtype: the result keeps the input dtype.
+    Otherwise float32 and float64 accumulate in their own dtype. Integers give the value rounded to the nearest
+    integer (ties to even), saturated to the range of their dtype (never wrapped): exactly for box tables (every
+    weight of an output is 1 / d for an integer d: pooling, area), whose window sums are made in exact integer
+    arithmetic and then divided; otherwise (the Gaussian) from the float64 result.
     """
     n_out = (rows.n_out, cols.n_out)
     if rows.precision is not None:
         tables = (rows.index, rows.weight, rows.count, rows.precision, cols.index, cols.weight, cols.count,
                   cols.precision)  # fmt: skip
         return lambda x: _checks.on_planes(_resample_uint8, x, tables, n_out, np.uint8)
-    compute = np.dtype(np.float64) if dtype.kind in "iu" else dtype
-    tables = (rows.index, rows.weight.astype(compute), rows.count, cols.index, cols.weight.astype(compute), cols.count)
+    if dtype.kind not in "iu":
+        tables = (rows.index, rows.weight.astype(dtype), rows.count, cols.index, cols.weight.astype(dtype), cols.count)
+        return lambda x: _checks.on_planes(_resample_float, x, tables, n_out, dtype)
+    divisors = _box_divisors(rows), _box_divisors(cols)
+    if divisors[0] is None or divisors[1] is None:
+        tables = (rows.index, rows.weight.astype(np.float64), rows.count, cols.index, cols.weight.astype(np.float64),
+                  cols.count)  # fmt: skip
+        return lambda x: _saturate(np.rint(_checks.on_planes(_resample_float, x, tables, n_out, np.float64)), dtype)
+    return _exact_box_plan(rows, cols, divisors[0][:, None] * divisors[1][None, :], dtype)
 
-    def resample(x: np.ndarray) -> np.ndarray:
-        out = _checks.on_planes(_resample_float, x, tables, n_out, compute)
-        if compute == dtype:
-            return out
-        limits = np.iinfo(dtype)
-        return np.clip(np.rint(out), limits.min, limits.max).astype(dtype)
 
-    return resample
+def _box_divisors(table: AxisTable) -> np.ndarray | None:
+    """The integer d_i of each output of a box table (all its weights 1 / d_i), or None if it is not one."""
+    weight = table.weight[:, 0]
+    with np.errstate(divide="ignore"):
+        divisors = np.rint(1 / weight)
+    taps = np.arange(table.weight.shape[1]) < table.count[:, None]
+    if not (np.all(np.abs(divisors) < 2**51) and np.all(1 / divisors == weight)
+            and np.all((table.weight == weight[:, None]) | ~taps)):  # fmt: skip
+        return None
+    return divisors.astype(np.int64)
+
+
+DIGIT_BITS = 16
+
+
+def _exact_box_plan(rows: AxisTable, cols: AxisTable, divisor: np.ndarray, dtype: np.dtype) -> Plan:
+    """out = round(window sum / divisor) (ties to even), saturated, for integer images and box tables.
+
+    The sums are made by the float kernel with unit weights, exact while they stay below 2^53: for values up to
+    32 bits and windows up to 2^21 pixels directly; otherwise on the image split into 16-bit digits, whose sums are
+    joined in Python integers (for 64-bit values, or huge windows).
+    """
+    n_out = (rows.n_out, cols.n_out)
+    units = (rows.index, np.ones_like(rows.weight), rows.count, cols.index, np.ones_like(cols.weight), cols.count)
+    info = np.iinfo(dtype)
+    largest = max(-info.min, info.max) * int(rows.count.max()) * int(cols.count.max())
+    n_digits = 1 if largest < 2**53 else info.bits // DIGIT_BITS
+    sign = np.sign(divisor)
+    divisor = np.abs(divisor)
+
+    def window_sums(x: np.ndarray) -> np.ndarray:
+        if n_digits == 1:
+            return _checks.on_planes(_resample_float, x.astype(np.float64), units, n_out, np.float64).astype(np.int64)
+        total = 0
+        for d in range(n_digits):
+            digit = x >> (DIGIT_BITS * d)
+            if d < n_digits - 1:  # the top digit keeps the sign
+                digit = digit & (2**DIGIT_BITS - 1)
+            sums = _checks.on_planes(_resample_float, digit.astype(np.float64), units, n_out, np.float64)
+            total = total + sums.astype(np.int64).astype(object) * (1 << (DIGIT_BITS * d))
+        return total
+
+    def box(x: np.ndarray) -> np.ndarray:
+        sums = window_sums(x) * sign
+        quotient = sums // divisor
+        twice_remainder = 2 * (sums - quotient * divisor)
+        quotient = quotient + ((twice_remainder > divisor) | ((twice_remainder == divisor) & (quotient % 2 == 1)))
+        return np.clip(quotient, info.min, info.max).astype(dtype)
+
+    return box
+
+
+def _saturate(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Whole float64 values as `dtype`, clipped to its range; 64-bit limits, which float64 rounds up to 2^63 or
+    2^64 (outside the range), become the dtype's largest value instead of wrapping."""
+    info = np.iinfo(dtype)
+    clipped = np.clip(values, info.min, info.max)
+    above = clipped >= 2.0 ** (info.bits - (info.min < 0))
+    out = np.where(above, 0, clipped).astype(dtype)
+    out[above] = info.max
+    return out
 
 
 @njit(cache=True, parallel=True)
