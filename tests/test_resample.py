@@ -28,7 +28,9 @@ LINEAR_CALLS = {
     "bicubic-aa": lambda x, size: aa.interpolate(x, size=size, mode="bicubic", antialias=True, channel_axis=-3),
     "bilinear": lambda x, size: aa.interpolate(x, size=size, mode="bilinear", channel_axis=-3),
     "bicubic": lambda x, size: aa.interpolate(x, size=size, mode="bicubic", channel_axis=-3),
-    "bilinear-corners": lambda x, size: aa.interpolate(x, size=size, mode="bilinear", align_corners=True, channel_axis=-3),
+    "bilinear-corners": lambda x, size: aa.interpolate(
+        x, size=size, mode="bilinear", align_corners=True, channel_axis=-3
+    ),
     "area": lambda x, size: aa.interpolate(x, size=size, mode="area", channel_axis=-3),
 }
 SELECTING_CALLS = {
