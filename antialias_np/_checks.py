@@ -47,7 +47,7 @@ def check_image(image: object, name: str = "x", *, min_ndim: int = 2, max_ndim: 
     Dtypes: every integer dtype, float32 and float64 (and float16, which each operation accepts or refuses);
     bool, complex, longdouble, object, strings, bytes, datetimes and structured dtypes are refused. Subclasses
     are read as plain arrays (np.matrix gives a 2-D result), except masked arrays, which are refused: their mask
-    would be ignored. Leading axes may be empty (each operation decides, as torch does); H and W may not. Never
+    would be ignored. Empty axes are checked with the layout (`layout_plan`). Never
     copies a native-order array; a big-endian array is converted, so kernels only ever see native order.
     """
     if isinstance(image, np.ma.MaskedArray):
@@ -70,11 +70,6 @@ def check_image(image: object, name: str = "x", *, min_ndim: int = 2, max_ndim: 
         hint = f" (with channel_axis=-1: {channels_last})" if channels_last else ""
         raise ValueError(
             f"{name} must be {expected}{hint}, got {image.ndim} dimensions with shape {image.shape}"
-        )
-    if 0 in image.shape[-2:]:
-        raise ValueError(
-            f"{name} must not have a height or width of 0, got shape {image.shape} (H, W are its last two axes; "
-            f"pass channel_axis=-1 if its channels are last)"
         )
     if not image.dtype.isnative:
         image = image.astype(image.dtype.newbyteorder("="))
@@ -161,11 +156,21 @@ def check_channel_axis(image: ImageSpec, channel_axis: object) -> bool:
 
 
 def layout_plan(image: ImageSpec, channel_axis: object, build: Callable[[ImageSpec], Plan]) -> Plan:
-    """The plan build(image in torch layout), taking and returning images in the layout `channel_axis` says."""
-    if not check_channel_axis(image, channel_axis):
+    """The plan build(image in torch layout), taking and returning images in the layout `channel_axis` says.
+
+    H and W must not be empty (torch refuses that everywhere); an empty batch is fine, and an empty channel axis
+    where the operation allows it (`check_channels`).
+    """
+    channels_last = check_channel_axis(image, channel_axis)
+    shape = (*image.shape[:-3], image.shape[-1], *image.shape[-3:-1]) if channels_last else image.shape
+    if 0 in shape[-2:]:
+        raise ValueError(
+            f"{image.name} must not have a height or width of 0, got shape {image.shape} (H, W are "
+            f"{'axes -3 and -2 with channel_axis=-1' if channels_last else 'its last two axes'})"
+        )
+    if not channels_last:
         return build(image)
-    shape = image.shape
-    plan = build(image._replace(shape=(*shape[:-3], shape[-1], *shape[-3:-1])))
+    plan = build(image._replace(shape=shape))
     return lambda x: np.ascontiguousarray(np.moveaxis(plan(np.moveaxis(x, -1, -3)), -3, -1))
 
 
