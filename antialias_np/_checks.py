@@ -165,10 +165,8 @@ def layout_plan(image: ImageSpec, channel_axis: object, build: Callable[[ImageSp
     channels_last = check_channel_axis(image, channel_axis)
     shape = (*image.shape[:-3], image.shape[-1], *image.shape[-3:-1]) if channels_last else image.shape
     if 0 in shape[-2:]:
-        raise ValueError(
-            f"{image.name} must not have a height or width of 0, got shape {image.shape} (H, W are "
-            f"{'axes -3 and -2 with channel_axis=-1' if channels_last else 'its last two axes'})"
-        )
+        where = "axes -3 and -2 with channel_axis=-1" if channels_last else "its last two axes unless channel_axis=-1"
+        raise ValueError(f"{image.name} must not have a height or width of 0, got shape {image.shape} (H, W are {where})")
     if not channels_last:
         return build(image)
     plan = build(image._replace(shape=shape))
