@@ -166,7 +166,9 @@ def layout_plan(image: ImageSpec, channel_axis: object, build: Callable[[ImageSp
     shape = (*image.shape[:-3], image.shape[-1], *image.shape[-3:-1]) if channels_last else image.shape
     if 0 in shape[-2:]:
         where = "axes -3 and -2 with channel_axis=-1" if channels_last else "its last two axes unless channel_axis=-1"
-        raise ValueError(f"{image.name} must not have a height or width of 0, got shape {image.shape} (H, W are {where})")
+        raise ValueError(
+            f"{image.name} must not have a height or width of 0, got shape {image.shape} (H, W are {where})"
+        )
     if not channels_last:
         return build(image)
     plan = build(image._replace(shape=shape))
