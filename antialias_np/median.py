@@ -42,7 +42,8 @@ from antialias_np._checks import (
 )
 from antialias_np.borders import border_index, kept_windows, read_pixel, window_table
 
-MEDIAN_DTYPES = FLOAT_DTYPES + tuple(np.dtype(code) for code in np.typecodes["AllInteger"])
+MEDIAN_DTYPES = (np.dtype(np.float16), *FLOAT_DTYPES, *(np.dtype(code) for code in np.typecodes["AllInteger"]))
+"""float16 is filtered in float32, which holds every float16 value exactly, and converted back: still a selection."""
 
 
 def median_blur(
@@ -85,7 +86,10 @@ def median_plan(
     else:
         kernel, tables = _median_any, (rows, cols)
 
-    return lambda x: on_planes(kernel, x, tables, (rows.shape[0], cols.shape[0]), image.dtype)
+    n_out = (rows.shape[0], cols.shape[0])
+    if image.dtype == np.float16:
+        return lambda x: on_planes(kernel, x.astype(np.float32), tables, n_out, np.float32).astype(np.float16)
+    return lambda x: on_planes(kernel, x, tables, n_out, image.dtype)
 
 
 def median_reference(

@@ -6,6 +6,7 @@ Every mode is a pair of per-axis tables (weights.py) applied by the engine (sepa
     nearest-exact   idx = min(floor(s * (i + 0.5)), n - 1)             (Pillow's and scikit-image's)
     bilinear        2 taps at src = s * (i + 0.5) - 0.5, clamped        antialias: triangle filter stretched by s
     bicubic         4 taps, Keys a = -0.75, edge-replicated indices    antialias: Keys a = -0.5 stretched by s
+    lanczos         (antialias only)                                   Lanczos-3 stretched by s (Pillow's LANCZOS)
     area            adaptive average pooling (pooling.adaptive_avg_pool2d)
 
 s is input pixels per output pixel: 1 / scale_factor when a scale factor is used, else in / out
@@ -21,22 +22,23 @@ import numpy as np
 
 from antialias_np import _checks
 from antialias_np.pooling import adaptive_avg_pool_plan
-from antialias_np.separable import gather_plan, resample_plan
+from antialias_np.separable import gather_plan, resample_plan, torch_order_plan
 from antialias_np.weights import (
     AxisTable,
     cached_table,
     cubic_table,
     linear_table,
-    merge_repeated_taps,
     nearest_table,
     pixel_scale,
     selection_table,
     to_fixed_point,
+    uint8_plain_table,
     windowed_table,
 )
 
-MODES = ("nearest", "nearest-exact", "bilinear", "bicubic", "area")
+MODES = ("nearest", "nearest-exact", "bilinear", "bicubic", "lanczos", "area")
 UINT8 = np.dtype(np.uint8)
+FLOAT16 = np.dtype(np.float16)
 
 
 def interpolate(
@@ -84,25 +86,39 @@ def interpolate_plan(
     align_corners = _checks.check_bool(align_corners, "align_corners", none=True)
     recompute_scale_factor = _checks.check_bool(recompute_scale_factor, "recompute_scale_factor", none=True)
     antialias = _checks.check_bool(antialias, "antialias")
-    if align_corners is not None and mode not in ("bilinear", "bicubic"):
+    if align_corners is not None and mode not in ("bilinear", "bicubic", "lanczos"):
         raise ValueError(f"align_corners can only be set with mode 'bilinear' or 'bicubic', got mode={mode!r}")
-    if antialias and mode not in ("bilinear", "bicubic"):
-        raise ValueError(f"antialias=True needs mode 'bilinear' or 'bicubic', got mode={mode!r}")
+    if mode == "lanczos" and (not antialias or align_corners):
+        raise ValueError("mode='lanczos' needs antialias=True and does not support align_corners=True, as in torch")
+    if antialias and mode not in ("bilinear", "bicubic", "lanczos"):
+        raise ValueError(f"antialias=True needs mode 'bilinear', 'bicubic' or 'lanczos', got mode={mode!r}")
     in_size = image.shape[-2:]
     out_size, scales = output_size(in_size, size, scale_factor, recompute_scale_factor)
+    channels = image.shape[-3] if image.ndim > 2 else 1
+    # torch's dispatch: its vectorised kernels for nearest and float bilinear serve these, its generic ones the rest
+    small_kernel = sum(out_size) <= 128 or (tuple(in_size) == (1, 1) and channels > 3)
     if mode == "area":
         return adaptive_avg_pool_plan(image, out_size)
     _checks.check_channels(image, f"interpolate with mode={mode!r}")
     if mode in ("nearest", "nearest-exact"):
         exact = mode == "nearest-exact"
-        rows, cols = (nearest_table(n, m, s, exact) for n, m, s in zip(in_size, out_size, scales, strict=True))
+        compute = np.float64 if image.dtype == np.float64 else np.float32
+        rows, cols = (nearest_table(n, m, s, exact, small_kernel, compute)
+                      for n, m, s in zip(in_size, out_size, scales, strict=True))
         return gather_plan(rows.index[:, 0], cols.index[:, 0], image.dtype)
-    _checks.check_dtype(image, image.name, (*_checks.FLOAT_DTYPES, UINT8), f"mode={mode!r}")
+    if antialias:  # torch has no float16 antialias kernel on the CPU
+        _checks.check_dtype(image, image.name, (*_checks.FLOAT_DTYPES, UINT8), f"mode={mode!r} with antialias=True")
+    else:
+        _checks.check_dtype(image, image.name, (*_checks.FLOAT_DTYPES, UINT8, FLOAT16), f"mode={mode!r}")
+    # float16: torch's generic kernel stores float16 weights and sums in its own order; its vectorised bilinear
+    # kernel computes in float32, as the engine does
+    torch_order = image.dtype == FLOAT16 and not (mode == "bilinear" and small_kernel)
+    table_dtype = image.dtype if torch_order or image.dtype != FLOAT16 else np.dtype(np.float32)
     rows, cols = (
-        filter_table(n, m, sf, mode, bool(align_corners), bool(antialias), image.dtype)
+        filter_table(n, m, sf, mode, bool(align_corners), bool(antialias), table_dtype)
         for n, m, sf in zip(in_size, out_size, scales, strict=True)
     )
-    return resample_plan(rows, cols, image.dtype)
+    return (torch_order_plan if torch_order else resample_plan)(rows, cols, image.dtype)
 
 
 @cached_table
@@ -112,19 +128,30 @@ def filter_table(
     """The table torch uses for one axis of bilinear / bicubic, with weights in the dtype torch computes in.
 
     torch's separable kernels (antialias, and every uint8 image) copy an axis whose size does not change; uint8
-    weights are computed in float64 and rounded to fixed point. Plain float bilinear / bicubic resample every axis.
+    weights are computed in float64 and rounded to fixed point; float16 weights are computed in float32 and
+    stored as float16 (bilinear's 1 - t from the stored t).
     """
-    weight_dtype = np.float64 if dtype == UINT8 else dtype
+    weight_dtype = {UINT8: np.float64, FLOAT16: np.float32}.get(dtype, dtype)
     s = pixel_scale(n_in, n_out, scale_factor, align_corners, weight_dtype)
     if (antialias or dtype == UINT8) and n_in == n_out:
         table = selection_table(np.arange(n_in))
     elif antialias:
         table = windowed_table(n_in, n_out, s, mode, weight_dtype)
+    elif dtype == UINT8:
+        return uint8_plain_table(n_in, n_out, s, align_corners, mode)
+    elif mode == "bilinear":
+        table = linear_table(n_in, n_out, s, align_corners, weight_dtype)
     else:
-        table = (linear_table if mode == "bilinear" else cubic_table)(n_in, n_out, s, align_corners, weight_dtype)
-        if dtype == UINT8:
-            table = merge_repeated_taps(table)
-    return to_fixed_point(table) if dtype == UINT8 else table
+        table = cubic_table(n_in, n_out, s, align_corners, weight_dtype)
+    if dtype == UINT8:
+        return to_fixed_point(table)
+    if dtype == FLOAT16:
+        weight = table.weight.astype(np.float16)
+        if mode == "bilinear":
+            weight[:, 0] = np.float32(1) - weight[:, 1].astype(np.float32)
+        return table._replace(weight=weight)
+    return table
+
 
 
 def output_size(

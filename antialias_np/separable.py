@@ -21,9 +21,12 @@ from numba.extending import intrinsic
 
 from antialias_np import _checks
 from antialias_np._checks import Plan
-from antialias_np.weights import AxisTable, table_matrix
+from antialias_np.weights import AxisTable, fused_multiply_add, table_matrix
 
 UNSIGNED_OF_SIZE = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
+COMPUTE_DTYPE = {"f": np.dtype(np.float32), "i": np.dtype(np.float64), "u": np.dtype(np.float64)}
+"""The dtype a kind of image is computed in when Numba cannot compute in its own: float16 in float32 (as torch, then
+rounded once), integers in float64 (box tables exactly, see resample_plan)."""
 
 
 def resample_reference(planes: np.ndarray, rows: AxisTable, cols: AxisTable) -> np.ndarray:
@@ -64,19 +67,25 @@ def resample_plan(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> Plan:
     Fixed-point tables (weights.to_fixed_point, for uint8) follow torch's fixed point: per pass,
     out = clamp((2^(p-1) + sum w16 * in) >> p, 0, 255), columns first into a uint8 temporary (as torch), then rows.
     Sums fit int32 as in torch: the weights are below 2^15 and sum to about 2^p <= 2^22.
-    Otherwise float32 and float64 accumulate in their own dtype. Integers give the value rounded to the nearest
-    integer (ties to even), saturated to the range of their dtype (never wrapped): exactly for box tables (every
-    weight of an output is 1 / d for an integer d: pooling, area), whose window sums are made in exact integer
-    arithmetic and then divided; otherwise (the Gaussian) from the float64 result.
+    Otherwise float32 and float64 accumulate in their own dtype, float16 in float32 rounded once to float16 (as
+    torch). Integers give the value rounded to the nearest integer (ties to even), saturated to the range of their
+    dtype (never wrapped): exactly for box tables (every weight of an output is 1 / d for an integer d: pooling,
+    area), whose window sums are made in exact integer arithmetic and then divided; otherwise (the Gaussian) from
+    the float64 result.
     """
     n_out = (rows.n_out, cols.n_out)
     if rows.precision is not None:
         tables = (rows.index, rows.weight, rows.count, rows.precision, cols.index, cols.weight, cols.count,
                   cols.precision)  # fmt: skip
         return lambda x: _checks.on_planes(_resample_uint8, x, tables, n_out, np.uint8)
-    if dtype.kind not in "iu":
-        tables = (rows.index, rows.weight.astype(dtype), rows.count, cols.index, cols.weight.astype(dtype), cols.count)
-        return lambda x: _checks.on_planes(_resample_float, x, tables, n_out, dtype)
+    if dtype.kind == "f":
+        compute = dtype if dtype in _checks.FLOAT_DTYPES else COMPUTE_DTYPE[dtype.kind]
+        tables = (rows.index, rows.weight.astype(compute), rows.count, cols.index, cols.weight.astype(compute),
+                  cols.count)  # fmt: skip
+        if compute == dtype:
+            return lambda x: _checks.on_planes(_resample_float, x, tables, n_out, dtype)
+        # float16: computed in float32, rounded once
+        return lambda x: _checks.on_planes(_resample_float, x.astype(compute), tables, n_out, compute).astype(dtype)
     divisors = _box_divisors(rows), _box_divisors(cols)
     if divisors[0] is None or divisors[1] is None:
         tables = (rows.index, rows.weight.astype(np.float64), rows.count, cols.index, cols.weight.astype(np.float64),
@@ -146,6 +155,37 @@ def _saturate(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
     out = np.where(above, 0, clipped).astype(dtype)
     out[above] = info.max
     return out
+
+
+def torch_order_plan(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> Plan:
+    """float16 plain bilinear / bicubic as torch's non-separable CPU kernel computes it, in plain NumPy.
+
+        out[i, j] = sum_r rows.weight[i, r] * (sum_c cols.weight[j, c] * x[rows.index[i, r], cols.index[j, c]])
+
+    The taps along the width are summed first, each sum is a chain of float32 fused multiply-adds from its first
+    product, and the result is rounded once to `dtype`. The weights are the float16 values torch stores. (The
+    engine sums rows first, which for float32 changes nothing beyond float32 rounding but for float16 changes how
+    about one output in five rounds.)
+    """
+
+    def weighted_sum(terms: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        (values, weights), *rest = terms
+        total = values * weights
+        for values, weights in rest:
+            total = fused_multiply_add(values, weights, total, np.float32)
+        return total
+
+    def resample(x: np.ndarray) -> np.ndarray:
+        x = x.astype(np.float32)
+        along_width = [
+            weighted_sum([(x[..., rows.index[:, r, None], cols.index[None, :, c]], cols.weight[:, c].astype(np.float32))
+                          for c in range(cols.index.shape[1])])
+            for r in range(rows.index.shape[1])
+        ]
+        along_height = [(values, rows.weight[:, r, None].astype(np.float32)) for r, values in enumerate(along_width)]
+        return weighted_sum(along_height).astype(dtype)
+
+    return resample
 
 
 @njit(cache=True, parallel=True)

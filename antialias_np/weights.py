@@ -80,6 +80,58 @@ def table_matrix(table: AxisTable, n_in: int) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Fused multiply-add: a * b + c rounded once, as torch's vectorised (AVX2 / AVX512) CPU kernels compute it
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def fused_multiply_add(a, b, c, dtype) -> np.ndarray:
+    """a * b + c with one rounding to `dtype` (float32 or float64), elementwise: what an FMA instruction computes.
+
+    pip's torch for x86-64 compiles its resampling kernels for AVX2 and AVX512 with multiply-adds contracted into
+    FMA instructions; its scalar build rounds the product and the sum separately. NumPy has no FMA, so the exact
+    value is carried in two doubles (error-free transformations) and rounded once: through round-to-odd, which
+    makes the final rounding correct (Boldo and Melquiond, "Emulation of FMA and correctly rounded sums", 2008).
+    """
+    a, b, c = (np.asarray(v, np.float64) for v in (a, b, c))
+    if np.dtype(dtype) == np.float32:  # the product of two float32 values is exact in float64
+        total, error = _two_sum(a * b, c)
+        return _round_to_odd(total, error).astype(np.float32)
+    product, product_error = _two_product(a, b)
+    high, low = _two_sum(c, product)
+    low_total, low_error = _two_sum(low, product_error)
+    return high + _round_to_odd(low_total, low_error)
+
+
+def _two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(s, e) with s = fl(a + b) and s + e == a + b exactly (Knuth)."""
+    s = a + b
+    b_part = s - a
+    return s, (a - (s - b_part)) + (b - b_part)
+
+
+def _two_product(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(p, e) with p = fl(a * b) and p + e == a * b exactly (Dekker, with Veltkamp's split)."""
+    p = a * b
+    a_high, a_low = _split(a)
+    b_high, b_low = _split(b)
+    return p, ((a_high * b_high - p) + a_high * b_low + a_low * b_high) + a_low * b_low
+
+
+def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """a as high + low, each with at most 26 significant bits."""
+    t = a * 134217729.0  # 2^27 + 1
+    high = t - (t - a)
+    return high, a - high
+
+
+def _round_to_odd(value: np.ndarray, error: np.ndarray) -> np.ndarray:
+    """value + error (value = its nearest double) rounded to the double whose last bit is odd, when inexact."""
+    inexact_even = (error != 0) & (value.view(np.int64) & 1 == 0)
+    toward = np.where(error > 0, np.inf, -np.inf)
+    return np.where(inexact_even, np.nextafter(value, toward), value)
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Scale: input pixels per output pixel (torch's area_pixel_compute_scale)
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -104,17 +156,39 @@ def pixel_scale(n_in: int, n_out: int, scale_factor: float | None, align_corners
 
 
 @cached_table
-def nearest_table(n_in: int, n_out: int, scale_factor: float | None, exact: bool) -> AxisTable:
-    """nearest: idx = min(floor(fl32(s * i)), n_in - 1); nearest-exact: min(floor(fl32(s * (i + 0.5))), n_in - 1).
+def nearest_table(
+    n_in: int, n_out: int, scale_factor: float | None, exact: bool, small_kernel: bool, dtype
+) -> AxisTable:
+    """The input index of each output, as torch 2.13's two CPU nearest kernels compute it.
 
-    s = pixel_scale(...) in float32 whatever the image dtype. 'nearest' copies an axis whose size is unchanged.
+    torch picks its small-output kernel when output height + width <= 128 (`small_kernel`), else a generic one:
+
+        small, nearest:        i (n_out == n_in),  i // 2 (n_out == 2 n_in),  else floor(fl32(s32 * i))
+        small, nearest-exact:  floor(fl32(s32 * (i + 0.5)))
+        generic, nearest:      floor(fl32(s * i))
+        generic, nearest-exact: floor(fl32(max(fma(s, i + 0.5, -0.5), 0) + 0.5))
+
+    each clamped to n_in - 1. s32 is the scale in float32 (pixel_scale); s is in the image's compute dtype
+    (float64 for float64 images, float32 otherwise). The two shortcuts of the small kernel hold whatever the scale
+    factor: with scale_factor=2.09 an axis of 2 becomes 4 (i // 2), not floor(i / 2.09).
     """
-    if n_out == n_in and not exact:
-        return selection_table(np.arange(n_in))
-    s = np.float32(pixel_scale(n_in, n_out, scale_factor, False, np.float32))
-    offset = np.float32(0.5) if exact else np.float32(0.0)
-    position = (np.arange(n_out, dtype=np.float32) + offset) * s
-    return selection_table(np.minimum(np.floor(position).astype(np.int64), n_in - 1))
+    i = np.arange(n_out)
+    if small_kernel:
+        if n_out == n_in and not exact:
+            return selection_table(i)
+        if n_out == 2 * n_in and not exact:
+            return selection_table(i // 2)
+        s = np.float32(pixel_scale(n_in, n_out, scale_factor, False, np.float32))
+        position = (i + (np.float32(0.5) if exact else np.float32(0))).astype(np.float32) * s
+    else:
+        ftype = np.dtype(dtype).type
+        s = ftype(pixel_scale(n_in, n_out, scale_factor, False, dtype))
+        if exact:
+            centre = np.maximum(fused_multiply_add(s, i + 0.5, -0.5, dtype), 0)
+            position = centre.astype(np.float64) + 0.5
+        else:
+            position = (s * i.astype(ftype)).astype(ftype)
+    return selection_table(np.minimum(np.floor(position.astype(np.float32)).astype(np.int64), n_in - 1))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -128,35 +202,47 @@ def triangle(x: np.ndarray) -> np.ndarray:
     return np.where(x < 1, 1 - x, 0).astype(x.dtype)
 
 
-def keys_cubic(a: float) -> Callable[[np.ndarray], np.ndarray]:
-    """Keys' cubic convolution filter with parameter a (torch: -0.5 with antialias, as Pillow; -0.75 without).
+def keys_cubic(x: np.ndarray, a: float) -> np.ndarray:
+    """Keys' cubic convolution filter with parameter a, evaluated in the dtype of x as torch's vectorised kernels do.
 
     |x| < 1: ((a + 2)|x| - (a + 3)) x^2 + 1;  1 <= |x| < 2: ((a|x| - 5a)|x| + 8a)|x| - 4a;  else 0.
-    Evaluated in the dtype of x, in torch's order of operations.
+    Each multiply-add is fused (one rounding, see fused_multiply_add), as torch's AVX2 / AVX512 build computes it:
+    a tap at |x| = 1.999999 keeps a tiny non-zero weight, so an inf there makes inf, not NaN.
+    torch uses a = -0.5 with antialias (Pillow's) and a = -0.75 without (OpenCV's).
     """
-
-    def cubic(x: np.ndarray) -> np.ndarray:
-        a_ = x.dtype.type(a)
-        x = np.abs(x)
-        near = ((a_ + 2) * x - (a_ + 3)) * x * x + 1
-        far = ((a_ * x - 5 * a_) * x + 8 * a_) * x - 4 * a_
-        return np.where(x < 1, near, np.where(x < 2, far, 0)).astype(x.dtype)
-
-    return cubic
+    dtype = x.dtype
+    x = np.abs(x)
+    near = fused_multiply_add((fused_multiply_add(a + 2, x, -(a + 3), dtype) * x).astype(dtype), x, 1, dtype)
+    far = fused_multiply_add(fused_multiply_add(fused_multiply_add(a, x, -5 * a, dtype), x, 8 * a, dtype), x, -4 * a,
+                             dtype)
+    return np.where(x < 1, near, np.where(x < 2, far, 0)).astype(dtype)
 
 
-def interpolation_filter(mode: str) -> tuple[Callable[[np.ndarray], np.ndarray], int]:
-    """(filter, interp_size) of torch's antialiased modes: the triangle, or Keys' cubic with a = -0.5 (Pillow's).
+def pillow_cubic(x: np.ndarray) -> np.ndarray:
+    """Bicubic's antialias filter: Keys' cubic with a = -0.5, support 2 (Pillow's BICUBIC)."""
+    return keys_cubic(x, -0.5)
 
-    The filter's support is interp_size / 2 before it is stretched.
+
+def lanczos3(x: np.ndarray) -> np.ndarray:
+    """Lanczos-3: sinc(x) sinc(x / 3) for |x| < 3, else 0, with sinc(x) = sin(pi x) / (pi x) (Pillow's LANCZOS).
+
+    Evaluated in the dtype of x, as torch does (x / 3 rounded to that dtype before its sinc).
     """
-    if mode == "bilinear":
-        return triangle, 2
-    return PILLOW_CUBIC, 4
+    dtype = x.dtype
+    x = np.abs(x)
+    return np.where(x < 3, _sinc(x) * _sinc((x / 3).astype(dtype)), 0).astype(dtype)
 
 
-PILLOW_CUBIC = keys_cubic(-0.5)
-OPENCV_CUBIC = keys_cubic(-0.75)
+def _sinc(x: np.ndarray) -> np.ndarray:
+    """sin(pi x) / (pi x) in the dtype of x, 1 at 0."""
+    y = x * x.dtype.type(np.pi)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(x == 0, 1, np.sin(y) / y).astype(x.dtype)
+
+
+ANTIALIAS_FILTERS = {"bilinear": (triangle, 2), "bicubic": (pillow_cubic, 4), "lanczos": (lanczos3, 6)}
+"""mode -> (filter, interp_size) of torch's antialiased modes. The filter's support is interp_size / 2 before it is
+stretched by the scale."""
 
 
 def windowed_table(n_in: int, n_out: int, s: float, mode: str, dtype) -> AxisTable:
@@ -166,9 +252,9 @@ def windowed_table(n_in: int, n_out: int, s: float, mode: str, dtype) -> AxisTab
         center = s * (i + 0.5),  window = [trunc(center - support + 0.5), trunc(center + support + 0.5)) ∩ [0, n)
         w_j = f((j + xmin - center + 0.5) / max(s, 1)),  then normalised to sum 1.
     Taps outside the image are dropped and the rest renormalised (no edge replication). f and interp_size are
-    interpolation_filter(mode)'s.
+    ANTIALIAS_FILTERS[mode].
     """
-    filter_fn, interp_size = interpolation_filter(mode)
+    filter_fn, interp_size = ANTIALIAS_FILTERS[mode]
     ftype = np.dtype(dtype).type
     s = ftype(s)
     support = ftype((interp_size * 0.5) * s) if s >= 1 else ftype(interp_size * 0.5)
@@ -193,29 +279,14 @@ def windowed_table(n_in: int, n_out: int, s: float, mode: str, dtype) -> AxisTab
     return AxisTable(index, weight, xsize)
 
 
-def merge_repeated_taps(table: AxisTable) -> AxisTable:
-    """The same table with the weights of taps that read the same input summed into one tap.
-
-    torch's uint8 kernels replicate edges this way (bicubic's clamped indices), before rounding to fixed point.
-    """
-    index = np.zeros_like(table.index)
-    weight = np.zeros(table.weight.shape, np.float64)
-    count = np.zeros_like(table.count)
-    for i in range(table.n_out):
-        taps = table.index[i, : table.count[i]]
-        unique, position = np.unique(taps, return_inverse=True)
-        count[i] = len(unique)
-        index[i, : len(unique)] = unique
-        np.add.at(weight[i], position, table.weight[i, : table.count[i]])
-    return AxisTable(index, weight, count)
-
-
-def to_fixed_point(table: AxisTable) -> AxisTable:
+def to_fixed_point(table: AxisTable, max_weight: float | None = None) -> AxisTable:
     """torch's uint8 weights: w16 = round_half_away(w * 2^p), p the largest precision in 0..22 that fits int16.
 
-    p is the first p with int(0.5 + max_w * 2^(p+1)) >= 2^15 (else 22), max_w over the whole axis.
+    p is the first p with int(0.5 + max_weight * 2^(p+1)) >= 2^15 (else 22); max_weight is the largest weight on
+    the axis unless the builder tracked another (uint8_plain_table).
     """
-    max_weight = float(table.weight.max())
+    if max_weight is None:
+        max_weight = float(table.weight.max())
     precision = 22
     for p in range(22):
         if int(0.5 + max_weight * (1 << (p + 1))) >= (1 << 15):
@@ -232,38 +303,82 @@ def to_fixed_point(table: AxisTable) -> AxisTable:
 
 
 def source_position(n_out: int, s: float, align_corners: bool, dtype) -> np.ndarray:
-    """torch's area_pixel_compute_source_index, unclamped: s*i (align_corners) or s*(i + 0.5) - 0.5."""
+    """torch's area_pixel_compute_source_index, unclamped: s*i (align_corners) or fma(s, i + 0.5, -0.5)."""
     ftype = np.dtype(dtype).type
     i = np.arange(n_out).astype(ftype)
     if align_corners:
         return (ftype(s) * i).astype(ftype)
-    return (ftype(s) * (i + ftype(0.5)) - ftype(0.5)).astype(ftype)
+    return fused_multiply_add(ftype(s), i + ftype(0.5), -0.5, dtype)
+
+
+def guard_index(position: np.ndarray, n_in: int) -> tuple[np.ndarray, np.ndarray]:
+    """torch's guard_index_and_lambda: i0 = min(floor(fl32(position)), n_in - 1), t = clip(position - i0, 0, 1).
+
+    torch floors with floorf, so a float64 position is rounded to float32 first: 2.9999999999 gives i0 = 3, t = 0.
+    """
+    ftype = position.dtype.type
+    i0 = np.minimum(np.floor(position.astype(np.float32)).astype(np.int64), n_in - 1)
+    return i0, np.clip(position - i0.astype(ftype), 0, 1).astype(ftype)
 
 
 def linear_table(n_in: int, n_out: int, s: float, align_corners: bool, dtype) -> AxisTable:
-    """Two taps: x = max(src, 0), i0 = min(floor(x), n-1), i1 = i0 + 1 (i0 at the last pixel), w1 = x - i0."""
+    """Two taps: x = max(src, 0), (i0, t) = guard_index(x), i1 = i0 + 1 (i0 at the last pixel); weights 1 - t, t.
+
+    An axis whose size does not change is copied, whatever the scale factor, as torch does it: both taps on
+    input i with weights (1, 0), so a NaN stays in its pixel and an infinity becomes NaN (inf + 0 * inf).
+    """
     ftype = np.dtype(dtype).type
-    x = np.maximum(source_position(n_out, s, align_corners, dtype), ftype(0))
-    i0 = np.minimum(np.floor(x).astype(np.int64), n_in - 1)
+    if n_in == n_out:
+        i = np.arange(n_in)
+        return AxisTable(np.stack([i, i], 1), np.tile(np.array([1, 0], ftype), (n_in, 1)), np.full(n_in, 2, np.int64))
+    i0, lambda1 = guard_index(np.maximum(source_position(n_out, s, align_corners, dtype), ftype(0)), n_in)
     i1 = np.where(i0 < n_in - 1, i0 + 1, i0)
-    lambda1 = np.clip(x - i0.astype(ftype), 0, 1).astype(ftype)
     lambda0 = (ftype(1) - lambda1).astype(ftype)
     return AxisTable(np.stack([i0, i1], 1), np.stack([lambda0, lambda1], 1), np.full(n_out, 2, np.int64))
 
 
 def cubic_table(n_in: int, n_out: int, s: float, align_corners: bool, dtype) -> AxisTable:
-    """Four taps i0-1 .. i0+2 around i0 = floor(src), indices clamped to the image (edge replication), a = -0.75.
-
-    Weights with t = src - i0: f(t + 1), f(t), f(1 - t), f(2 - t) for Keys' cubic f.
-    """
+    """Four taps i0-1 .. i0+2 around (i0, t) = guard_index(src), indices clamped to the image (edge replication),
+    weights f(t + 1), f(t), f(1 - t), f(2 - t) for Keys' cubic f with a = -0.75."""
     ftype = np.dtype(dtype).type
-    x = source_position(n_out, s, align_corners, dtype)
-    i0 = np.floor(x)
-    t = (x - i0).astype(ftype)
+    i0, t = guard_index(source_position(n_out, s, align_corners, dtype), n_in)
     one = ftype(1)
-    weight = np.stack([OPENCV_CUBIC(t + one), OPENCV_CUBIC(t), OPENCV_CUBIC(one - t), OPENCV_CUBIC((one - t) + one)], 1)
-    index = np.clip(i0.astype(np.int64)[:, None] + np.arange(-1, 3), 0, n_in - 1)
+    taps = [(t + one), t, (one - t), ((one - t) + one)]
+    weight = np.stack([keys_cubic(tap.astype(ftype), -0.75) for tap in taps], 1)
+    index = np.clip(i0[:, None] + np.arange(-1, 3), 0, n_in - 1)
     return AxisTable(index, weight, np.full(n_out, 4, np.int64))
+
+
+def uint8_plain_table(n_in: int, n_out: int, s: float, align_corners: bool, mode: str) -> AxisTable:
+    """Plain bilinear / bicubic for uint8 images, in fixed point, as torch's uint8 kernels build it (in float64).
+
+    The taps that fall outside the image are merged into the edge tap (edge replication, as the float path's
+    clamped indices). Tap j of output i has weight f((j + 1 - support) - t) (f: the triangle, or Keys' cubic with
+    a = -0.75); the precision of the fixed point follows the largest *running* sum of a merged tap, which for
+    bicubic can exceed the merged weight (a negative tap merged last), as torch tracks it.
+    """
+    interp_size = 2 if mode == "bilinear" else 4
+    support = interp_size // 2
+    position = source_position(n_out, s, align_corners, np.float64)
+    if mode == "bilinear":
+        position = np.maximum(position, 0)
+    i0, t = guard_index(position, n_in)
+    first = i0 - support + 1
+    index_min = np.maximum(first, 0)
+    count = np.clip(np.minimum(i0 + support + 1, n_in) - index_min, 0, interp_size)
+    weight = np.zeros((n_out, interp_size))
+    max_weight = 0.0
+    slot = np.zeros(n_out, np.int64)
+    rows = np.arange(n_out)
+    for j in range(interp_size):
+        argument = (j + 1.0 - support) - t
+        w = triangle(argument) if mode == "bilinear" else keys_cubic(argument, -0.75)
+        slot = np.where(first + j <= 0, 0, np.where(first + j >= n_in - 1, count - 1, slot))
+        weight[rows, slot] += w
+        max_weight = max(max_weight, float(weight[rows, slot].max()))
+        slot = slot + 1
+    index = np.minimum(index_min[:, None] + np.arange(interp_size), n_in - 1)
+    return to_fixed_point(AxisTable(index, weight, count), max_weight)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,201 @@
+"""Differential test: thousands of seeded random calls, antialias_np against torch / kornia run live.
+
+Skipped unless torch and kornia are installed (`pip install -e .[fixtures]`); CI installs them for this module
+alone. torch runs as pip installs it, on its default (vectorised) CPU kernels. The comparison rules are the golden
+tests' (tests/conftest.py, TOLERANCE): bit-exact for selection, uint8 and float16, float32 and float64 within a
+small measured bound on [0, 1] inputs, NaN and infinities at exactly torch's positions.
+
+    python -m pytest tests/test_differential.py -s        # prints the worst error per function
+    DIFFERENTIAL_CASES=20000 python -m pytest tests/test_differential.py -s
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import defaultdict
+
+import numpy as np
+import pytest
+from conftest import FIXTURES, compare, tolerance
+
+torch = pytest.importorskip("torch")
+kornia = pytest.importorskip("kornia")
+F = torch.nn.functional
+sys.path.insert(0, str(FIXTURES))
+from resample_cases import fomm_anti_alias, study_pipeline  # noqa: E402  (the fixtures' torch pipelines)
+
+import antialias_np as aa  # noqa: E402
+
+CASES = int(os.environ.get("DIFFERENTIAL_CASES", "5000"))
+SEED = 20261129
+
+
+def side(rng: np.random.Generator) -> int:
+    """An axis length from 1 to 600, most of them small."""
+    return int(rng.choice([rng.integers(1, 9), rng.integers(1, 65), rng.integers(1, 257), rng.integers(1, 601)]))
+
+
+def image(rng: np.random.Generator, dtype, shape: tuple[int, ...], nonfinite: bool) -> np.ndarray:
+    """Uniform [0, 1) floats (or 0..255 for uint8), with a few NaN / +-inf when `nonfinite`."""
+    if dtype == np.uint8:
+        return rng.integers(0, 256, shape, dtype=np.uint8)
+    x = rng.random(shape).astype(dtype)
+    if nonfinite:
+        flat = x.reshape(-1)
+        for value in (np.nan, np.inf, -np.inf):
+            flat[rng.integers(0, flat.size, rng.integers(0, 3))] = value
+    return x
+
+
+def interpolate_case(rng: np.random.Generator) -> tuple[str, np.ndarray, dict]:
+    mode = str(rng.choice(["nearest", "nearest-exact", "bilinear", "bicubic", "area", "lanczos"]))
+    kwargs: dict = {"mode": mode}
+    if mode in ("bilinear", "bicubic"):
+        kwargs["antialias"] = bool(rng.integers(2))
+        kwargs["align_corners"] = [None, False, True][rng.integers(3)]
+    if mode == "lanczos":
+        kwargs["antialias"] = True
+    dtypes = [np.float32, np.float64]
+    if mode in ("nearest", "nearest-exact", "bilinear", "bicubic", "lanczos"):
+        dtypes.append(np.uint8)
+    if mode in ("nearest", "nearest-exact", "area") or (mode in ("bilinear", "bicubic") and not kwargs["antialias"]):
+        dtypes.append(np.float16)
+    dtype = dtypes[rng.integers(len(dtypes))]
+    h, w = side(rng), side(rng)
+    if rng.integers(2):
+        kwargs["size"] = (max(1, int(h * rng.uniform(0.05, 2.5))), max(1, int(w * rng.uniform(0.05, 2.5))))
+    else:
+        factors = rng.choice([0.25, 0.5, 2.0, 1.0, 3.0]) if rng.integers(4) == 0 else rng.uniform(0.05, 2.5)
+        factor_w = factors if rng.integers(2) else rng.uniform(0.05, 2.5)
+        if min(int(h * factors), int(w * factor_w)) < 1:
+            factors, factor_w = 1.0, 1.0
+        kwargs["scale_factor"] = (float(factors), float(factor_w))
+        if mode != "area" and rng.integers(3) == 0:
+            kwargs["recompute_scale_factor"] = bool(rng.integers(2))
+    if mode in ("nearest", "nearest-exact", "area"):
+        kwargs.pop("align_corners", None)
+    x = image(rng, dtype, (int(rng.integers(1, 3)), int(rng.integers(1, 5)), h, w), bool(rng.integers(6) == 0))
+    return "interpolate", x, kwargs
+
+
+def torch_interpolate(x: torch.Tensor, kwargs: dict) -> torch.Tensor:
+    """F.interpolate; an antialiased float output of width 1 is made on the transposed image (torch 2.13's float
+    CPU kernel repeats the first row's value there, see README, Fidelity; its uint8 kernel is right)."""
+    out = F.interpolate(x, **kwargs)
+    if kwargs.get("antialias") and out.shape[-1] == 1 and x.dtype != torch.uint8:
+        swapped = {k: tuple(reversed(v)) if isinstance(v, tuple) else v for k, v in kwargs.items()}
+        out = F.interpolate(x.transpose(-1, -2), **swapped).transpose(-1, -2)
+    return out
+
+
+def pool_case(rng: np.random.Generator) -> tuple[str, np.ndarray, dict]:
+    h, w = side(rng), side(rng)
+    dtype = [np.float32, np.float64, np.float16][rng.integers(3)]
+    x = image(rng, dtype, (int(rng.integers(1, 3)), int(rng.integers(1, 4)), h, w), bool(rng.integers(6) == 0))
+    if rng.integers(2):
+        size = (int(rng.integers(1, h + 1)), int(rng.integers(1, w + 1)))
+        return "adaptive_avg_pool2d", x, {"output_size": size}
+    kernel = (int(rng.integers(1, min(h, 8) + 1)), int(rng.integers(1, min(w, 8) + 1)))
+    kwargs = {"kernel_size": kernel, "stride": (int(rng.integers(1, 6)), int(rng.integers(1, 6))),
+              "padding": (int(rng.integers(0, kernel[0] // 2 + 1)), int(rng.integers(0, kernel[1] // 2 + 1))),
+              "ceil_mode": bool(rng.integers(2)), "count_include_pad": bool(rng.integers(2))}
+    if rng.integers(4) == 0:
+        kwargs["divisor_override"] = int(rng.integers(1, 30))
+    return "avg_pool2d", x, kwargs
+
+
+def window_case(rng: np.random.Generator) -> tuple[str, np.ndarray, dict]:
+    h, w = side(rng) % 200 + 1, side(rng) % 200 + 1
+    function = ["median_blur", "bilateral_blur"][rng.integers(2)]
+    border = ["constant", "reflect", "replicate", "circular"][rng.integers(4)]
+    k = int(rng.choice([1, 3, 5, 7]))
+    while (border == "reflect" and k // 2 >= min(h, w)) or (border == "circular" and k // 2 > min(h, w)):
+        k -= 2
+    dtypes = [np.float32, np.float64] + ([np.float16] if function == "median_blur" else [])
+    dtype = dtypes[rng.integers(len(dtypes))]
+    x = image(rng, dtype, (int(rng.integers(1, 3)), int(rng.integers(1, 4)), h, w), bool(rng.integers(6) == 0))
+    if function == "median_blur":
+        return function, x, {"kernel_size": k, "border_type": border}
+    kwargs = {"kernel_size": k, "sigma_color": float(rng.uniform(0.05, 1)),
+              "sigma_space": (float(rng.uniform(0.5, 3)), float(rng.uniform(0.5, 3))), "border_type": border,
+              "color_distance_type": ["l1", "l2"][rng.integers(2)]}
+    return function, x, kwargs
+
+
+def gaussian_case(rng: np.random.Generator) -> tuple[str, np.ndarray, dict]:
+    h, w = side(rng), side(rng)
+    dtype = [np.float32, np.float64][rng.integers(2)]
+    x = image(rng, dtype, (1, int(rng.integers(1, 4)), h, w), bool(rng.integers(6) == 0))
+    return "anti_alias_interpolation", x, {"scale": 1 / int(rng.integers(1, 9))}
+
+
+def downsample_case(rng: np.random.Generator) -> tuple[str, np.ndarray, dict]:
+    method = str(rng.choice(aa.METHODS))
+    step = int(rng.integers(1, 9))
+    scale = 1 / step if method not in ("nearest", "bicubic", "bilinear", "area") or rng.integers(2) else rng.uniform(
+        0.05, 1)
+    h, w = max(side(rng), step, int(1 / scale) + 1), max(side(rng), step, int(1 / scale) + 1)
+    dtype = [np.float32, np.float64][rng.integers(2)]
+    x = image(rng, dtype, (1, int(rng.integers(1, 4)), h, w), bool(rng.integers(6) == 0))
+    return "downsample", x, {"scale": float(scale), "method": method}
+
+
+def reference(function: str, x: np.ndarray, kwargs: dict) -> np.ndarray:
+    t = torch.from_numpy(x)
+    if function == "interpolate":
+        out = torch_interpolate(t, kwargs)
+    elif function == "avg_pool2d":
+        out = F.avg_pool2d(t, **kwargs)
+    elif function == "adaptive_avg_pool2d":
+        out = F.adaptive_avg_pool2d(t, kwargs["output_size"])
+    elif function == "median_blur":
+        out = kornia.filters.median_blur(t, **kwargs)
+    elif function == "bilateral_blur":
+        out = kornia.filters.bilateral_blur(t, **kwargs)
+    elif function == "downsample" and kwargs["method"] in ("bilinear", "bicubic"):
+        size = tuple(int(n * kwargs["scale"]) for n in x.shape[-2:])
+        out = torch_interpolate(t, {"size": size, "mode": kwargs["method"], "antialias": True, "align_corners": False})
+    elif function == "downsample":
+        out = study_pipeline(t, kwargs["scale"], kwargs["method"])[0]
+    else:
+        out = fomm_anti_alias(t, kwargs["scale"])
+    return out.numpy()
+
+
+MAKERS = (interpolate_case,) * 6 + (pool_case,) * 2 + (window_case, gaussian_case, downsample_case)
+
+
+def label(function: str, x: np.ndarray, kwargs: dict) -> str:
+    mode = kwargs.get("mode", kwargs.get("method", ""))
+    aa_tag = "-aa" if kwargs.get("antialias") else ""
+    return f"{function}{'-' + mode if mode else ''}{aa_tag} {x.dtype}"
+
+
+def test_random_calls_equal_torch():
+    rng = np.random.default_rng(SEED)
+    worst: dict[str, float] = defaultdict(float)
+    counts: dict[str, int] = defaultdict(int)
+    mismatches = []
+    for case in range(CASES):
+        function, x, kwargs = MAKERS[rng.integers(len(MAKERS))](rng)
+        try:
+            expected = reference(function, x, kwargs)
+        except (RuntimeError, ValueError):
+            continue  # torch refuses it (e.g. an output larger than its limits): nothing to compare
+        name = label(function, x, kwargs)
+        counts[name] += 1
+        try:
+            error = compare(getattr(aa, function)(x, **kwargs), expected)
+        except Exception as exc:  # reported with the case, as a mismatch
+            mismatches.append(f"case {case}: {function}(x {x.shape} {x.dtype}, **{kwargs}): {exc!r}")
+            worst[name] = np.inf
+            continue
+        worst[name] = max(worst[name], error if np.isfinite(error) else np.inf)
+        if not error <= tolerance(function, kwargs, expected.dtype):
+            mismatches.append(f"case {case}: {function}(x {x.shape} {x.dtype}, **{kwargs}): error {error}")
+    print(f"\n{sum(counts.values())} cases against torch {torch.__version__} "
+          f"({torch.backends.cpu.get_cpu_capability()}), kornia {kornia.__version__}; worst error per function:")
+    for name in sorted(counts):
+        print(f"  {name:45s} {counts[name]:5d} cases  worst {worst[name]:.3g}")
+    assert not mismatches, f"{len(mismatches)} mismatches:\n" + "\n".join(mismatches[:3000])
