@@ -60,8 +60,9 @@ def interpolate(
     signal. An empty batch (N = 0) gives an empty result; an empty channel axis too with mode 'area', and is
     refused otherwise, as in torch. Output size: `size`, or floor(in * scale_factor) per axis, at most 2**24.
     dtypes: nearest modes gather values of any integer or float dtype (torch refuses int16 and others; a gather is
-    exact for all). bilinear and bicubic compute float32 and float64 in that dtype, and uint8 in torch's fixed
-    point, bit-exact (values are rounded and clamped after each axis). area computes floats in their dtype;
+    exact for all). bilinear, bicubic and lanczos compute float32 and float64 in that dtype, and uint8 in torch's
+    fixed point, bit-exact (values are rounded and clamped after each axis); plain bilinear and bicubic compute
+    float16 as torch does. area computes floats in their dtype;
     torch refuses integers, here they are the exact window mean rounded to the nearest integer (ties to even).
     NaN and inf propagate to every output that reads them. The flags take bool (or numpy bool) only.
 
