@@ -20,6 +20,7 @@ import argparse
 import math
 import numbers
 from collections.abc import Callable
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -361,7 +362,7 @@ def first_line(error: BaseException) -> str:
     return lines[0].rstrip(".:") if lines else type(error).__name__
 
 
-def check_input_file(path, option: str, what: str) -> None:
+def check_input_file(path: Path, option: str, what: str) -> None:
     """Raise a usage CommandError unless `path` is an existing file."""
     if not path.exists():
         raise CommandError(f"{option} {path} does not exist; give the path of {what}", 2)

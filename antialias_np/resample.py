@@ -169,11 +169,12 @@ def output_size(
             raise ValueError("recompute_scale_factor is not meaningful with an explicit size")
         return _checks.check_pair(size, "size", _checks.check_int, minimum=1), (None, None)
     factors = _checks.check_pair(scale_factor, "scale_factor", _checks.check_positive_number)
-    out = tuple(math.floor(min(n * f, _checks.MAX_SIDE + 1)) for n, f in zip(in_size, factors, strict=True))
-    if min(out) < 1 or max(out) > _checks.MAX_SIDE:
+    sizes = [n * f for n, f in zip(in_size, factors, strict=True)]
+    if not all(1 <= n <= _checks.MAX_SIDE for n in sizes):
         raise ValueError(
-            f"scale_factor={scale_factor!r} gives an output of size {out} for input size {tuple(in_size)}, "
-            f"but each side must be in [1, {_checks.MAX_SIDE}]"
+            f"scale_factor={scale_factor!r} gives an output of {' x '.join(f'{n:.4g}' for n in sizes)} pixels for "
+            f"input size {tuple(in_size)}, but each side must be in [1, {_checks.MAX_SIDE}]"
         )
+    out = tuple(math.floor(n) for n in sizes)
     scales = (None, None) if recompute_scale_factor else factors
     return out, scales
