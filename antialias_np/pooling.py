@@ -35,8 +35,9 @@ def avg_pool2d(
     floor((n + 2p - k) / s) + 1 (ceil with ceil_mode, dropping a window that would start in the right padding).
     The divisor is divisor_override if given (any non-zero integer, negative included, as in torch); else the
     window size counting padding (count_include_pad) or only the real pixels. Floats are computed in their dtype;
-    integers (which torch refuses but int64) exactly: the window sum divided by the divisor, rounded to the nearest
-    integer, ties to even (for |divisor_override| < 2**51), saturated to the dtype's range.
+    integers exactly: the window sum divided by the divisor, rounded to the nearest integer, ties to even (for
+    |divisor_override| < 2**51), saturated to the dtype's range. torch refuses integers but int64, which it
+    truncates towards zero (9 / 6 gives 1, here 2).
     """
     return _checks.apply(avg_pool_plan, x, "x", channel_axis, kernel_size, stride, padding, ceil_mode,
                          count_include_pad, divisor_override)
