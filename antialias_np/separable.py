@@ -175,6 +175,7 @@ def torch_order_plan(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> Plan:
             total = fused_multiply_add(values, weights, total, np.float32)
         return total
 
+    @np.errstate(invalid="ignore", over="ignore")  # NaN and infinities spread as in torch, silently
     def resample(x: np.ndarray) -> np.ndarray:
         x = x.astype(np.float32)
         along_width = [

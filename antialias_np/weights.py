@@ -93,13 +93,14 @@ def fused_multiply_add(a, b, c, dtype) -> np.ndarray:
     makes the final rounding correct (Boldo and Melquiond, "Emulation of FMA and correctly rounded sums", 2008).
     """
     a, b, c = (np.asarray(v, np.float64) for v in (a, b, c))
-    if np.dtype(dtype) == np.float32:  # the product of two float32 values is exact in float64
-        total, error = _two_sum(a * b, c)
-        return _round_to_odd(total, error).astype(np.float32)
-    product, product_error = _two_product(a, b)
-    high, low = _two_sum(c, product)
-    low_total, low_error = _two_sum(low, product_error)
-    return high + _round_to_odd(low_total, low_error)
+    with np.errstate(invalid="ignore", over="ignore"):  # infinities and NaN pass through as NaN or inf
+        if np.dtype(dtype) == np.float32:  # the product of two float32 values is exact in float64
+            total, error = _two_sum(a * b, c)
+            return np.where(np.isfinite(total), _round_to_odd(total, error), total).astype(np.float32)
+        product, product_error = _two_product(a, b)
+        high, low = _two_sum(c, product)
+        low_total, low_error = _two_sum(low, product_error)
+        return np.where(np.isfinite(high), high + _round_to_odd(low_total, low_error), high)
 
 
 def _two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
