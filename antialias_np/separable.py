@@ -121,29 +121,53 @@ def _exact_box_plan(rows: AxisTable, cols: AxisTable, divisor: np.ndarray, dtype
     info = np.iinfo(dtype)
     largest = max(-info.min, info.max) * int(rows.count.max()) * int(cols.count.max())
     n_digits = 1 if largest < 2**53 else info.bits // DIGIT_BITS
-    sign = np.sign(divisor)
-    divisor = np.abs(divisor)
-
-    def window_sums(x: np.ndarray) -> np.ndarray:
-        if n_digits == 1:
-            return _checks.on_planes(_resample_float, x.astype(np.float64), units, n_out, np.float64).astype(np.int64)
-        total = 0
-        for d in range(n_digits):
-            digit = x >> (DIGIT_BITS * d)
-            if d < n_digits - 1:  # the top digit keeps the sign
-                digit = digit & (2**DIGIT_BITS - 1)
-            sums = _checks.on_planes(_resample_float, digit.astype(np.float64), units, n_out, np.float64)
-            total = total + sums.astype(np.int64).astype(object) * (1 << (DIGIT_BITS * d))
-        return total
 
     def box(x: np.ndarray) -> np.ndarray:
-        sums = window_sums(x) * sign
-        quotient = sums // divisor
-        twice_remainder = 2 * (sums - quotient * divisor)
-        quotient = quotient + ((twice_remainder > divisor) | ((twice_remainder == divisor) & (quotient % 2 == 1)))
-        return np.clip(quotient, info.min, info.max).astype(dtype)
+        if n_digits == 1:
+            sums = _checks.on_planes(_resample_float, x, units, n_out, np.float64)
+            quotients = np.empty(sums.shape, np.int64)
+            _nearest_quotients(sums.reshape(-1, *n_out), divisor, quotients.reshape(-1, *n_out))
+        else:
+            sums = 0
+            for d in range(n_digits):
+                digit = x >> (DIGIT_BITS * d)
+                if d < n_digits - 1:  # the top digit keeps the sign
+                    digit = digit & (2**DIGIT_BITS - 1)
+                digit_sums = _checks.on_planes(_resample_float, digit, units, n_out, np.float64)
+                sums = sums + digit_sums.astype(np.int64).astype(object) * (1 << (DIGIT_BITS * d))
+            quotients = _NEAREST_QUOTIENT_OF_OBJECTS(sums, divisor.astype(object))
+        return np.clip(quotients, info.min, info.max).astype(dtype)
 
     return box
+
+
+@njit(cache=True, error_model="numpy")
+def _nearest_quotient(s, d, q):
+    """s / d rounded to the nearest integer, ties to even, for integers s and d != 0 (Python's or int64), given an
+    estimate q within 1.5 of it (one correction step)."""
+    if d < 0:
+        s, d = -s, -d
+    twice_remainder = 2 * (s - q * d)  # 2 d (s / d - q)
+    if twice_remainder > d or (twice_remainder == d and q & 1):
+        return q + 1
+    if twice_remainder < -d or (twice_remainder == -d and q & 1):
+        return q - 1
+    return q
+
+
+_NEAREST_QUOTIENT_OF_OBJECTS = np.frompyfunc(lambda s, d: _nearest_quotient.py_func(s, d, s // d), 2, 1)
+"""_nearest_quotient on arrays of Python integers, elementwise, from the exact floor s // d."""
+
+
+@njit(cache=True, error_model="numpy")  # no division-by-zero check (divisors are not 0), which is 6x faster
+def _nearest_quotients(sums, divisor, out):
+    """out[p, i, j] = sums[p, i, j] / divisor[i, j] rounded (_nearest_quotient) for whole float64 sums below 2^53
+    in size: the float quotient, rounded, is within 1.5 of the true one (its error is below |s / d| 2^-53 < 1)."""
+    for p in range(sums.shape[0]):
+        for i in range(sums.shape[1]):
+            for j in range(sums.shape[2]):
+                s, d = sums[p, i, j], divisor[i, j]
+                out[p, i, j] = _nearest_quotient(np.int64(s), d, np.int64(np.rint(s / d)))
 
 
 def _saturate(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
