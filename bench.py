@@ -7,7 +7,10 @@
     python bench.py --frames DIR_OR_VIDEO --checkpoint kp_detector.npz
                                         the study's exact protocol: FOMM's trained keypoint detector
                                         (antialias_np.fomm; make the .npz with `python -m antialias_np.fomm
-                                        convert vox-cpk.pth.tar kp_detector.npz`) on your frames
+                                        convert vox-cpk.pth.tar kp_detector.npz`) on your frames; a video
+                                        (.mp4, ...) needs PyAV: pip install "antialias_np[video]". Without
+                                        --checkpoint, the analytic detector (made for the synthetic faces)
+                                        is used and its points are labelled "point k", not landmarks
     python bench.py --speed [--scaling] [--threads] [--cold]
                                         the speed tables: microseconds per frame against torch and the fastest
                                         other library (OpenCV, Pillow) that computes the same thing, one thread
@@ -45,6 +48,7 @@ import numpy as np
 
 import antialias_np
 from antialias_np import evaluate
+from antialias_np._checks import CommandError, CommandLineParser, check_input_file, first_line
 
 SCALE = 0.25
 STEP = 4
@@ -95,15 +99,18 @@ no ratio asked; 0.5 is "within 2x of OpenCV"). Ratios in one run do not depend o
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     title, usage = __doc__.split("\n\n", 1)
-    parser = argparse.ArgumentParser(
-        description=title, epilog=usage, formatter_class=argparse.RawDescriptionHelpFormatter
+    parser = CommandLineParser(
+        description=title,
+        epilog=usage + "\nExit status: 2 for a usage error (a wrong option, a missing file), 1 for a data error.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--out", type=Path, default=Path("bench_results"), metavar="DIR", help="output directory")
     parser.add_argument("--quick", action="store_true", help="few frames and repeats: finishes in seconds")
     parser.add_argument("--no-compare", action="store_true", help="skip torch, kornia, OpenCV, Pillow if installed")
     parser.add_argument("--repeats", type=int, metavar="N", help="timed repeats (default 7; --speed 11; --quick 3)")
     study = parser.add_argument_group("the study's table (the default)")
-    study.add_argument("--frames", type=Path, metavar="PATH", help="a folder of images or a video, not synthetic")
+    study.add_argument("--frames", type=Path, metavar="PATH", help='a folder of images or a video, not synthetic '
+                       '(videos need PyAV: pip install "antialias_np[video]")')
     study.add_argument("--checkpoint", type=Path, metavar="FILE.npz", help="use FOMM's detector with these weights")
     study.add_argument("--n-frames", type=int, metavar="N", help="synthetic frames, or most frames read (64)")
     study.add_argument("--seed", type=int, default=0, help="seed of the synthetic frames (0)")
@@ -122,6 +129,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.repeats = 3 if args.quick else 11 if args.speed else 7
     if args.n_frames < 1 or args.repeats < 1:
         parser.error("--n-frames and --repeats must be >= 1")
+    if args.frames is not None and not args.frames.exists():
+        parser.error(f"--frames {args.frames} does not exist; give a folder of images or a video")
+    if args.checkpoint is not None:
+        try:
+            check_input_file(args.checkpoint, "--checkpoint", "an .npz made by python -m antialias_np.fomm convert")
+        except CommandError as error:
+            parser.error(str(error))
     return args
 
 
@@ -330,16 +344,28 @@ def read_frames(path: Path, limit: int) -> np.ndarray:
     """Up to `limit` frames of a folder of images (sorted by name) or of a video, as study frames."""
     import imageio.v3 as iio
 
-    if path.is_dir():
-        images = (iio.imread(p) for p in sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES))
-    else:
-        images = iio.imiter(path)  # when a video needs a plugin, imageio's error names it
+    video = not path.is_dir() and path.suffix.lower() not in IMAGE_SUFFIXES
+
+    def images():
+        if path.is_dir():
+            yield from (iio.imread(p) for p in sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES))
+        elif video:
+            yield from iio.imiter(path, plugin="pyav")  # the optional extra's PyAV
+        else:
+            yield iio.imread(path)
+
     try:
-        frames = [study_frame(image) for image in itertools.islice(images, limit)]
-    except OSError as error:
-        raise SystemExit(f"cannot read {path}: {error}") from error
+        frames = [study_frame(image) for image in itertools.islice(images(), limit)]
+    except ImportError as error:  # imageio's plugins raise it when their library is missing
+        if video:
+            raise CommandError(f'cannot read the video {path}: videos need PyAV, pip install "antialias_np[video]"',
+                               2) from None  # fmt: skip
+        raise CommandError(f"cannot read {path}: {first_line(error)}", 1) from None
+    except (OSError, ValueError) as error:
+        raise CommandError(f"cannot read {path}: {first_line(error)}", 1) from None
     if not frames:
-        raise SystemExit(f"no frames in {path} (images: {', '.join(sorted(IMAGE_SUFFIXES))})")
+        raise CommandError(f"no frames in {path}; give a folder of images ({', '.join(sorted(IMAGE_SUFFIXES))}) "
+                           f"or a video", 1)  # fmt: skip
     return np.stack(frames)
 
 
@@ -363,8 +389,8 @@ def study_frame(image: np.ndarray) -> np.ndarray:
 
 
 def run_study(args: argparse.Namespace) -> None:
+    detector, detector_description = make_detector(args.checkpoint, synthetic_frames=args.frames is None)
     frames, truth, frames_description = load_frames(args)
-    detector, detector_description = make_detector(args.checkpoint)
     progress(f"{frames_description}; {detector_description}")
     small, keypoints = study_keypoints(frames, detector)
     if truth is not None and args.checkpoint is not None:
@@ -380,7 +406,8 @@ def run_study(args: argparse.Namespace) -> None:
     ]
     settings = {"frames": frames_description, "detector": detector_description, "repeats": args.repeats}
     result = {"command": command_line(), "environment": environment(peers), "settings": settings, "rows": rows}
-    result["figure"] = {"file": "figure.png", "panels": list(METHODS), "keypoints": list(keypoint_names(detector))}
+    names = keypoint_names(detector, synthetic_frames=args.frames is None)
+    result["figure"] = {"file": "figure.png", "panels": list(METHODS), "keypoints": list(names)}
     markdown = study_markdown(result)
     print(markdown)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -389,19 +416,36 @@ def run_study(args: argparse.Namespace) -> None:
     progress(f"wrote {args.out / 'study.md'}, study.json and figure.png")
 
 
-def make_detector(checkpoint: Path | None):
-    """FOMM's detector from an .npz checkpoint, else the analytic one; and a description."""
+def make_detector(checkpoint: Path | None, synthetic_frames: bool):
+    """FOMM's detector from an .npz checkpoint, else the analytic one; and a description, which says when the
+    analytic detector runs on frames it was not made for."""
     if checkpoint is None:
-        return evaluate.AnalyticDetector(), "analytic landmark detector (antialias_np.evaluate.AnalyticDetector)"
+        description = "analytic landmark detector (antialias_np.evaluate.AnalyticDetector)"
+        if not synthetic_frames:
+            description = (
+                "analytic detector (antialias_np.evaluate.AnalyticDetector), made for the synthetic face frames: "
+                "on these frames its points are dark blobs in fixed windows, not landmarks (labelled point 0-9); "
+                "pass --checkpoint for FOMM's detector"
+            )
+        return evaluate.AnalyticDetector(), description
     from antialias_np.fomm import KPDetector
 
-    return KPDetector.load(checkpoint), f"FOMM keypoint detector {checkpoint} (antialias_np.fomm.KPDetector)"
+    try:
+        detector = KPDetector.load(checkpoint)
+    except Exception as error:  # np.load raises many types for a file that is not an .npz (EOFError, ...)
+        raise CommandError(
+            f"--checkpoint {checkpoint} is not an .npz of FOMM's kp_detector arrays ({first_line(error)}); make one "
+            f"with python -m antialias_np.fomm convert vox-cpk.pth.tar kp_detector.npz", 1
+        ) from None
+    return detector, f"FOMM keypoint detector {checkpoint} (antialias_np.fomm.KPDetector)"
 
 
-def keypoint_names(detector) -> tuple[str, ...]:
-    if isinstance(detector, evaluate.AnalyticDetector):
+def keypoint_names(detector, synthetic_frames: bool) -> tuple[str, ...]:
+    """The synthetic face's landmark names where the analytic detector finds them; else neutral names."""
+    if isinstance(detector, evaluate.AnalyticDetector) and synthetic_frames:
         return evaluate.LANDMARK_NAMES
-    return tuple(f"keypoint {k}" for k in range(10))
+    return tuple(f"{'point' if isinstance(detector, evaluate.AnalyticDetector) else 'keypoint'} {k}"
+                 for k in range(10))  # fmt: skip
 
 
 def study_keypoints(frames: np.ndarray, detector) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -1193,10 +1237,14 @@ def command_line() -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
-    if args.speed:
-        run_speed(args)
-    else:
-        run_study(args)
+    try:
+        if args.speed:
+            run_speed(args)
+        else:
+            run_study(args)
+    except CommandError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.status
     progress(f"done in {time.perf_counter() - start:.1f} s")
     return 0
 
