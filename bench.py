@@ -7,11 +7,14 @@
     python bench.py --frames DIR_OR_VIDEO --checkpoint kp_detector.npz
                                         the study's exact protocol: FOMM's trained keypoint detector
                                         (antialias_np.fomm; make the .npz with `python -m antialias_np.fomm
-                                        convert vox-cpk.pth.tar kp_detector.npz`) on your frames
-    python bench.py --speed [--scaling] [--cold]
+                                        convert vox-cpk.pth.tar kp_detector.npz`) on your frames; a video
+                                        (.mp4, ...) needs PyAV: pip install "antialias_np[video]". Without
+                                        --checkpoint, the analytic detector (made for the synthetic faces)
+                                        is used and its points are labelled "point k", not landmarks
+    python bench.py --speed [--scaling] [--threads] [--cold]
                                         the speed tables: microseconds per frame against torch and the fastest
                                         other library (OpenCV, Pillow) that computes the same thing, one thread
-                                        each; --scaling and --cold add sections (and imply --speed)
+                                        each; --scaling, --threads and --cold add sections (and imply --speed)
 
 The study's error (baseline b = method "gaussian", FOMM's own): (1/N) sum over N frames of sum over the 10
 keypoints of ||b_k - t_k||_2, in the detector's [-1, 1] coordinates. Times are medians of repeated calls on one
@@ -25,6 +28,7 @@ figure.png, or speed.md and speed.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import functools
 import gc
@@ -44,6 +48,7 @@ import numpy as np
 
 import antialias_np
 from antialias_np import evaluate
+from antialias_np._checks import CommandError, CommandLineParser, check_input_file, first_line
 
 SCALE = 0.25
 STEP = 4
@@ -94,30 +99,43 @@ no ratio asked; 0.5 is "within 2x of OpenCV"). Ratios in one run do not depend o
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     title, usage = __doc__.split("\n\n", 1)
-    parser = argparse.ArgumentParser(
-        description=title, epilog=usage, formatter_class=argparse.RawDescriptionHelpFormatter
+    parser = CommandLineParser(
+        description=title,
+        epilog=usage + "\nExit status: 2 for a usage error (a wrong option, a missing file), 1 for a data error.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--out", type=Path, default=Path("bench_results"), metavar="DIR", help="output directory")
     parser.add_argument("--quick", action="store_true", help="few frames and repeats: finishes in seconds")
     parser.add_argument("--no-compare", action="store_true", help="skip torch, kornia, OpenCV, Pillow if installed")
     parser.add_argument("--repeats", type=int, metavar="N", help="timed repeats (default 7; --speed 11; --quick 3)")
     study = parser.add_argument_group("the study's table (the default)")
-    study.add_argument("--frames", type=Path, metavar="PATH", help="a folder of images or a video, not synthetic")
+    study.add_argument("--frames", type=Path, metavar="PATH", help='a folder of images or a video, not synthetic '
+                       '(videos need PyAV: pip install "antialias_np[video]")')
     study.add_argument("--checkpoint", type=Path, metavar="FILE.npz", help="use FOMM's detector with these weights")
     study.add_argument("--n-frames", type=int, metavar="N", help="synthetic frames, or most frames read (64)")
     study.add_argument("--seed", type=int, default=0, help="seed of the synthetic frames (0)")
     speed = parser.add_argument_group("speed")
     speed.add_argument("--speed", action="store_true", help="the speed table: antialias_np, torch, fastest peer")
     speed.add_argument("--scaling", action="store_true", help="add time against size and batch, 2 threads vs 1")
+    speed.add_argument(
+        "--threads", action="store_true", help="add default threads vs one, idle and with busy-loop processes (~3 min)"
+    )
     speed.add_argument("--cold", action="store_true", help="add import time, first call, compile time (~2 min)")
     args = parser.parse_args(argv)
-    args.speed = args.speed or args.scaling or args.cold
+    args.speed = args.speed or args.scaling or args.threads or args.cold
     if args.n_frames is None:
         args.n_frames = 4 if args.quick else 64
     if args.repeats is None:
         args.repeats = 3 if args.quick else 11 if args.speed else 7
     if args.n_frames < 1 or args.repeats < 1:
         parser.error("--n-frames and --repeats must be >= 1")
+    if args.frames is not None and not args.frames.exists():
+        parser.error(f"--frames {args.frames} does not exist; give a folder of images or a video")
+    if args.checkpoint is not None:
+        try:
+            check_input_file(args.checkpoint, "--checkpoint", "an .npz made by python -m antialias_np.fomm convert")
+        except CommandError as error:
+            parser.error(str(error))
     return args
 
 
@@ -326,16 +344,28 @@ def read_frames(path: Path, limit: int) -> np.ndarray:
     """Up to `limit` frames of a folder of images (sorted by name) or of a video, as study frames."""
     import imageio.v3 as iio
 
-    if path.is_dir():
-        images = (iio.imread(p) for p in sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES))
-    else:
-        images = iio.imiter(path)  # when a video needs a plugin, imageio's error names it
+    video = not path.is_dir() and path.suffix.lower() not in IMAGE_SUFFIXES
+
+    def images():
+        if path.is_dir():
+            yield from (iio.imread(p) for p in sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES))
+        elif video:
+            yield from iio.imiter(path, plugin="pyav")  # the optional extra's PyAV
+        else:
+            yield iio.imread(path)
+
     try:
-        frames = [study_frame(image) for image in itertools.islice(images, limit)]
-    except OSError as error:
-        raise SystemExit(f"cannot read {path}: {error}") from error
+        frames = [study_frame(image) for image in itertools.islice(images(), limit)]
+    except ImportError as error:  # imageio's plugins raise it when their library is missing
+        if video:
+            raise CommandError(f'cannot read the video {path}: videos need PyAV, pip install "antialias_np[video]"',
+                               2) from None  # fmt: skip
+        raise CommandError(f"cannot read {path}: {first_line(error)}", 1) from None
+    except (OSError, ValueError) as error:
+        raise CommandError(f"cannot read {path}: {first_line(error)}", 1) from None
     if not frames:
-        raise SystemExit(f"no frames in {path} (images: {', '.join(sorted(IMAGE_SUFFIXES))})")
+        raise CommandError(f"no frames in {path}; give a folder of images ({', '.join(sorted(IMAGE_SUFFIXES))}) "
+                           f"or a video", 1)  # fmt: skip
     return np.stack(frames)
 
 
@@ -359,8 +389,8 @@ def study_frame(image: np.ndarray) -> np.ndarray:
 
 
 def run_study(args: argparse.Namespace) -> None:
+    detector, detector_description = make_detector(args.checkpoint, synthetic_frames=args.frames is None)
     frames, truth, frames_description = load_frames(args)
-    detector, detector_description = make_detector(args.checkpoint)
     progress(f"{frames_description}; {detector_description}")
     small, keypoints = study_keypoints(frames, detector)
     if truth is not None and args.checkpoint is not None:
@@ -376,7 +406,8 @@ def run_study(args: argparse.Namespace) -> None:
     ]
     settings = {"frames": frames_description, "detector": detector_description, "repeats": args.repeats}
     result = {"command": command_line(), "environment": environment(peers), "settings": settings, "rows": rows}
-    result["figure"] = {"file": "figure.png", "panels": list(METHODS), "keypoints": list(keypoint_names(detector))}
+    names = keypoint_names(detector, synthetic_frames=args.frames is None)
+    result["figure"] = {"file": "figure.png", "panels": list(METHODS), "keypoints": list(names)}
     markdown = study_markdown(result)
     print(markdown)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -385,19 +416,36 @@ def run_study(args: argparse.Namespace) -> None:
     progress(f"wrote {args.out / 'study.md'}, study.json and figure.png")
 
 
-def make_detector(checkpoint: Path | None):
-    """FOMM's detector from an .npz checkpoint, else the analytic one; and a description."""
+def make_detector(checkpoint: Path | None, synthetic_frames: bool):
+    """FOMM's detector from an .npz checkpoint, else the analytic one; and a description, which says when the
+    analytic detector runs on frames it was not made for."""
     if checkpoint is None:
-        return evaluate.AnalyticDetector(), "analytic landmark detector (antialias_np.evaluate.AnalyticDetector)"
+        description = "analytic landmark detector (antialias_np.evaluate.AnalyticDetector)"
+        if not synthetic_frames:
+            description = (
+                "analytic detector (antialias_np.evaluate.AnalyticDetector), made for the synthetic face frames: "
+                "on these frames its points are dark blobs in fixed windows, not landmarks (labelled point 0-9); "
+                "pass --checkpoint for FOMM's detector"
+            )
+        return evaluate.AnalyticDetector(), description
     from antialias_np.fomm import KPDetector
 
-    return KPDetector.load(checkpoint), f"FOMM keypoint detector {checkpoint} (antialias_np.fomm.KPDetector)"
+    try:
+        detector = KPDetector.load(checkpoint)
+    except Exception as error:  # np.load raises many types for a file that is not an .npz (EOFError, ...)
+        raise CommandError(
+            f"--checkpoint {checkpoint} is not an .npz of FOMM's kp_detector arrays ({first_line(error)}); make one "
+            f"with python -m antialias_np.fomm convert vox-cpk.pth.tar kp_detector.npz", 1
+        ) from None
+    return detector, f"FOMM keypoint detector {checkpoint} (antialias_np.fomm.KPDetector)"
 
 
-def keypoint_names(detector) -> tuple[str, ...]:
-    if isinstance(detector, evaluate.AnalyticDetector):
+def keypoint_names(detector, synthetic_frames: bool) -> tuple[str, ...]:
+    """The synthetic face's landmark names where the analytic detector finds them; else neutral names."""
+    if isinstance(detector, evaluate.AnalyticDetector) and synthetic_frames:
         return evaluate.LANDMARK_NAMES
-    return tuple(f"keypoint {k}" for k in range(10))
+    return tuple(f"{'point' if isinstance(detector, evaluate.AnalyticDetector) else 'keypoint'} {k}"
+                 for k in range(10))  # fmt: skip
 
 
 def study_keypoints(frames: np.ndarray, detector) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -632,6 +680,9 @@ SCALING_METHODS = ("gaussian", "bilinear", "area", "median")
 SCALING_SIZES = (256, 512, 1024, 2048)
 SCALING_BATCHES = (1, 4, 8, 16, 32)
 THREAD_BATCHES = (8, 32)
+BUSY_METHODS = ("gaussian", "median")
+BUSY_BATCHES = (1, 8, 32)
+BUSY_ROUNDS = 3
 
 
 def run_speed(args: argparse.Namespace) -> None:
@@ -651,6 +702,9 @@ def run_speed(args: argparse.Namespace) -> None:
         result["scaling"] = scaling(args.repeats, repeat_time)
         result["threads"] = two_threads(args.repeats, repeat_time)
         sections += [scaling_markdown(result["scaling"]), threads_markdown(result["threads"])]
+    if args.threads:
+        result["busy"] = busy_machine(args.repeats, repeat_time, 1 if args.quick else BUSY_ROUNDS)
+        sections.append(busy_markdown(result["busy"]))
     if args.cold:
         result["cold"] = cold_start(args.quick)
         sections.append(cold_markdown(result["cold"]))
@@ -925,6 +979,72 @@ def two_threads(repeats: int, repeat_time: float) -> list[dict[str, object]]:
     return rows
 
 
+def busy_machine(repeats: int, repeat_time: float, rounds: int) -> list[dict[str, object]]:
+    """antialias_np with Numba's default thread count against one thread, on one frame and on batches, with the
+    machine idle, with a busy-loop process on one CPU, and with one on every CPU; `rounds` rounds of the three."""
+    import numba
+
+    if not hasattr(os, "sched_setaffinity"):
+        progress("busy machine: skipped, processes cannot be pinned to a CPU here")
+        return []
+    cpus = sorted(os.sched_getaffinity(0))
+    loads = {"idle": [], "one CPU busy": cpus[:1], "every CPU busy": cpus}
+    default = numba.config.NUMBA_NUM_THREADS
+    frames, _ = evaluate.synthetic_frames(max(BUSY_BATCHES), FRAME_SIZE)
+    rows = []
+    try:
+        for round_number, (load, busy_cpus) in itertools.product(range(rounds), loads.items()):
+            with busy_loops(busy_cpus):
+                for batch, method in itertools.product(BUSY_BATCHES, BUSY_METHODS):
+                    image = frames[0] if batch == 1 else frames[:batch]
+                    call = functools.partial(antialias_np.downsample, image, SCALE, method)
+                    times = measure_thread_counts(call, (default, 1), repeats, repeat_time)
+                    row = {"round": round_number, "load": load, "method": method, "batch": batch}
+                    rows.append({**row, "threads": default, "us_default": times[default] * 1e6, "us_1": times[1] * 1e6})
+                    progress(f"busy {round_number} {load} {method} batch {batch}: {times[default] / times[1]:.2f}x")
+    finally:
+        numba.set_num_threads(1)
+    return rows
+
+
+def measure_thread_counts(
+    function: Callable[[], object], counts: tuple[int, ...], repeats: int, repeat_time: float
+) -> dict[int, float]:
+    """Median seconds per call of function() with each Numba thread count, as `measure`, but the counts take turns
+    every repeat, so that a change in the machine's load touches them alike."""
+    import numba
+
+    for count in counts:
+        numba.set_num_threads(count)
+        function()
+    start = time.perf_counter()
+    function()
+    calls = max(1, int(repeat_time / max(time.perf_counter() - start, 1e-9)))
+    per_call = {count: [] for count in counts}
+    for _, count in itertools.product(range(repeats), counts):
+        numba.set_num_threads(count)
+        start = time.perf_counter()
+        for _ in range(calls):
+            function()
+        per_call[count].append((time.perf_counter() - start) / calls)
+    return {count: float(np.median(times)) for count, times in per_call.items()}
+
+
+@contextlib.contextmanager
+def busy_loops(cpus: list[int]):
+    """A Python busy loop pinned to each of `cpus` while the block runs."""
+    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in cpus]
+    try:
+        for loop, cpu in zip(loops, cpus, strict=True):
+            os.sched_setaffinity(loop.pid, {cpu})
+        time.sleep(0.2)
+        yield
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
+
+
 COLD_IMPORT = """
 import time
 start = time.perf_counter()
@@ -1008,9 +1128,35 @@ def threads_markdown(rows: list[dict]) -> str:
         [
             "## Numba threads: 2 against 1 on batches of 256x256 frames",
             "",
-            "Two threads need two idle CPUs: while another process runs, a parallel call can wait for the "
-            "descheduled thread's next time slice (about 8 ms on a 2-vCPU machine), which shows as a row slower "
-            "with 2 threads. Compare the load average above; rerun on an idle machine.",
+            "Two threads need two idle CPUs: a call goes parallel only while a CPU per thread has been free "
+            "lately (antialias_np._kernels.free_cpus), so while other processes run, the rows show about 1x. "
+            "Compare the load average above; rerun on an idle machine.",
+            "",
+            markdown_table(header, table),
+        ]
+    )
+
+
+def busy_markdown(rows: list[dict]) -> str:
+    """Per load, method and batch: µs on the default threads and on one (medians over rounds), and their ratio."""
+    if not rows:
+        return "## Busy machine: skipped (processes cannot be pinned to a CPU here)"
+    cases = list(dict.fromkeys((r["load"], r["method"], r["batch"]) for r in rows))
+    table = []
+    for case in cases:
+        rounds = [r for r in rows if (r["load"], r["method"], r["batch"]) == case]
+        one, default = (np.median([r[key] for r in rounds]) for key in ("us_1", "us_default"))
+        ratios = [r["us_default"] / r["us_1"] for r in rounds]
+        table.append([*case, fmt(one, 0), fmt(default, 0), fmt(np.median(ratios), 2, "x"), fmt(max(ratios), 2, "x")])
+    threads = rows[0]["threads"]
+    header = ["load", "method", "frames", "µs, 1 thread", f"µs, {threads} threads (default)", "ratio", "worst round"]
+    return "\n".join(
+        [
+            f"## Busy machine: Numba's default {threads} threads against 1",
+            "",
+            f"ratio = time with the default threads / time with one (above 1: slower); median over "
+            f"{len(rows) // len(cases)} rounds. A busy loop is a Python process pinned to a CPU. Calls below "
+            "antialias_np._kernels.PARALLEL_MIN_VALUES input values run on one thread whatever the setting.",
             "",
             markdown_table(header, table),
         ]
@@ -1091,10 +1237,14 @@ def command_line() -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
-    if args.speed:
-        run_speed(args)
-    else:
-        run_study(args)
+    try:
+        if args.speed:
+            run_speed(args)
+        else:
+            run_study(args)
+    except CommandError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.status
     progress(f"done in {time.perf_counter() - start:.1f} s")
     return 0
 

@@ -5,6 +5,9 @@
     anti_alias_interpolation, gaussian_kernel          # FOMM's AntiAliasInterpolation2d
     median_blur, bilateral_blur                        # kornia.filters', same arguments
 
+Images are in torch layout, (H, W), (C, H, W) or (N, C, H, W); every function takes channel_axis=-1 for
+(H, W, C) or (N, H, W, C) images, and refuses a shape that looks channels-last unless told which it is.
+
 Importing the package is instant: each name's module (and Numba) is imported on first use, and each Numba
 kernel compiles on its first call and is cached on disk.
 """
@@ -12,6 +15,9 @@ kernel compiles on its first call and is cached on disk.
 from __future__ import annotations
 
 import importlib
+
+__version__ = "0.1.0"
+"""The version of the package (pyproject.toml reads it from here)."""
 
 _MODULE_OF = {
     "METHODS": "study",

@@ -1,14 +1,26 @@
 """Input checks and layout handling: every error message of the package lives here.
 
-Images are NumPy arrays whose last two axes are (height, width): (H, W), (C, H, W) or (N, C, H, W), as in
-torch. Kernels see them as a stack of planes (B, H, W); `to_planes` and `from_planes` convert both ways.
+Layouts. Every public function takes `channel_axis` (keyword-only):
+
+    None (default)   torch layout: (H, W), (C, H, W) or (N, C, H, W)
+    -1               channels last, as imageio, OpenCV and Pillow give: (H, W, C) or (N, H, W, C)
+    -3               torch layout, confirmed (for an image the rule below would refuse; (H, W) too); ndim - 1
+                     and ndim - 3 are the same as -1 and -3
+
+and returns its result in the same layout. The rule against silent mangling (`check_channel_axis`): with
+channel_axis=None, a 3-D or 4-D image whose last axis is 1 to 4 long while its channel axis (-3) is longer, e.g.
+(512, 512, 3), looks like (H, W, C) and is refused with a ValueError saying what to pass.
+
+Kernels see images as a stack of planes (B, H, W); `to_planes` and `from_planes` convert both ways.
 """
 
 from __future__ import annotations
 
+import argparse
 import math
 import numbers
 from collections.abc import Callable
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -18,23 +30,49 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 BORDER_TYPES = ("constant", "reflect", "replicate", "circular")
 
+MAX_SIDE = 2**24
+"""The largest output side, stride, padding or avg_pool2d kernel: beyond any real image, far below an overflow."""
+
+MAX_FILTER_KERNEL = 1023
+"""The largest median / bilateral window side (kornia's unfold would need 1023^2 copies of the image)."""
+
+MIN_DOWNSAMPLE_SCALE = 2**-16
+"""The smallest downsampling scale: FOMM's Gaussian for 1/n has about 4n taps."""
+
+LAYOUTS = {2: "(H, W)", 3: "(C, H, W)", 4: "(N, C, H, W)"}
+CHANNELS_LAST_LAYOUTS = {3: "(H, W, C)", 4: "(N, H, W, C)"}
+
 
 def check_image(image: object, name: str = "x", *, min_ndim: int = 2, max_ndim: int = 4) -> np.ndarray:
-    """Return `image` as a native-byte-order ndarray, or raise a TypeError / ValueError naming `name`.
+    """Return `image` as a plain, native-byte-order ndarray, or raise a TypeError / ValueError naming `name`.
 
-    Accepts any real integer or floating dtype (the operation narrows that with `check_dtype`). Never copies a
-    native-order array; a big-endian array is converted, so kernels only ever see native order.
+    Dtypes: every integer dtype, float32 and float64 (and float16, which each operation accepts or refuses);
+    bool, complex, longdouble, object, strings, bytes, datetimes and structured dtypes are refused. Subclasses
+    are read as plain arrays (np.matrix gives a 2-D result), except masked arrays, which are refused: their mask
+    would be ignored. Empty axes are checked with the layout (`layout_plan`). Never
+    copies a native-order array; a big-endian array is converted, so kernels only ever see native order.
     """
+    if isinstance(image, np.ma.MaskedArray):
+        raise TypeError(
+            f"{name} is a masked array, whose mask would be ignored: pass {name}.filled(value) "
+            f"or np.asarray({name}) to drop the mask"
+        )
     if not isinstance(image, np.ndarray):
-        raise TypeError(f"{name} must be a numpy.ndarray, got {type(image).__name__}")
-    if image.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must have a real integer or floating dtype, got dtype {image.dtype}")
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(image).__name__}; use np.asarray({name})")
+    if type(image) is not np.ndarray:  # np.matrix, np.memmap, ...: their operators are not NumPy's
+        image = image.view(np.ndarray)
+    if not (image.dtype.kind in "iu" or (image.dtype.kind == "f" and image.dtype.itemsize <= 8)):
+        raise TypeError(
+            f"{name} must have an integer, float32 or float64 dtype, got dtype {image.dtype}; "
+            f"convert with {name}.astype(np.float32)"
+        )
     if not min_ndim <= image.ndim <= max_ndim:
-        layouts = {2: "(H, W)", 3: "(C, H, W)", 4: "(N, C, H, W)"}
-        expected = " or ".join(layouts[n] for n in range(min_ndim, max_ndim + 1))
-        raise ValueError(f"{name} must be {expected}, got {image.ndim} dimensions with shape {image.shape}")
-    if image.size == 0:
-        raise ValueError(f"{name} must not have an axis of length 0, got shape {image.shape}")
+        expected = " or ".join(LAYOUTS[n] for n in range(min_ndim, max_ndim + 1))
+        channels_last = " or ".join(CHANNELS_LAST_LAYOUTS[n] for n in range(max(min_ndim, 3), max_ndim + 1))
+        hint = f" (with channel_axis=-1: {channels_last})" if channels_last else ""
+        raise ValueError(
+            f"{name} must be {expected}{hint}, got {image.ndim} dimensions with shape {image.shape}"
+        )
     if not image.dtype.isnative:
         image = image.astype(image.dtype.newbyteorder("="))
     return image
@@ -45,14 +83,16 @@ Plan = Callable[[np.ndarray], np.ndarray]
 
 
 class ImageSpec(NamedTuple):
-    """The shape and dtype of a checked image: all that a Plan is built from, and cached by."""
+    """The shape and dtype of a checked image: all that a Plan is built from, and cached by; `name` is the
+    caller's name for the image, which error messages use."""
 
     shape: tuple[int, ...]
     dtype: np.dtype
+    name: str = "x"
 
     @classmethod
-    def of(cls, image: np.ndarray) -> ImageSpec:
-        return cls(image.shape, image.dtype)
+    def of(cls, image: np.ndarray, name: str = "x") -> ImageSpec:
+        return cls(image.shape, image.dtype, name)
 
     @property
     def ndim(self) -> int:
@@ -87,34 +127,91 @@ def on_planes(kernel, x: np.ndarray, tables: tuple, n_out: tuple[int, int], dtyp
     return from_planes(out, x)
 
 
-def move_channels_first(image: np.ndarray | ImageSpec, channel_axis: int | None) -> np.ndarray | ImageSpec:
-    """Return `image` (an array, or its ImageSpec) in torch layout: channels just before (H, W).
-    channel_axis=None means it already is."""
+def check_channel_axis(image: ImageSpec, channel_axis: object) -> bool:
+    """True if `channel_axis` says image's channels are last, False for torch layout; else raise a ValueError.
+
+    With channel_axis=None, an image whose last axis is 1 to 4 long while its channel axis is longer looks like
+    (H, W, C) (what imageio, OpenCV and Pillow give): it is refused, never read as that many 1-4 pixel wide planes.
+    """
+    name, ndim, shape = image.name, image.ndim, image.shape
     if channel_axis is None:
-        return image
-    if channel_axis not in (-1, image.ndim - 1):
+        if ndim >= 3 and shape[-1] <= 4 and shape[-3] > shape[-1]:
+            raise ValueError(
+                f"{name} has shape {shape}, which looks like {CHANNELS_LAST_LAYOUTS[ndim]}: pass channel_axis=-1, "
+                f"or channel_axis=-3 to confirm torch layout {LAYOUTS[ndim]}"
+            )
+        return False
+    if isinstance(channel_axis, (bool, np.bool_)) or not isinstance(channel_axis, numbers.Integral):
+        raise TypeError(f"channel_axis must be None or an integer, got {type(channel_axis).__name__}")
+    if ndim == 2:  # no channels: -3 (torch layout) is accepted, so that one value serves every torch-layout image
+        if channel_axis != -3:
+            raise ValueError(f"channel_axis={channel_axis} needs an image with channels, but {name} has shape {shape} "
+                             f"(H, W); pass channel_axis=None or -3")
+        return False
+    axis = int(channel_axis) - ndim if 0 <= channel_axis < ndim else int(channel_axis)
+    if axis not in (-1, -3):
         raise ValueError(
-            f"channel_axis must be None (torch layout, channels before H, W) or -1 (channels last), "
-            f"got {channel_axis!r}"
+            f"channel_axis must be None or -3 (torch layout {LAYOUTS[ndim]}) or -1 (channels last "
+            f"{CHANNELS_LAST_LAYOUTS[ndim]}), got {channel_axis!r} for {name} of shape {shape}"
         )
-    if image.ndim < 3:
-        raise ValueError(f"channel_axis=-1 needs an (H, W, C) or (N, H, W, C) image, got shape {image.shape}")
-    if isinstance(image, ImageSpec):
-        shape = image.shape
-        return ImageSpec((*shape[:-3], shape[-1], *shape[-3:-1]), image.dtype)
-    return np.moveaxis(image, -1, -3)
+    return axis == -1
 
 
-def move_channels_back(result: np.ndarray, channel_axis: int | None) -> np.ndarray:
-    """Undo `move_channels_first` on a result, returning a C-contiguous array."""
-    if channel_axis is not None:
-        result = np.moveaxis(result, -3, -1)
-    return np.ascontiguousarray(result)
+def layout_plan(image: ImageSpec, channel_axis: object, build: Callable[[ImageSpec], Plan]) -> Plan:
+    """The plan build(image in torch layout), taking and returning images in the layout `channel_axis` says.
+
+    H and W must not be empty (torch refuses that everywhere); an empty batch is fine, and an empty channel axis
+    where the operation allows it (`check_channels`).
+    """
+    channels_last = check_channel_axis(image, channel_axis)
+    shape = (*image.shape[:-3], image.shape[-1], *image.shape[-3:-1]) if channels_last else image.shape
+    if 0 in shape[-2:]:
+        where = "axes -3 and -2 with channel_axis=-1" if channels_last else "its last two axes unless channel_axis=-1"
+        raise ValueError(
+            f"{image.name} must not have a height or width of 0, got shape {image.shape} (H, W are {where})"
+        )
+    if not channels_last:
+        return build(image)
+    plan = build(image._replace(shape=shape))
+    return lambda x: np.ascontiguousarray(np.moveaxis(plan(np.moveaxis(x, -1, -3)), -3, -1))
 
 
-def check_choice(value: object, name: str, choices: tuple[str, ...]) -> str:
-    """Return `value` if it is one of the strings `choices`, else raise a ValueError listing them."""
-    if not isinstance(value, str) or value not in choices:
+def apply(build: Callable[..., Plan], x: object, name: str, channel_axis: object, *arguments) -> np.ndarray:
+    """Check the image `x` (the caller's argument `name`), build its plan with build(spec, *arguments) in torch
+    layout and run it in x's layout: the body of every public function."""
+    x = check_image(x, name)
+    return layout_plan(ImageSpec.of(x, name), channel_axis, lambda image: build(image, *arguments))(x)
+
+
+def check_channels(image: ImageSpec, operation: str) -> None:
+    """Raise a ValueError if image's channel axis is empty, for the operations torch refuses that for (an empty
+    batch, N = 0, is fine everywhere)."""
+    if image.ndim >= 3 and image.shape[-3] == 0:
+        raise ValueError(
+            f"{operation} needs at least one channel, as in torch, but {image.name} has shape {image.shape} "
+            f"(channels on axis -3; pass channel_axis=-1 if they are last)"
+        )
+
+
+def check_bool(value: object, name: str, *, none: bool = False) -> bool | None:
+    """Return `value` if it is a bool (or numpy bool; or None when `none`), else raise a TypeError: the string
+    'False' is true, so flags are never read by truth value."""
+    if value is None and none:
+        return None
+    if not isinstance(value, (bool, np.bool_)):
+        expected = "True, False or None" if none else "True or False"
+        raise TypeError(f"{name} must be {expected}, got {value!r} of type {type(value).__name__}")
+    return bool(value)
+
+
+def check_choice(value: object, name: str, choices: tuple[str, ...], *, any_case: bool = False) -> str:
+    """Return `value` if it is one of the strings `choices` (in any case if `any_case`, as kornia's border_type),
+    else raise a TypeError (not a string) or a ValueError listing them."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, one of {', '.join(repr(c) for c in choices)}; got {value!r}")
+    if any_case:
+        value = value.lower()
+    if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}")
     return value
 
@@ -122,22 +219,35 @@ def check_choice(value: object, name: str, choices: tuple[str, ...]) -> str:
 def check_positive_number(value: object, name: str) -> float:
     """Return `value` as a float if it is a finite real number > 0."""
     # A float skips the test against the numbers.Real ABC, which costs about a microsecond per call.
-    if type(value) is not float and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
+    if type(value) is not float and (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond float's range
+        raise ValueError(f"{name} must be a finite number > 0, got {value}") from None
     if not (math.isfinite(value) and value > 0):
         raise ValueError(f"{name} must be a finite number > 0, got {value}")
     return value
 
 
-def check_int(value: object, name: str, *, minimum: int) -> int:
-    """Return `value` as an int if it is an integer >= minimum (an int skips the ABC test, as in
+def check_int(value: object, name: str, *, minimum: int, maximum: int = MAX_SIDE) -> int:
+    """Return `value` as an int if it is an integer in [minimum, maximum] (an int skips the ABC test, as in
     check_positive_number)."""
-    if type(value) is not int and (isinstance(value, bool) or not isinstance(value, numbers.Integral)):
+    if type(value) is not int and (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral)):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if not minimum <= value <= maximum:
+        raise ValueError(f"{name} must be in [{minimum}, {maximum}], got {value}")
     return int(value)
+
+
+def check_whole_number(value: object, name: str, *, minimum: int, maximum: int) -> int:
+    """check_int that also takes a float holding a whole number (3.0), as kornia casts kernel sizes with int().
+    kornia would truncate 3.5 to 3; here it is refused."""
+    if isinstance(value, (float, np.floating)):
+        if not value.is_integer():
+            raise ValueError(f"{name} must be a whole number, got {value}")
+        value = int(value)
+    return check_int(value, name, minimum=minimum, maximum=maximum)
 
 
 def check_pair(value: object, name: str, check, **kwargs) -> tuple:
@@ -151,18 +261,20 @@ def check_pair(value: object, name: str, check, **kwargs) -> tuple:
 
 
 def check_odd_kernel_size(value: object, name: str = "kernel_size") -> tuple[int, int]:
-    """Return a (height, width) pair of odd positive kernel sizes."""
-    pair = check_pair(value, name, check_int, minimum=1)
+    """Return a (height, width) pair of odd positive kernel sizes (whole floats such as 3.0 too, as kornia)."""
+    pair = check_pair(value, name, check_whole_number, minimum=1, maximum=MAX_FILTER_KERNEL)
     if any(k % 2 == 0 for k in pair):
         raise ValueError(f"{name} must be odd, got {value!r}")
     return pair
 
 
 def check_downsample_scale(scale: object) -> float:
-    """A downsampling scale in (0, 1]."""
+    """A downsampling scale in [MIN_DOWNSAMPLE_SCALE, 1]."""
     scale = check_positive_number(scale, "scale")
     if scale > 1:
         raise ValueError(f"scale must be in (0, 1] for downsampling, got {scale}; use interpolate() to upsample")
+    if scale < MIN_DOWNSAMPLE_SCALE:
+        raise ValueError(f"scale must be at least 2**-16 (1/65536), got {scale}")
     return scale
 
 
@@ -189,7 +301,8 @@ def check_window_fits(image: np.ndarray | ImageSpec, kernel_size: tuple[int, int
             limit = "less than" if border_type == "reflect" else "at most"
             raise ValueError(
                 f"kernel_size {k} pads the {axis} by {pad}, but border_type={border_type!r} needs a pad {limit} the "
-                f"image {axis} ({n}), as in torch; use a smaller kernel or border_type='replicate' or 'constant'"
+                f"image {axis} ({n}), as in torch; use a smaller kernel or border_type='replicate' or 'constant' "
+                f"(or pass channel_axis=-1 if the image's channels are last)"
             )
 
 
@@ -204,6 +317,16 @@ def check_float_image(image: np.ndarray | ImageSpec, name: str, operation: str, 
     check_dtype(image, name, FLOAT_DTYPES, operation)
 
 
+def check_sigma(value: object, name: str, dtype: np.dtype) -> float:
+    """A Gaussian sigma whose 1 / sigma^2 is finite in `dtype`, so that -t^2 / (2 sigma^2) never divides by 0."""
+    sigma = check_positive_number(value, name)
+    smallest = float(np.sqrt(1 / np.finfo(dtype).max))
+    if sigma < smallest:
+        raise ValueError(f"{name} must be at least {smallest:.3g} for a {dtype} image (1 / {name}^2 overflows), "
+                         f"got {sigma}")
+    return sigma
+
+
 def check_shape(array: np.ndarray, name: str, expected: tuple[int | str, ...]) -> None:
     """Raise a ValueError unless array.shape matches `expected`, where a string (e.g. "N") matches any length."""
     matches = len(array.shape) == len(expected) and all(
@@ -212,3 +335,36 @@ def check_shape(array: np.ndarray, name: str, expected: tuple[int | str, ...]) -
     if not matches:
         layout = ", ".join(str(e) for e in expected)
         raise ValueError(f"{name} must have shape ({layout}), got {array.shape}")
+
+
+# ----- command lines -------------------------------------------------------------------------------------------
+
+
+class CommandError(Exception):
+    """An error of a command line: printed as one line, "error: <what is wrong>; <what to do>", and the process
+    exits with `status`: 2 for a usage error (a wrong argument, a missing file), 1 for a data error."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+class CommandLineParser(argparse.ArgumentParser):
+    """argparse, with its usage errors on one line (status 2) instead of the usage text followed by the error."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an exception's message (libraries' messages may run over several)."""
+    lines = str(error).strip().splitlines()
+    return lines[0].rstrip(".:") if lines else type(error).__name__
+
+
+def check_input_file(path: Path, option: str, what: str) -> None:
+    """Raise a usage CommandError unless `path` is an existing file."""
+    if not path.exists():
+        raise CommandError(f"{option} {path} does not exist; give the path of {what}", 2)
+    if path.is_dir():
+        raise CommandError(f"{option} {path} is a folder; give the path of {what}", 2)

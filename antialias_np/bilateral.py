@@ -24,7 +24,11 @@ Unlike kornia:
 - integer images raise a TypeError: sigma_color is in the image's units, so convert explicitly, e.g.
   x.astype(np.float32) / 255 (kornia silently filters them in float32 on their own 0..255 scale);
 - sigma_space may be a single number (both axes); tensors of per-image sigmas are not supported;
-- (H, W) and (C, H, W) images are accepted besides (N, C, H, W) ((H, W) is one channel); float16 is refused;
+- (H, W) and (C, H, W) images are accepted besides (N, C, H, W) ((H, W) is one channel), and channels-last ones
+  with channel_axis=-1; float16 is refused;
+- border_type is read in any case ('REFLECT', as kornia's median_blur; kornia 0.9.0's bilateral_blur refuses it);
+  kernel_size 3.0 (a whole float) is accepted, 3.5 refused (kornia truncates it in a pair);
+- sigma_color and sigma_space must keep 1 / sigma^2 finite in the image's dtype (kornia divides by zero);
 - a colour weight exp(x) below the smallest normal float (x < -87 in float32, x < -708 in float64) is 0, where
   libm returns a subnormal number (below 1.2e-38 and 2.2e-308): a difference far below any rounding.
 
@@ -40,21 +44,24 @@ from decimal import Context, Decimal
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from antialias_np._checks import (
     BORDER_TYPES,
     ImageSpec,
     Plan,
+    apply,
+    check_channels,
     check_choice,
     check_float_image,
     check_image,
     check_int,
     check_odd_kernel_size,
     check_pair,
-    check_positive_number,
+    check_sigma,
     check_window_fits,
 )
+from antialias_np._kernels import njit, plane_kernel
 from antialias_np.borders import edge_windows, kept_windows, window_table
 
 COLOR_DISTANCE_TYPES = ("l1", "l2")
@@ -70,12 +77,18 @@ def bilateral_blur(
     sigma_space: float | tuple[float, float],
     border_type: str = "reflect",
     color_distance_type: str = "l1",
+    *,
+    channel_axis: int | None = None,
 ) -> np.ndarray:
     """kornia.filters.bilateral_blur: the edge-preserving weighted mean of each odd (ky, kx) window.
 
-    x is a float32 or float64 (H, W), (C, H, W) or (N, C, H, W) image; the result has its shape and dtype.
+    x is a float32 or float64 (H, W), (C, H, W) or (N, C, H, W) image; with channel_axis=-1, (H, W, C) or
+    (N, H, W, C), returned in the same layout (a shape that looks channels-last is refused unless channel_axis says
+    which). The result has x's shape and dtype. An empty batch (N = 0) gives an empty result; an empty channel axis
+    is refused, as in kornia.
     """
-    return bilateral_subsample(x, 1, kernel_size, sigma_color, sigma_space, border_type, color_distance_type)
+    return bilateral_subsample(x, 1, kernel_size, sigma_color, sigma_space, border_type, color_distance_type,
+                               channel_axis=channel_axis)
 
 
 def bilateral_subsample(
@@ -86,11 +99,12 @@ def bilateral_subsample(
     sigma_space: float | tuple[float, float] = (1.5, 1.5),
     border_type: str = "reflect",
     color_distance_type: str = "l1",
+    *,
+    channel_axis: int | None = None,
 ) -> np.ndarray:
     """bilateral_blur(x, ...)[..., ::step, ::step], computing only the kept pixels."""
-    x = check_image(x, "x")
-    return bilateral_plan(ImageSpec.of(x), step, kernel_size, sigma_color, sigma_space, border_type,
-                          color_distance_type)(x)
+    return apply(bilateral_plan, x, "x", channel_axis, step, kernel_size, sigma_color, sigma_space, border_type,
+                 color_distance_type)
 
 
 def bilateral_plan(
@@ -132,7 +146,8 @@ def bilateral_reference(
 ) -> np.ndarray:
     """Plain NumPy bilateral_subsample: pad, take every kept window, weigh it, average it."""
     x = check_image(x, "x")
-    f = _check_arguments(x, step, kernel_size, sigma_color, sigma_space, border_type, color_distance_type)
+    f = _check_arguments(ImageSpec.of(x), step, kernel_size, sigma_color, sigma_space, border_type,
+                         color_distance_type)
     images = _as_images(x)
     windows = kept_windows(images, f.kernel_size, f.border_type, f.step)  # (N, C, h, w, ky, kx)
     with np.errstate(invalid="ignore"):  # NaN and inf spread as in kornia: inf - inf, 0 * inf
@@ -171,18 +186,20 @@ class _Filter(NamedTuple):
     l1: bool
 
 
-def _check_arguments(image, step, kernel_size, sigma_color, sigma_space, border_type, color_distance_type):
-    """Validate the parameters for an image (or its ImageSpec); return them as a _Filter."""
-    check_float_image(image, "x", "bilateral_blur", "sigma_color")
+def _check_arguments(image: ImageSpec, step, kernel_size, sigma_color, sigma_space, border_type,
+                     color_distance_type):
+    """Validate the parameters for an image's ImageSpec; return them as a _Filter."""
+    check_float_image(image, image.name, "bilateral_blur", "sigma_color")
+    check_channels(image, "bilateral_blur")
     step = check_int(step, "step", minimum=1)
     kernel_size = check_odd_kernel_size(kernel_size)
-    sigma_color = check_positive_number(sigma_color, "sigma_color")
-    sigma_space = check_pair(sigma_space, "sigma_space", check_positive_number)
-    border_type = check_choice(border_type, "border_type", BORDER_TYPES)
+    sigma_color = check_sigma(sigma_color, "sigma_color", image.dtype)
+    sigma_space = check_pair(sigma_space, "sigma_space", check_sigma, dtype=image.dtype)
+    border_type = check_choice(border_type, "border_type", BORDER_TYPES, any_case=True)
     l1 = check_choice(color_distance_type, "color_distance_type", COLOR_DISTANCE_TYPES) == "l1"
     check_window_fits(image, kernel_size, border_type)
     # kornia computes -0.5 / sigma_color**2 in double; torch rounds it to the image's dtype when multiplying.
-    color_scale = image.dtype.type(-0.5 / sigma_color**2)
+    color_scale = image.dtype.type(-0.5 / sigma_color / sigma_color)  # sigma_color**2 may overflow a float
     space = space_kernel(kernel_size, sigma_space, image.dtype)
     return _Filter(step, kernel_size, color_scale, space, border_type, l1)
 
@@ -281,7 +298,7 @@ def _gather(images, n, rows, cols, edges, a, t, first_row, last_row, values):
                     values[c, position + j] = 0
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@plane_kernel(error_model="numpy")
 def _bilateral_kernel(images, rows, cols, edges, space, color_scale, l1, exp_constants, bits, out):
     """out[n, c, i, j] = the filter of images[n] on the window rows[i] x cols[:, j] (borders.window_table's tables,
     the column one transposed).

@@ -19,7 +19,8 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from numba import njit
+
+from antialias_np._kernels import njit
 
 NUMPY_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 """The np.pad mode of each border type."""

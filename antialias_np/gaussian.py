@@ -37,19 +37,24 @@ def anti_alias_reference(x: np.ndarray, scale: float) -> np.ndarray:
     return np.einsum("...ij,i,j->...", windows, g, g)
 
 
-def anti_alias_interpolation(x: np.ndarray, scale: float) -> np.ndarray:
-    """FOMM's AntiAliasInterpolation2d forward on the last two axes of x: blur, then keep every n-th pixel.
+def anti_alias_interpolation(x: np.ndarray, scale: float, *, channel_axis: int | None = None) -> np.ndarray:
+    """FOMM's AntiAliasInterpolation2d forward on the (H, W) axes of x: blur, then keep every n-th pixel.
 
-    scale must be 1/n: FOMM's int(1/scale) would silently turn 0.3 into a step of 3 with a blur for 0.3, so
-    other scales are refused. scale 1 returns a copy. Output size ceil(H/n) x ceil(W/n). Floats are computed in
-    their dtype; integers in float64 and rounded to the nearest integer (ties to even).
+    x: (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C), returned in the same
+    layout (a shape that looks channels-last is refused unless channel_axis says which). An empty batch (N = 0)
+    gives an empty result; an empty channel axis is refused, as FOMM's grouped convolution does.
+    scale must be 1/n, at least 2**-16: FOMM's int(1/scale) would silently turn 0.3 into a step of 3 with a blur
+    for 0.3, so other scales are refused. scale 1 returns a copy. Output size ceil(H/n) x ceil(W/n). Floats are
+    computed in their dtype; integers in float64, then rounded to the nearest integer (ties to even) and
+    saturated to the dtype's range: the Gaussian's weights are irrational, so this is the correctly rounded
+    value except where the true value lies within float64's rounding (about 1e-16 relative) of a half-integer.
     """
-    x = _checks.check_image(x, "x")
-    return anti_alias_plan(_checks.ImageSpec.of(x), scale)(x)
+    return _checks.apply(anti_alias_plan, x, "x", channel_axis, scale)
 
 
 def anti_alias_plan(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
-    """anti_alias_interpolation for images of one shape and dtype, checked and with its tables built."""
+    """anti_alias_interpolation for images of one shape and dtype (in torch layout), checked, tables built."""
+    _checks.check_channels(image, "anti_alias_interpolation")
     scale = _checks.check_downsample_scale(scale)
     step = _checks.integer_step(scale, "gaussian")
     return resample_plan(*(gaussian_table(n, scale, step) for n in image.shape[-2:]), image.dtype)

@@ -15,19 +15,23 @@ As in kornia:
 Unlike kornia:
 - an integer image is filtered on its integers and the result keeps its dtype; kornia converts to float32 and returns
   float32 (the same numbers, while the integers are below 2**24 in size, where float32 stops being exact);
-- (H, W) and (C, H, W) images are accepted besides (N, C, H, W); float16 and bool are refused.
+- (H, W) and (C, H, W) images are accepted besides (N, C, H, W), and channels-last ones with channel_axis=-1;
+  float16 and bool are refused;
+- kernel_size 3.0 (a whole float) is accepted alone as well as in a pair; kornia truncates (3.5, 3.5) to 3,
+  here 3.5 is refused.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from antialias_np._checks import (
     BORDER_TYPES,
     FLOAT_DTYPES,
     ImageSpec,
     Plan,
+    apply,
     check_choice,
     check_dtype,
     check_image,
@@ -36,27 +40,37 @@ from antialias_np._checks import (
     check_window_fits,
     on_planes,
 )
+from antialias_np._kernels import njit, plane_kernel
 from antialias_np.borders import border_index, kept_windows, read_pixel, window_table
 
 MEDIAN_DTYPES = (np.dtype(np.float16), *FLOAT_DTYPES, *(np.dtype(code) for code in np.typecodes["AllInteger"]))
 """float16 is filtered in float32, which holds every float16 value exactly, and converted back: still a selection."""
 
 
-def median_blur(x: np.ndarray, kernel_size: int | tuple[int, int], border_type: str = "reflect") -> np.ndarray:
+def median_blur(
+    x: np.ndarray, kernel_size: int | tuple[int, int], border_type: str = "reflect", *, channel_axis: int | None = None
+) -> np.ndarray:
     """kornia.filters.median_blur(x, kernel_size, border_type): the median of each odd (ky, kx) window.
 
-    x is (H, W), (C, H, W) or (N, C, H, W); the result has its shape and dtype. Integer images are filtered exactly
-    in their dtype, where kornia returns float32 (see the module docstring).
+    x: (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C), returned in the same
+    layout (a shape that looks channels-last is refused unless channel_axis says which). The result has x's shape
+    and dtype; empty batches and empty channel axes give empty results, as in kornia. border_type is read in any
+    case ('REFLECT'), as kornia does. Integer images are filtered exactly in their dtype, where kornia returns
+    float32 (see the module docstring).
     """
-    return median_subsample(x, 1, kernel_size, border_type)
+    return median_subsample(x, 1, kernel_size, border_type, channel_axis=channel_axis)
 
 
 def median_subsample(
-    x: np.ndarray, step: int, kernel_size: int | tuple[int, int] = 3, border_type: str = "reflect"
+    x: np.ndarray,
+    step: int,
+    kernel_size: int | tuple[int, int] = 3,
+    border_type: str = "reflect",
+    *,
+    channel_axis: int | None = None,
 ) -> np.ndarray:
     """median_blur(x, kernel_size, border_type)[..., ::step, ::step], computing only the kept pixels."""
-    x = check_image(x, "x")
-    return median_plan(ImageSpec.of(x), step, kernel_size, border_type)(x)
+    return apply(median_plan, x, "x", channel_axis, step, kernel_size, border_type)
 
 
 def median_plan(
@@ -84,7 +98,7 @@ def median_reference(
 ) -> np.ndarray:
     """Plain NumPy median_subsample: pad, take every window, sort it, keep its middle (NaN where not finite)."""
     x = check_image(x, "x")
-    kernel_size, border_type, step = _check_arguments(x, kernel_size, border_type, step)
+    kernel_size, border_type, step = _check_arguments(ImageSpec.of(x), kernel_size, border_type, step)
     windows = kept_windows(x, kernel_size, border_type, step)
     windows = windows.reshape((*windows.shape[:-2], -1))
     median = np.sort(windows, axis=-1)[..., windows.shape[-1] // 2]
@@ -93,11 +107,11 @@ def median_reference(
     return median
 
 
-def _check_arguments(image, kernel_size, border_type, step):
-    """Validate the parameters for an image (or its ImageSpec); return them checked."""
-    check_dtype(image, "x", MEDIAN_DTYPES, "median_blur")
+def _check_arguments(image: ImageSpec, kernel_size, border_type, step):
+    """Validate the parameters for an image's ImageSpec; return them checked."""
+    check_dtype(image, image.name, MEDIAN_DTYPES, "median_blur")
     kernel_size = check_odd_kernel_size(kernel_size)
-    border_type = check_choice(border_type, "border_type", BORDER_TYPES)
+    border_type = check_choice(border_type, "border_type", BORDER_TYPES, any_case=True)
     check_window_fits(image, kernel_size, border_type)
     step = check_int(step, "step", minimum=1)
     return kernel_size, border_type, step
@@ -131,7 +145,7 @@ def _nan_unless_finite(value, a, b, c):
     return value - ((a - a) + (b - b) + (c - c))
 
 
-@njit(cache=True, parallel=True)
+@plane_kernel()
 def _median_3x3(planes, rows, left_column, right_column, step, out):
     """out[b, i, j] = the median of plane b on rows rows[i] (a 3-wide borders.window_table) and the columns around
     j * step; left_column and right_column are the columns read for -1 and W (-1: the constant border's zero).
@@ -170,7 +184,7 @@ def _median_3x3(planes, rows, left_column, right_column, step, out):
                 out[b, i, j] = medians[j * step]
 
 
-@njit(cache=True, parallel=True)
+@plane_kernel()
 def _median_any(planes, rows, cols, out):
     """The median of any odd window (tables from borders.window_table), NaN if a value is not finite.
 

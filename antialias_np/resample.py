@@ -49,22 +49,28 @@ def interpolate(
     align_corners: bool | None = None,
     recompute_scale_factor: bool | None = None,
     antialias: bool = False,
+    *,
+    channel_axis: int | None = None,
 ) -> np.ndarray:
-    """Resize the last two axes of `x` as torch.nn.functional.interpolate does (torch 2.13, CPU).
+    """Resize the (H, W) axes of `x` as torch.nn.functional.interpolate does (torch 2.13, CPU).
 
-    x: (H, W), (C, H, W) or (N, C, H, W). Unlike torch, a 3-D array is (C, H, W), not a 1-D signal.
-    Output size: `size`, or floor(in * scale_factor) per axis. dtypes: nearest modes gather values of any real
-    dtype (torch refuses int16 and others; a gather is exact for all). bilinear and bicubic compute float32 and
-    float64 in that dtype, and uint8 in torch's fixed point, bit-exact (values are rounded and clamped after
-    each axis). area computes floats in their dtype; torch refuses integers, here they are computed in float64
-    and rounded to the nearest integer (ties to even). NaN and inf propagate to every output that reads them.
+    x: (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C), returned in the same
+    layout (channel_axis=-3 confirms torch layout for a shape that looks channels-last, which is refused
+    otherwise: see the README's "Using it in a pipeline"). Unlike torch, a 3-D array is (C, H, W), not a 1-D
+    signal. An empty batch (N = 0) gives an empty result; an empty channel axis too with mode 'area', and is
+    refused otherwise, as in torch. Output size: `size`, or floor(in * scale_factor) per axis, at most 2**24.
+    dtypes: nearest modes gather values of any integer or float dtype (torch refuses int16 and others; a gather is
+    exact for all). bilinear, bicubic and lanczos compute float32 and float64 in that dtype, and uint8 in torch's
+    fixed point, bit-exact (values are rounded and clamped after each axis); plain bilinear and bicubic compute
+    float16 as torch does. area computes floats in their dtype;
+    torch refuses integers, here they are the exact window mean rounded to the nearest integer (ties to even).
+    NaN and inf propagate to every output that reads them. The flags take bool (or numpy bool) only.
 
     Differs from torch 2.13 on purpose in one case: antialias with an output width of 1, where torch's CPU
     kernel is wrong (it repeats the first row's value); here it follows the definition, as Pillow does.
     """
-    x = _checks.check_image(x, "x")
-    return interpolate_plan(_checks.ImageSpec.of(x), size, scale_factor, mode, align_corners, recompute_scale_factor,
-                            antialias)(x)
+    return _checks.apply(interpolate_plan, x, "x", channel_axis, size, scale_factor, mode, align_corners,
+                         recompute_scale_factor, antialias)
 
 
 def interpolate_plan(
@@ -76,8 +82,11 @@ def interpolate_plan(
     recompute_scale_factor: bool | None = None,
     antialias: bool = False,
 ) -> _checks.Plan:
-    """interpolate for images of one shape and dtype, checked and with its tables built."""
+    """interpolate for images of one shape and dtype (in torch layout), checked and with its tables built."""
     mode = _checks.check_choice(mode, "mode", MODES)
+    align_corners = _checks.check_bool(align_corners, "align_corners", none=True)
+    recompute_scale_factor = _checks.check_bool(recompute_scale_factor, "recompute_scale_factor", none=True)
+    antialias = _checks.check_bool(antialias, "antialias")
     if align_corners is not None and mode not in ("bilinear", "bicubic", "lanczos"):
         raise ValueError(f"align_corners can only be set with mode 'bilinear' or 'bicubic', got mode={mode!r}")
     if mode == "lanczos" and (not antialias or align_corners):
@@ -91,6 +100,7 @@ def interpolate_plan(
     small_kernel = sum(out_size) <= 128 or (tuple(in_size) == (1, 1) and channels > 3)
     if mode == "area":
         return adaptive_avg_pool_plan(image, out_size)
+    _checks.check_channels(image, f"interpolate with mode={mode!r}")
     if mode in ("nearest", "nearest-exact"):
         exact = mode == "nearest-exact"
         compute = np.float64 if image.dtype == np.float64 else np.float32
@@ -98,9 +108,9 @@ def interpolate_plan(
                       for n, m, s in zip(in_size, out_size, scales, strict=True))
         return gather_plan(rows.index[:, 0], cols.index[:, 0], image.dtype)
     if antialias:  # torch has no float16 antialias kernel on the CPU
-        _checks.check_dtype(image, "x", (*_checks.FLOAT_DTYPES, UINT8), f"mode={mode!r} with antialias=True")
+        _checks.check_dtype(image, image.name, (*_checks.FLOAT_DTYPES, UINT8), f"mode={mode!r} with antialias=True")
     else:
-        _checks.check_dtype(image, "x", (*_checks.FLOAT_DTYPES, UINT8, FLOAT16), f"mode={mode!r}")
+        _checks.check_dtype(image, image.name, (*_checks.FLOAT_DTYPES, UINT8, FLOAT16), f"mode={mode!r}")
     # float16: torch's generic kernel stores float16 weights and sums in its own order; its vectorised bilinear
     # kernel computes in float32, as the engine does
     torch_order = image.dtype == FLOAT16 and not (mode == "bilinear" and small_kernel)
@@ -159,8 +169,12 @@ def output_size(
             raise ValueError("recompute_scale_factor is not meaningful with an explicit size")
         return _checks.check_pair(size, "size", _checks.check_int, minimum=1), (None, None)
     factors = _checks.check_pair(scale_factor, "scale_factor", _checks.check_positive_number)
-    out = tuple(math.floor(n * f) for n, f in zip(in_size, factors, strict=True))
-    if min(out) < 1:
-        raise ValueError(f"scale_factor={scale_factor!r} gives an empty output for input size {tuple(in_size)}")
+    sizes = [n * f for n, f in zip(in_size, factors, strict=True)]
+    if not all(1 <= n <= _checks.MAX_SIDE for n in sizes):
+        raise ValueError(
+            f"scale_factor={scale_factor!r} gives an output of {' x '.join(f'{n:.4g}' for n in sizes)} pixels for "
+            f"input size {tuple(in_size)}, but each side must be in [1, {_checks.MAX_SIDE}]"
+        )
+    out = tuple(math.floor(n) for n in sizes)
     scales = (None, None) if recompute_scale_factor else factors
     return out, scales

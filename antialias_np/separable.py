@@ -4,10 +4,10 @@
 
 `resample_reference` computes it in plain NumPy from the tables' matrices (W_rows @ plane @ W_cols.T);
 `resample_plan` binds two tables to the Numba kernels, which compute only the output pixels, one plane per Numba
-thread (numba.set_num_threads). The float kernel is one primitive used twice: `_weighted_rows` makes each kept row
-as a weighted sum of whole input rows (contiguous, so it vectorises); the result is transposed and the same
-primitive makes the kept columns. No full-resolution temporary is made. The uint8 kernel follows torch's
-fixed-point order instead: columns first (the same idea on the transposed plane) into a uint8 temporary, then
+thread in large calls (_kernels.parallel_threads). The float kernel is one primitive used twice: `_weighted_rows`
+makes each kept row as a weighted sum of whole input rows (contiguous, so it vectorises); the result is transposed
+and the same primitive makes the kept columns. No full-resolution temporary is made. The uint8 kernel follows
+torch's fixed-point order instead: columns first (the same idea on the transposed plane) into a uint8 temporary, then
 rows, each pass rounding.
 """
 
@@ -15,18 +15,19 @@ from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, prange, types
+from numba import prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
 from antialias_np import _checks
 from antialias_np._checks import Plan
+from antialias_np._kernels import njit, plane_kernel
 from antialias_np.weights import AxisTable, fused_multiply_add, table_matrix
 
 UNSIGNED_OF_SIZE = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
 COMPUTE_DTYPE = {"f": np.dtype(np.float32), "i": np.dtype(np.float64), "u": np.dtype(np.float64)}
 """The dtype a kind of image is computed in when Numba cannot compute in its own: float16 in float32 (as torch, then
-rounded once), integers in float64."""
+rounded once), integers in float64 (box tables exactly, see resample_plan)."""
 
 
 def resample_reference(planes: np.ndarray, rows: AxisTable, cols: AxisTable) -> np.ndarray:
@@ -68,26 +69,117 @@ def resample_plan(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> Plan:
     out = clamp((2^(p-1) + sum w16 * in) >> p, 0, 255), columns first into a uint8 temporary (as torch), then rows.
     Sums fit int32 as in torch: the weights are below 2^15 and sum to about 2^p <= 2^22.
     Otherwise float32 and float64 accumulate in their own dtype, float16 in float32 rounded once to float16 (as
-    torch), and integers are computed in float64 and rounded to the nearest integer (ties to even), clipped to the
-    range of their dtype: the result keeps the input dtype.
+    torch). Integers give the value rounded to the nearest integer (ties to even), saturated to the range of their
+    dtype (never wrapped): exactly for box tables (every weight of an output is 1 / d for an integer d: pooling,
+    area), whose window sums are made in exact integer arithmetic and then divided; otherwise (the Gaussian) from
+    the float64 result.
     """
     n_out = (rows.n_out, cols.n_out)
     if rows.precision is not None:
         tables = (rows.index, rows.weight, rows.count, rows.precision, cols.index, cols.weight, cols.count,
                   cols.precision)  # fmt: skip
         return lambda x: _checks.on_planes(_resample_uint8, x, tables, n_out, np.uint8)
-    compute = dtype if dtype in _checks.FLOAT_DTYPES else COMPUTE_DTYPE[dtype.kind]
-    tables = (rows.index, rows.weight.astype(compute), rows.count, cols.index, cols.weight.astype(compute), cols.count)
+    if dtype.kind == "f":
+        compute = dtype if dtype in _checks.FLOAT_DTYPES else COMPUTE_DTYPE[dtype.kind]
+        tables = (rows.index, rows.weight.astype(compute), rows.count, cols.index, cols.weight.astype(compute),
+                  cols.count)  # fmt: skip
+        if compute == dtype:
+            return lambda x: _checks.on_planes(_resample_float, x, tables, n_out, dtype)
+        # float16: computed in float32, rounded once
+        return lambda x: _checks.on_planes(_resample_float, x.astype(compute), tables, n_out, compute).astype(dtype)
+    divisors = _box_divisors(rows), _box_divisors(cols)
+    if divisors[0] is None or divisors[1] is None:
+        tables = (rows.index, rows.weight.astype(np.float64), rows.count, cols.index, cols.weight.astype(np.float64),
+                  cols.count)  # fmt: skip
+        return lambda x: _saturate(np.rint(_checks.on_planes(_resample_float, x, tables, n_out, np.float64)), dtype)
+    return _exact_box_plan(rows, cols, divisors[0][:, None] * divisors[1][None, :], dtype)
 
-    def resample(x: np.ndarray) -> np.ndarray:
-        if dtype.kind == "f":  # float16: computed in float32, rounded once
-            return _checks.on_planes(_resample_float, x.astype(compute, copy=False), tables, n_out, compute).astype(
-                dtype, copy=False)
-        out = _checks.on_planes(_resample_float, x, tables, n_out, compute)
-        limits = np.iinfo(dtype)
-        return np.clip(np.rint(out), limits.min, limits.max).astype(dtype)
 
-    return resample
+def _box_divisors(table: AxisTable) -> np.ndarray | None:
+    """The integer d_i of each output of a box table (all its weights 1 / d_i), or None if it is not one."""
+    weight = table.weight[:, 0]
+    with np.errstate(divide="ignore"):
+        divisors = np.rint(1 / weight)
+    taps = np.arange(table.weight.shape[1]) < table.count[:, None]
+    if not (np.all(np.abs(divisors) < 2**51) and np.all(1 / divisors == weight)
+            and np.all((table.weight == weight[:, None]) | ~taps)):  # fmt: skip
+        return None
+    return divisors.astype(np.int64)
+
+
+DIGIT_BITS = 16
+
+
+def _exact_box_plan(rows: AxisTable, cols: AxisTable, divisor: np.ndarray, dtype: np.dtype) -> Plan:
+    """out = round(window sum / divisor) (ties to even), saturated, for integer images and box tables.
+
+    The sums are made by the float kernel with unit weights, exact while they stay below 2^53: for values up to
+    32 bits and windows up to 2^21 pixels directly; otherwise on the image split into 16-bit digits, whose sums are
+    joined in Python integers (for 64-bit values, or huge windows).
+    """
+    n_out = (rows.n_out, cols.n_out)
+    units = (rows.index, np.ones_like(rows.weight), rows.count, cols.index, np.ones_like(cols.weight), cols.count)
+    info = np.iinfo(dtype)
+    largest = max(-info.min, info.max) * int(rows.count.max()) * int(cols.count.max())
+    n_digits = 1 if largest < 2**53 else info.bits // DIGIT_BITS
+
+    def box(x: np.ndarray) -> np.ndarray:
+        if n_digits == 1:
+            sums = _checks.on_planes(_resample_float, x, units, n_out, np.float64)
+            quotients = np.empty(sums.shape, np.int64)
+            _nearest_quotients(sums.reshape(-1, *n_out), divisor, quotients.reshape(-1, *n_out))
+        else:
+            sums = 0
+            for d in range(n_digits):
+                digit = x >> (DIGIT_BITS * d)
+                if d < n_digits - 1:  # the top digit keeps the sign
+                    digit = digit & (2**DIGIT_BITS - 1)
+                digit_sums = _checks.on_planes(_resample_float, digit, units, n_out, np.float64)
+                sums = sums + digit_sums.astype(np.int64).astype(object) * (1 << (DIGIT_BITS * d))
+            quotients = _NEAREST_QUOTIENT_OF_OBJECTS(sums, divisor.astype(object))
+        return np.clip(quotients, info.min, info.max).astype(dtype)
+
+    return box
+
+
+@njit(cache=True, error_model="numpy")
+def _nearest_quotient(s, d, q):
+    """s / d rounded to the nearest integer, ties to even, for integers s and d != 0 (Python's or int64), given an
+    estimate q within 1.5 of it (one correction step)."""
+    if d < 0:
+        s, d = -s, -d
+    twice_remainder = 2 * (s - q * d)  # 2 d (s / d - q)
+    if twice_remainder > d or (twice_remainder == d and q & 1):
+        return q + 1
+    if twice_remainder < -d or (twice_remainder == -d and q & 1):
+        return q - 1
+    return q
+
+
+_NEAREST_QUOTIENT_OF_OBJECTS = np.frompyfunc(lambda s, d: _nearest_quotient.py_func(s, d, s // d), 2, 1)
+"""_nearest_quotient on arrays of Python integers, elementwise, from the exact floor s // d."""
+
+
+@njit(cache=True, error_model="numpy")  # no division-by-zero check (divisors are not 0), which is 6x faster
+def _nearest_quotients(sums, divisor, out):
+    """out[p, i, j] = sums[p, i, j] / divisor[i, j] rounded (_nearest_quotient) for whole float64 sums below 2^53
+    in size: the float quotient, rounded, is within 1.5 of the true one (its error is below |s / d| 2^-53 < 1)."""
+    for p in range(sums.shape[0]):
+        for i in range(sums.shape[1]):
+            for j in range(sums.shape[2]):
+                s, d = sums[p, i, j], divisor[i, j]
+                out[p, i, j] = _nearest_quotient(np.int64(s), d, np.int64(np.rint(s / d)))
+
+
+def _saturate(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Whole float64 values as `dtype`, clipped to its range; 64-bit limits, which float64 rounds up to 2^63 or
+    2^64 (outside the range), become the dtype's largest value instead of wrapping."""
+    info = np.iinfo(dtype)
+    clipped = np.clip(values, info.min, info.max)
+    above = clipped >= 2.0 ** (info.bits - (info.min < 0))
+    out = np.where(above, 0, clipped).astype(dtype)
+    out[above] = info.max
+    return out
 
 
 def torch_order_plan(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> Plan:
@@ -122,7 +214,7 @@ def torch_order_plan(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> Plan:
     return resample
 
 
-@njit(cache=True, parallel=True)
+@plane_kernel()
 def _gather(planes, rows, cols, out):
     for p in prange(planes.shape[0]):
         for i in range(rows.shape[0]):
@@ -230,7 +322,7 @@ def _resample_plane(plane, row_index, row_weight, row_count, col_index, col_weig
     _transpose_into(result_transposed, out)
 
 
-@njit(cache=True, parallel=True)
+@plane_kernel()
 def _resample_float(planes, row_index, row_weight, row_count, col_index, col_weight, col_count, out):
     for p in prange(planes.shape[0]):
         _resample_plane(planes[p], row_index, row_weight, row_count, col_index, col_weight, col_count, out[p])
@@ -250,7 +342,7 @@ def _fixed_point_rows(source, index, weight, count, precision, dest):
             dest[i, x] = min(max(accumulator[x] >> precision, 0), 255)
 
 
-@njit(cache=True, parallel=True)
+@plane_kernel()
 def _resample_uint8(
     planes, row_index, row_weight, row_count, row_precision, col_index, col_weight, col_count, col_precision, out
 ):

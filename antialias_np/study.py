@@ -37,7 +37,8 @@ def _study_size(image: _checks.ImageSpec, scale: float) -> tuple[int, int]:
     """(int(H * scale), int(W * scale)), the size the study passed to interpolate."""
     size = tuple(int(n * scale) for n in image.shape[-2:])
     if min(size) < 1:
-        raise ValueError(f"scale={scale} leaves no pixel of an image of size {image.shape[-2:]}")
+        raise ValueError(f"scale={scale} leaves no pixel of an image of size {image.shape[-2:]} (H, W are the last "
+                         f"two axes; pass channel_axis=-1 if the channels are last)")
     return size
 
 
@@ -113,15 +114,19 @@ def downsample(
     """Downsample `image` by `scale` with one of METHODS, as the study's torch / kornia pipeline does.
 
     image: torch layout (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C),
-    returned in the same layout. scale in (0, 1]. options: avgpool kernel_size, stride, padding; median
-    kernel_size, border_type; bilateral kernel_size, sigma_color, sigma_space, border_type,
-    color_distance_type. Returns a new C-contiguous array of the input's dtype.
+    returned in the same layout. With channel_axis=None, a shape that looks channels-last (its last axis 1 to 4
+    long, its channel axis longer, e.g. (512, 512, 3)) is refused: pass channel_axis=-1, or -3 to confirm torch
+    layout. dtypes: every integer dtype, float32 and float64, as the method's function allows (bilateral takes
+    floats only); integer results are rounded to the nearest integer, ties to even. An empty batch (N = 0) gives
+    an empty result. scale in [2**-16, 1]. options: avgpool kernel_size, stride, padding; median kernel_size,
+    border_type; bilateral kernel_size, sigma_color, sigma_space, border_type, color_distance_type. Returns a new
+    C-contiguous array of the input's dtype.
 
     Without options, the checks and tables, which depend only on the image's shape and dtype and on the arguments,
     are made once and kept (the last 256 plans): a repeated call only runs the kernel.
     """
     image = _checks.check_image(image, "image")
-    spec = _checks.ImageSpec.of(image)
+    spec = _checks.ImageSpec.of(image, "image")
     if options:  # not kept: option values need not be hashable, and 3 == 3.0 == True would share a plan
         return _downsample_plan(spec, scale, method, channel_axis, tuple(options.items()))(image)
     # The types keep apart arguments that are equal but not valid alike: scale=1 and scale=True.
@@ -158,8 +163,4 @@ def _downsample_plan(
     if unknown:
         takes = ", ".join(OPTIONS[method]) or "no options"
         raise TypeError(f"method={method!r} got unknown option(s) {', '.join(unknown)}; it takes {takes}")
-    plan = PIPELINES[method](_checks.move_channels_first(image, channel_axis), scale, **dict(options))
-    if channel_axis is None:
-        return plan  # every plan returns a new C-contiguous array
-    return lambda x: _checks.move_channels_back(plan(_checks.move_channels_first(x, channel_axis)), channel_axis)
-
+    return _checks.layout_plan(image, channel_axis, lambda spec: PIPELINES[method](spec, scale, **dict(options)))

@@ -19,6 +19,16 @@ TOLERANCE = {
 }
 """Largest absolute difference from torch / kornia allowed on [0, 1] inputs, for operations that compute values."""
 
+def pytest_addoption(parser):
+    parser.addoption("--differential", action="store_true",
+                     help="run tests/test_differential.py against live torch and kornia (the fixtures extra)")
+
+
+def pytest_ignore_collect(collection_path, config):
+    """The default run never imports torch: the differential test is collected only with --differential."""
+    return collection_path.name == "test_differential.py" and not config.getoption("--differential")
+
+
 SELECTING = {"nearest", "nearest-exact", "subsample", "median", "median_blur"}
 """Operations that select input values: bit-exact in every dtype."""
 

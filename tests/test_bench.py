@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import re
 import subprocess
@@ -94,3 +95,14 @@ def test_speed_table(tmp_path):
         assert row["threads"]["before"]["numba"] == 1
         if HAS_KORNIA:  # every case has a torch pipeline, which antialias_np equals
             assert row["max_abs_diff_vs_torch"] < 1e-5, row["case"]
+
+
+def test_busy_machine_table(tmp_path):
+    done = run_bench("--threads", "--no-compare", "--out", str(tmp_path))
+    assert "## Busy machine" in done.stdout
+    busy = json.loads((tmp_path / "speed.json").read_text())["busy"]
+    loads = ("idle", "one CPU busy", "every CPU busy")
+    assert {(r["load"], r["method"], r["batch"]) for r in busy} == set(
+        itertools.product(loads, ("gaussian", "median"), (1, 8, 32))
+    )
+    assert all(row["us_default"] > 0 and row["us_1"] > 0 for row in busy)

@@ -48,7 +48,7 @@ def bilateral_cases(draw, non_finite=False):
 @given(bilateral_cases())
 def test_kernel_equals_reference(case):
     x, kwargs, step = case
-    result = bilateral_subsample(x, step, **kwargs)
+    result = bilateral_subsample(x, step, **kwargs, channel_axis=-3)
     expected = bilateral_reference(x, **kwargs, step=step)
     assert result.dtype == expected.dtype == x.dtype
     np.testing.assert_allclose(result, expected, rtol=0, atol=TOLERANCE[x.dtype])
@@ -58,7 +58,7 @@ def test_kernel_equals_reference(case):
 @given(bilateral_cases(non_finite=True))
 def test_kernel_puts_nans_where_the_reference_does(case):
     x, kwargs, step = case
-    result = bilateral_subsample(x, step, **kwargs)
+    result = bilateral_subsample(x, step, **kwargs, channel_axis=-3)
     expected = bilateral_reference(x, **kwargs, step=step)
     np.testing.assert_array_equal(np.isnan(result), np.isnan(expected))
     np.testing.assert_allclose(result, expected, rtol=0, atol=TOLERANCE[x.dtype])
@@ -69,8 +69,8 @@ def test_kernel_puts_nans_where_the_reference_does(case):
 def test_subsample_equals_blur_then_slice(case):
     """The kept pixels are computed by the same operations in the same order: equal to the bit."""
     x, kwargs, step = case
-    full = aa.bilateral_blur(x, **kwargs)
-    np.testing.assert_array_equal(bilateral_subsample(x, step, **kwargs), full[..., ::step, ::step])
+    full = aa.bilateral_blur(x, **kwargs, channel_axis=-3)
+    np.testing.assert_array_equal(bilateral_subsample(x, step, **kwargs, channel_axis=-3), full[..., ::step, ::step])
 
 
 def test_study_frame_subsample_equals_blur_then_slice():
@@ -84,7 +84,7 @@ def test_study_frame_subsample_equals_blur_then_slice():
 def test_output_is_within_the_input_range(case):
     """Every output is a weighted mean of its window, so it lies within the window's range (to rounding)."""
     x, kwargs, step = case
-    result = bilateral_subsample(x, step, **kwargs)
+    result = bilateral_subsample(x, step, **kwargs, channel_axis=-3)
     low, high = x.min(), x.max()
     if kwargs["border_type"] == "constant":  # the padding's zeros are in the windows too
         low = min(low, 0)
@@ -263,7 +263,7 @@ def test_integer_images_are_refused_with_a_way_out(dtype):
         (lambda x: bilateral_subsample(x, 0), ValueError, "step"),
         (lambda x: aa.bilateral_blur(x[0, 0, 0], 5, 0.1, 1.5), ValueError, "x must be"),
         (lambda x: aa.bilateral_blur(x[None], 5, 0.1, 1.5), ValueError, "x must be"),
-        (lambda x: aa.bilateral_blur(x[..., :0, :], 5, 0.1, 1.5), ValueError, "length 0"),
+        (lambda x: aa.bilateral_blur(x[..., :0, :], 5, 0.1, 1.5), ValueError, "width of 0"),
         (lambda x: aa.bilateral_blur(x > 0.5, 5, 0.1, 1.5), TypeError, "dtype bool"),
         (lambda x: aa.bilateral_blur(x.astype(np.complex128), 5, 0.1, 1.5), TypeError, "complex128"),
         (lambda x: aa.bilateral_blur(x.astype(np.float16), 5, 0.1, 1.5), TypeError, "float16"),

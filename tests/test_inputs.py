@@ -116,7 +116,7 @@ def test_hw_chw_and_nchw_agree(method):
     [
         (np.zeros(5, np.float32), ValueError, "dimensions"),
         (np.zeros((1, 1, 1, 4, 4), np.float32), ValueError, "dimensions"),
-        (np.zeros((3, 0, 4), np.float32), ValueError, "length 0"),
+        (np.zeros((3, 0, 4), np.float32), ValueError, "width of 0"),
         (np.zeros((4, 4), bool), TypeError, "dtype bool"),
         (np.zeros((4, 4), np.complex64), TypeError, "dtype complex64"),
         (np.zeros((4, 4), object), TypeError, "dtype object"),
@@ -127,7 +127,8 @@ def test_hw_chw_and_nchw_agree(method):
 def test_bad_images_are_refused_by_name(name, bad, error, match):
     with pytest.raises(error, match=match) as info:
         CALLS[name](bad)
-    assert "image" in str(info.value) or "x " in str(info.value) or "x must" in str(info.value)
+    argument = "image" if name.startswith("downsample") else "x"  # each function's own name for it
+    assert str(info.value).startswith(f"{argument} ")
 
 
 @pytest.mark.parametrize(
@@ -195,3 +196,119 @@ def test_nan_spreads_only_to_outputs_that_read_it():
             assert rows.size == 0
         else:
             assert (rows.min(), rows.max()) == reach, method
+
+
+# ----- what torch and kornia accept ------------------------------------------------------------------------------
+
+
+def test_border_type_is_read_in_any_case_as_kornia_does():
+    for upper, lower in (("REFLECT", "reflect"), ("Replicate", "replicate"), ("CONSTANT", "constant")):
+        np.testing.assert_array_equal(aa.median_blur(FRAME, 3, upper), aa.median_blur(FRAME, 3, lower))
+        np.testing.assert_array_equal(aa.bilateral_blur(FRAME, 5, 0.1, 1.5, upper),
+                                      aa.bilateral_blur(FRAME, 5, 0.1, 1.5, lower))  # fmt: skip
+        np.testing.assert_array_equal(aa.downsample(FRAME, 0.25, "median", border_type=upper),
+                                      aa.downsample(FRAME, 0.25, "median", border_type=lower))  # fmt: skip
+
+
+def test_whole_float_kernel_sizes_are_cast_to_int_as_kornia_does():
+    np.testing.assert_array_equal(aa.median_blur(FRAME, (3.0, 5.0)), aa.median_blur(FRAME, (3, 5)))
+    np.testing.assert_array_equal(aa.median_blur(FRAME, 3.0), aa.median_blur(FRAME, 3))
+    np.testing.assert_array_equal(aa.median_blur(FRAME, np.float32(5)), aa.median_blur(FRAME, 5))
+    np.testing.assert_array_equal(aa.bilateral_blur(FRAME, (5.0, 3.0), 0.1, 1.5),
+                                  aa.bilateral_blur(FRAME, (5, 3), 0.1, 1.5))  # fmt: skip
+    with pytest.raises(ValueError, match=r"kernel_size must be a whole number, got 3\.5"):  # kornia truncates to 3
+        aa.median_blur(FRAME, (3.5, 3.5))
+
+
+def test_any_non_zero_divisor_override_as_torch():
+    """torch divides the window sum by divisor_override, negative included (here computed for comparison as the
+    sum of the 2 x 2 window, which divisor_override=1 gives)."""
+    sums = aa.avg_pool2d(FRAME.astype(np.float64), 2, divisor_override=1)
+    for divisor in (-2, -1, 3, np.int64(-5), 2**40):
+        np.testing.assert_allclose(aa.avg_pool2d(FRAME.astype(np.float64), 2, divisor_override=divisor),
+                                   sums / int(divisor), rtol=1e-15)  # fmt: skip
+    assert aa.avg_pool2d(np.array([[1, 2], [3, 5]], np.int8), 2, divisor_override=-3).tolist() == [[-4]]  # -11/3
+
+
+def test_numpy_bools_and_numbers_are_accepted():
+    expected = aa.interpolate(FRAME, size=(7, 5), mode="bilinear", align_corners=False, antialias=True)
+    result = aa.interpolate(FRAME, size=(np.int64(7), np.uint8(5)), mode="bilinear", align_corners=np.bool_(False),
+                            antialias=np.bool_(True))  # fmt: skip
+    np.testing.assert_array_equal(result, expected)
+    np.testing.assert_array_equal(aa.avg_pool2d(FRAME, 3, ceil_mode=np.bool_(True), count_include_pad=np.bool_(False)),
+                                  aa.avg_pool2d(FRAME, 3, ceil_mode=True, count_include_pad=False))  # fmt: skip
+    np.testing.assert_array_equal(aa.downsample(FRAME, np.float32(0.25)), aa.downsample(FRAME, 0.25))
+
+
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+def test_subclasses_are_read_as_plain_arrays_and_masked_arrays_refused():
+    plane = FRAME[0, 0].astype(np.float64)
+    result = aa.avg_pool2d(np.asmatrix(plane), 2)
+    assert type(result) is np.ndarray
+    np.testing.assert_array_equal(result, aa.avg_pool2d(plane, 2))
+    with pytest.raises(TypeError, match="masked array"):
+        aa.downsample(np.ma.masked_array(plane, plane > 0.5), 0.5)
+
+
+def test_empty_batches_give_empty_results_as_torch():
+    empty = np.zeros((0, 3, 16, 12), np.float32)
+    for name, function in CALLS.items():
+        result = function(empty)
+        assert result.shape[:2] == (0, 3) and result.dtype == empty.dtype, name
+        assert result.shape[2:] == function(np.zeros((1, 3, 16, 12), np.float32)).shape[2:], name
+
+
+def test_empty_channel_axes_follow_torch():
+    """torch and kornia give an empty result for area, adaptive pooling and the median; interpolate's other modes,
+    avg_pool2d, FOMM's grouped convolution and kornia's bilateral filter refuse it."""
+    empty = np.zeros((1, 0, 16, 12), np.float32)
+    assert aa.adaptive_avg_pool2d(empty, (4, 3)).shape == (1, 0, 4, 3)
+    assert aa.interpolate(empty, size=(4, 3), mode="area").shape == (1, 0, 4, 3)
+    assert aa.median_blur(empty, 3).shape == (1, 0, 16, 12)
+    assert aa.downsample(np.zeros((8, 8, 0)), 0.5, "median", channel_axis=-1).shape == (4, 4, 0)
+    for call in (lambda: aa.interpolate(empty, size=4, mode="bilinear"), lambda: aa.avg_pool2d(empty, 2),
+                 lambda: aa.anti_alias_interpolation(empty, 0.5), lambda: aa.bilateral_blur(empty, 5, 0.1, 1.5)):
+        with pytest.raises(ValueError, match="at least one channel"):
+            call()
+
+
+# ----- layouts ---------------------------------------------------------------------------------------------------
+
+CHANNELS_LAST_CALLS = {
+    "interpolate": lambda x, **k: aa.interpolate(x, size=(7, 5), mode="bicubic", antialias=True, **k),
+    "avg_pool2d": lambda x, **k: aa.avg_pool2d(x, 3, 2, 1, **k),
+    "adaptive_avg_pool2d": lambda x, **k: aa.adaptive_avg_pool2d(x, (5, 7), **k),
+    "anti_alias_interpolation": lambda x, **k: aa.anti_alias_interpolation(x, 0.25, **k),
+    "median_blur": lambda x, **k: aa.median_blur(x, 3, **k),
+    "bilateral_blur": lambda x, **k: aa.bilateral_blur(x, 5, 0.1, 1.5, **k),
+    **{f"downsample-{m}": (lambda x, m=m, **k: aa.downsample(x, 0.25, m, **k)) for m in aa.METHODS},
+}
+
+
+@pytest.mark.parametrize("name", list(CHANNELS_LAST_CALLS))
+def test_every_function_takes_channels_last_images(name):
+    call = CHANNELS_LAST_CALLS[name]
+    nhwc = np.ascontiguousarray(np.moveaxis(FRAME, 1, -1))
+    expected = np.moveaxis(call(FRAME), 1, -1)
+    for channel_axis in (-1, 3):
+        result = call(nhwc, channel_axis=channel_axis)
+        np.testing.assert_array_equal(result, expected)
+        assert result.flags.c_contiguous
+    np.testing.assert_array_equal(call(nhwc[0], channel_axis=-1), expected[0])
+    np.testing.assert_array_equal(call(FRAME, channel_axis=-3), call(FRAME))
+    np.testing.assert_array_equal(call(FRAME[0], channel_axis=0), call(FRAME[0]))
+
+
+@pytest.mark.parametrize("name", list(CHANNELS_LAST_CALLS))
+@pytest.mark.parametrize("shape", [(512, 512, 3), (64, 48, 4), (2, 32, 32, 3), (32, 32, 1)])
+def test_an_image_that_looks_channels_last_is_refused_saying_what_to_pass(name, shape):
+    """What imageio, OpenCV and Pillow give is never read as hundreds of 1-4 pixel wide planes."""
+    image = np.zeros(shape, np.float32)
+    with pytest.raises(ValueError, match=r"looks like \((N, )?H, W, C\): pass channel_axis=-1, or channel_axis=-3"):
+        CHANNELS_LAST_CALLS[name](image)
+    result = CHANNELS_LAST_CALLS[name](image, channel_axis=-1)
+    assert result.shape[-1] == shape[-1] and result.shape[:-3] == shape[:-3]
+
+
+def test_the_issue_example_gives_a_quarter_size_rgb_image():
+    assert aa.downsample(np.zeros((512, 512, 3), np.uint8), 0.25, channel_axis=-1).shape == (128, 128, 3)

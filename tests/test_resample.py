@@ -24,16 +24,18 @@ settings.register_profile("default", max_examples=40, deadline=None)
 settings.load_profile("default")
 
 LINEAR_CALLS = {
-    "bilinear-aa": lambda x, size: aa.interpolate(x, size=size, mode="bilinear", antialias=True),
-    "bicubic-aa": lambda x, size: aa.interpolate(x, size=size, mode="bicubic", antialias=True),
-    "bilinear": lambda x, size: aa.interpolate(x, size=size, mode="bilinear"),
-    "bicubic": lambda x, size: aa.interpolate(x, size=size, mode="bicubic"),
-    "bilinear-corners": lambda x, size: aa.interpolate(x, size=size, mode="bilinear", align_corners=True),
-    "area": lambda x, size: aa.interpolate(x, size=size, mode="area"),
+    "bilinear-aa": lambda x, size: aa.interpolate(x, size=size, mode="bilinear", antialias=True, channel_axis=-3),
+    "bicubic-aa": lambda x, size: aa.interpolate(x, size=size, mode="bicubic", antialias=True, channel_axis=-3),
+    "bilinear": lambda x, size: aa.interpolate(x, size=size, mode="bilinear", channel_axis=-3),
+    "bicubic": lambda x, size: aa.interpolate(x, size=size, mode="bicubic", channel_axis=-3),
+    "bilinear-corners": lambda x, size: aa.interpolate(
+        x, size=size, mode="bilinear", align_corners=True, channel_axis=-3
+    ),
+    "area": lambda x, size: aa.interpolate(x, size=size, mode="area", channel_axis=-3),
 }
 SELECTING_CALLS = {
-    "nearest": lambda x, size: aa.interpolate(x, size=size, mode="nearest"),
-    "nearest-exact": lambda x, size: aa.interpolate(x, size=size, mode="nearest-exact"),
+    "nearest": lambda x, size: aa.interpolate(x, size=size, mode="nearest", channel_axis=-3),
+    "nearest-exact": lambda x, size: aa.interpolate(x, size=size, mode="nearest-exact", channel_axis=-3),
 }
 ALL_CALLS = {**LINEAR_CALLS, **SELECTING_CALLS}
 NON_NEGATIVE_CALLS = ("bilinear-aa", "bilinear", "bilinear-corners", "area", "nearest", "nearest-exact")
@@ -42,6 +44,7 @@ sides = st.integers(1, 40)
 FLOATS = [np.float32, np.float64]
 
 
+# Images of any shape: the calls pass channel_axis=-3, as (2, 1, 1) looks like (H, W, C) and is refused otherwise.
 @st.composite
 def image_and_size(draw, dtype=np.float32):
     shape = (draw(st.integers(1, 3)), draw(sides), draw(sides))
@@ -142,8 +145,8 @@ def test_uint8_bilinear_is_the_float_result_rounded_after_each_pass(case):
     (bicubic's clamped intermediate has no such bound; its uint8 results are pinned by the golden fixtures.)"""
     x, size = case
     x8 = np.round(x * 255).astype(np.uint8)
-    fixed = aa.interpolate(x8, size=size, mode="bilinear", antialias=True).astype(np.float64)
-    exact = aa.interpolate(x8.astype(np.float64), size=size, mode="bilinear", antialias=True)
+    fixed = aa.interpolate(x8, size=size, mode="bilinear", antialias=True, channel_axis=-3).astype(np.float64)
+    exact = aa.interpolate(x8.astype(np.float64), size=size, mode="bilinear", antialias=True, channel_axis=-3)
     uint8 = np.dtype(np.uint8)
     tables = [filter_table(n, m, None, "bilinear", False, True, uint8) for n, m in zip(x.shape[1:], size, strict=True)]
     quantisation = sum(255 * t.count.max() * 2.0 ** -(t.precision + 1) for t in tables)
@@ -222,7 +225,8 @@ def test_gaussian_equals_direct_convolution(case, step):
     """The strided separable tables equal the 2-D zero-padded convolution, then [..., ::n, ::n]."""
     x, _ = case
     scale = 1 / step
-    np.testing.assert_allclose(aa.anti_alias_interpolation(x, scale), anti_alias_reference(x, scale), atol=1e-12)
+    result = aa.anti_alias_interpolation(x, scale, channel_axis=-3)
+    np.testing.assert_allclose(result, anti_alias_reference(x, scale), atol=1e-12)
 
 
 def kernel_weight_inside(n: int, step: int = 4) -> np.ndarray:
@@ -262,7 +266,8 @@ def test_avg_pool_equals_area_when_kernel_divides(case, k):
     if min(x.shape[-2:]) < k:
         return
     size = (x.shape[-2] // k, x.shape[-1] // k)
-    np.testing.assert_allclose(aa.avg_pool2d(x, k), aa.adaptive_avg_pool2d(x, size), atol=1e-12)
+    result = aa.avg_pool2d(x, k, channel_axis=-3)
+    np.testing.assert_allclose(result, aa.adaptive_avg_pool2d(x, size, channel_axis=-3), atol=1e-12)
 
 
 def test_integer_images_are_rounded_not_truncated():

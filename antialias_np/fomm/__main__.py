@@ -7,13 +7,13 @@ The checkpoint is a torch pickle, so this one step needs torch (pip install torc
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
+from antialias_np._checks import CommandError, CommandLineParser, check_input_file, first_line
 from antialias_np.fomm.detector import KPDetector
 
 TORCH_MISSING = (
@@ -38,43 +38,60 @@ def kp_detector_arrays(state_dict: Mapping[str, np.ndarray]) -> dict[str, np.nda
 def convert(checkpoint: Path, out: Path) -> int:
     """Write the `kp_detector` arrays of `checkpoint` to the .npz file `out`; return how many arrays it holds.
 
-    Without torch, prints how to install it and exits with status 2.
+    Raises a CommandError: status 2 for a missing checkpoint or without torch, 1 for a file that is not FOMM's
+    checkpoint or an .npz that cannot be written.
     """
+    check_input_file(checkpoint, "checkpoint", "FOMM's checkpoint, e.g. vox-cpk.pth.tar")
     try:
         import torch
     except ImportError:
-        print(TORCH_MISSING, file=sys.stderr)
-        raise SystemExit(2) from None
+        raise CommandError(TORCH_MISSING, 2) from None
     # weights_only: FOMM's checkpoints hold only tensors, dicts and numbers, so nothing else need be unpickled.
-    data = torch.load(checkpoint, map_location="cpu", weights_only=True)
-    if "kp_detector" not in data:
-        raise ValueError(f"{checkpoint} has no 'kp_detector' entry; it has {sorted(data)}")
-    arrays = kp_detector_arrays({key: tensor.numpy() for key, tensor in data["kp_detector"].items()})
-    KPDetector.from_state_dict(arrays)  # a checkpoint of another model fails here, naming the key
-    with open(out, "wb") as file:  # np.savez(path) would append .npz to any other name
-        np.savez(file, **arrays)
+    try:
+        data = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises many types for a file that is not its pickle (RuntimeError, ...)
+        raise CommandError(
+            f"{checkpoint} is not a torch checkpoint ({first_line(error)}); give FOMM's checkpoint, e.g. "
+            f"vox-cpk.pth.tar", 1
+        ) from None
+    if not isinstance(data, Mapping) or "kp_detector" not in data:
+        keys = sorted(data) if isinstance(data, Mapping) else type(data).__name__
+        raise CommandError(f"{checkpoint} has no 'kp_detector' entry (it has {keys}); give FOMM's checkpoint, "
+                           f"e.g. vox-cpk.pth.tar", 1)
+    try:
+        arrays = kp_detector_arrays({key: tensor.numpy() for key, tensor in data["kp_detector"].items()})
+        KPDetector.from_state_dict(arrays)  # a checkpoint of another model fails here, naming the key
+    except (AttributeError, TypeError, ValueError) as error:
+        raise CommandError(f"{checkpoint}'s kp_detector is not FOMM's vox-256 keypoint detector: "
+                           f"{first_line(error)}", 1) from None
+    try:
+        with open(out, "wb") as file:  # np.savez(path) would append .npz to any other name
+            np.savez(file, **arrays)
+    except OSError as error:
+        raise CommandError(f"cannot write {out}: {first_line(error)}; give a writable path for the .npz", 1) from None
     return len(arrays)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = CommandLineParser(
         prog="python -m antialias_np.fomm", description="FOMM's keypoint detector in NumPy: weight conversion."
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=CommandLineParser)
     command = commands.add_parser(
         "convert",
         help="extract the kp_detector weights of a FOMM checkpoint into an .npz (needs torch)",
         description="Extract the kp_detector weights of a FOMM checkpoint (e.g. vox-cpk.pth.tar) into an .npz "
-        "of float32 arrays under FOMM's key names, for KPDetector.load. Needs torch: pip install torch==2.13.0.",
+        "of float32 arrays under FOMM's key names, for KPDetector.load. Needs torch: pip install torch==2.13.0. "
+        "Exit status 2 for a usage error (a missing checkpoint, no torch), 1 for a file that is not a checkpoint.",
     )
     command.add_argument("checkpoint", type=Path, help="FOMM checkpoint, e.g. vox-cpk.pth.tar")
     command.add_argument("out", type=Path, help="the .npz file to write")
     args = parser.parse_args(argv)
     try:
         count = convert(args.checkpoint, args.out)
-    except (OSError, ValueError) as error:
+    except CommandError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return error.status
     print(f"wrote {count} arrays to {args.out}")
     return 0
 

@@ -1,0 +1,123 @@
+"""The command lines fail in one line that says what is wrong and what to do, with exit status 2 for a usage
+error and 1 for a data error, never a traceback. Each runs in a fresh process."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+
+from antialias_np.fomm import random_state_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+HAS_PYAV = importlib.util.find_spec("av") is not None
+
+
+def run(*command: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *command], capture_output=True, text=True, cwd=ROOT, timeout=300)
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess, status: int, *phrases: str) -> None:
+    assert done.returncode == status, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "error: " in lines[0], done.stderr
+    for phrase in phrases:
+        assert phrase in lines[0], lines[0]
+
+
+def convert(*args: str) -> subprocess.CompletedProcess:
+    return run("-m", "antialias_np.fomm", "convert", *args)
+
+
+def bench(*args: str) -> subprocess.CompletedProcess:
+    return run(str(ROOT / "bench.py"), "--quick", "--no-compare", *args)
+
+
+def test_convert_of_a_missing_checkpoint(tmp_path):
+    done = convert(str(tmp_path / "vox-cpk.pth.tar"), str(tmp_path / "out.npz"))
+    assert_one_line_error(done, 2, "does not exist", "vox-cpk.pth.tar")
+    assert "needs torch" not in done.stderr
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="reading a checkpoint needs torch")
+@pytest.mark.parametrize("content", [b"", b"not a checkpoint\n", b"PK\x03\x04 broken zip"])
+def test_convert_of_a_file_that_is_not_a_checkpoint(tmp_path, content):
+    path = tmp_path / "vox-cpk.pth.tar"
+    path.write_bytes(content)
+    assert_one_line_error(convert(str(path), str(tmp_path / "out.npz")), 1, "is not a torch checkpoint")
+    assert not (tmp_path / "out.npz").exists()
+
+
+@pytest.mark.parametrize("argv", [[], ["convert"], ["convert", "a", "b", "c"], ["bogus"]])
+def test_convert_usage_errors(argv):
+    assert_one_line_error(run("-m", "antialias_np.fomm", *argv), 2, "--help")
+
+
+def test_bench_with_a_missing_checkpoint(tmp_path):
+    assert_one_line_error(bench("--checkpoint", str(tmp_path / "kp.npz")), 2, "does not exist", "convert")
+
+
+@pytest.mark.parametrize("content", [b"", b"plain text", b"\x80\x04garbage"])
+def test_bench_with_a_checkpoint_that_is_not_an_npz(tmp_path, content):
+    path = tmp_path / "vox-cpk.pth.tar"
+    path.write_bytes(content)
+    done = bench("--checkpoint", str(path), "--out", str(tmp_path))
+    assert_one_line_error(done, 1, "is not an .npz", "python -m antialias_np.fomm convert")
+
+
+def test_bench_with_an_npz_of_other_arrays(tmp_path):
+    path = tmp_path / "other.npz"
+    arrays = random_state_dict(0)
+    arrays.pop("kp.weight")
+    np.savez(path, **arrays)
+    assert_one_line_error(bench("--checkpoint", str(path), "--out", str(tmp_path)), 1, "kp.weight")
+
+
+@pytest.mark.parametrize("argv", [["--frames", "missing-folder"], ["--n-frames", "0"], ["--bogus"], ["--repeats", "x"]])
+def test_bench_usage_errors(argv):
+    assert_one_line_error(bench(*argv), 2, "--help")
+
+
+def test_bench_on_an_empty_folder(tmp_path):
+    assert_one_line_error(bench("--frames", str(tmp_path), "--out", str(tmp_path)), 1, "no frames")
+
+
+def test_bench_on_an_image_that_is_not_one(tmp_path):
+    image = tmp_path / "frame.png"
+    image.write_bytes(b"not a png")
+    assert_one_line_error(bench("--frames", str(image), "--out", str(tmp_path)), 1, "cannot read")
+
+
+@pytest.mark.skipif(HAS_PYAV, reason="PyAV is installed")
+def test_bench_on_a_video_without_pyav_names_the_extra(tmp_path):
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42")
+    done = bench("--frames", str(video), "--out", str(tmp_path))
+    assert_one_line_error(done, 2, "cannot read the video", 'pip install "antialias_np[video]"')
+
+
+def test_help_names_the_video_extra():
+    done = run(str(ROOT / "bench.py"), "--help")
+    assert done.returncode == 0
+    assert 'pip install "antialias_np[video]"' in done.stdout
+    assert 'video = ["av"]' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_bench_on_frames_that_are_not_synthetic_labels_the_points(tmp_path):
+    """The analytic detector was made for the synthetic faces: on other frames it says so and its points are not
+    named after landmarks."""
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    iio.imwrite(folder / "000.png", np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8))
+    done = bench("--frames", str(folder), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert "made for the synthetic face frames" in done.stdout
+    figure = (tmp_path / "out" / "study.json").read_text()
+    assert "left eye" not in figure and "point 0" in figure
