@@ -21,6 +21,7 @@ import contextlib
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -67,9 +68,9 @@ def _scale(text: str) -> float:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _channel_axis(text: str) -> int | None:
+def _channel_axis(text: str) -> int:
     if text == "none":
-        return None
+        return -3  # torch layout, as the user says: downsample then never takes it for channels last
     if text == "-1":
         return -1
     raise argparse.ArgumentTypeError(f"must be -1 (channels last) or none (channels first), got {text!r}")
@@ -101,8 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_channel_axis,
         default=argparse.SUPPRESS,
         metavar="{-1,none}",
-        help="where a frame's channels are: -1 for (H, W, C), as imageio reads images and video (the default for "
-        "frames of 3 axes), none for (C, H, W) or for (H, W) frames",
+        help="where a frame's channels are: -1 for (H, W, C), as imageio reads images and video (the default), none "
+        "for (C, H, W) frames of a stack; (H, W) frames have none",
     )
     options = down.add_argument_group("method options (as antialias_np.downsample; a pair as 1.5,1.5)")
     for name in _OPTION_NAMES:
@@ -150,12 +151,10 @@ def downsample_command(args: argparse.Namespace) -> int:
     timings = collections.Counter()  # seconds spent in each step, for the summary
     with _stopwatch(timings, "start"):  # mostly Numba loading (or compiling) the method's kernels
         source = open_frames(args.src)
-        channel_axis = args.channel_axis if hasattr(args, "channel_axis") else _default_channel_axis(source)
         options = {name: getattr(args, name) for name in _OPTION_NAMES if hasattr(args, name)}
-        one_result = _check_arguments(source, args.scale, args.method, channel_axis, options)
-
-    def downsample_block(block: np.ndarray) -> np.ndarray:
-        return study.downsample(block, args.scale, args.method, channel_axis=channel_axis, **options)
+        channel_axis = getattr(args, "channel_axis", None)
+        downsample_block = _block_downsampler(source.frame_shape, channel_axis, args.scale, args.method, options)
+        one_result = _check_arguments(source, downsample_block)
 
     frames = 0
     progress = _progress(source.count, args.quiet)
@@ -187,17 +186,29 @@ def downsample_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _default_channel_axis(source: Frames) -> int | None:
-    """Channels last for frames of three axes (imageio's (H, W, C)); none for (H, W) frames."""
-    return -1 if len(source.frame_shape) == 3 else None
+def _block_downsampler(frame_shape: tuple[int, ...], channel_axis: int | None, scale, method, options: dict):
+    """`downsample` for a block of frames, each frame an image of its own.
+
+    channel_axis: -1 or -3 as given on the command line, None when not given (channels last).
+    """
+    if len(frame_shape) != 2:
+        return partial(study.downsample, scale=scale, method=method, channel_axis=channel_axis or -1, **options)
+    if channel_axis == -1:
+        raise UsageError(f"frames of shape {frame_shape} have no channels: leave out --channel-axis -1")
+
+    def downsample_planes(block: np.ndarray) -> np.ndarray:
+        # (n, H, W) as n images of one channel: a block's frames never meet, even in the bilateral filter
+        return study.downsample(block[:, None], scale, method, channel_axis=-3, **options)[:, 0]
+
+    return downsample_planes
 
 
-def _check_arguments(source: Frames, scale, method, channel_axis, options) -> np.ndarray:
+def _check_arguments(source: Frames, downsample_block) -> np.ndarray:
     """Downsample one frame of zeros of the source's shape and dtype; return the result. Arguments that downsample
     refuses are a usage error."""
     one_frame = np.zeros((1, *source.frame_shape), source.dtype)
     try:
-        return study.downsample(one_frame, scale, method, channel_axis=channel_axis, **options)
+        return downsample_block(one_frame)
     except (TypeError, ValueError) as error:
         raise UsageError(f"{error} (frames of shape {source.frame_shape}, dtype {source.dtype})") from None
 

@@ -57,21 +57,26 @@ def test_video_to_npy_equals_downsample_of_the_decoded_frames(tmp_path, capsys):
     np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), aa.downsample(decoded, 0.25, "area", channel_axis=-1))
 
 
-def test_npy_frames_of_two_axes_have_no_channel_axis(tmp_path, capsys):
+def test_frames_of_two_axes_are_downsampled_one_by_one(tmp_path, capsys):
+    """Not as the channels of one image: the bilateral filter would mix them."""
     frames = random_frames(5, (32, 32), np.float32)
     np.save(tmp_path / "in.npy", frames)
-    status, _, err = run("downsample", tmp_path / "in.npy", tmp_path / "out.npy", "--scale", 0.5, capsys=capsys)
+    command = ["downsample", tmp_path / "in.npy", tmp_path / "out.npy", "--scale", 0.5, "--method", "bilateral"]
+    status, _, err = run(*command, capsys=capsys)
     assert status == 0, err
-    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), aa.downsample(frames[:, None], 0.5)[:, 0])
+    expected = np.stack([aa.downsample(frame, 0.5, "bilateral") for frame in frames])
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), expected)
+    status, _, err = run(*command, "--channel-axis", "-1", "--overwrite", capsys=capsys)
+    assert status == 2 and "no channels" in err
 
 
 def test_channels_first_and_method_options(tmp_path, capsys):
-    frames = random_frames(4, (3, 32, 32), np.float32)
+    frames = random_frames(4, (3, 32, 4), np.float32)  # would look channels last, were it not for --channel-axis none
     np.save(tmp_path / "in.npy", frames)
     args = ["--channel-axis", "none", "--method", "bilateral", "--kernel-size", 3, "--sigma-space", "1.5,2.5"]
     status, _, err = run("downsample", tmp_path / "in.npy", tmp_path / "out.npy", *args, capsys=capsys)
     assert status == 0, err
-    expected = aa.downsample(frames, 0.25, "bilateral", kernel_size=3, sigma_space=(1.5, 2.5))
+    expected = aa.downsample(frames, 0.25, "bilateral", channel_axis=-3, kernel_size=3, sigma_space=(1.5, 2.5))
     np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), expected)
 
 
