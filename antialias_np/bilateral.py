@@ -125,14 +125,21 @@ def bilateral_plan(
     block_pixels = max(1, BLOCK_PIXELS // cols.shape[0]) * cols.shape[0]  # whole output rows
     edges = edge_windows(width, f.kernel_size[1], f.step)
     tables = (rows, cols.T.copy(), edges, f.space, f.color_scale, f.l1, exp.constants)
+    return BilateralPlan(tables, (rows.shape[0], cols.shape[0]), block_pixels, exp.bits)
 
-    def bilateral(x: np.ndarray) -> np.ndarray:
+
+class BilateralPlan(Plan):
+    """`_bilateral_kernel` with its window tables, spatial kernel and colour scale, run on the kept pixels of whole
+    images (the colour distance reads every channel), in blocks of `block_pixels` weights."""
+
+    def __init__(self, tables: tuple, n_out: tuple[int, int], block_pixels: int, bits: np.dtype):
+        self.n_out, self.block_pixels, self._tables, self._bits = n_out, block_pixels, tables, bits
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
         images = np.ascontiguousarray(_as_images(x))
-        out = np.empty((*images.shape[:2], rows.shape[0], cols.shape[0]), dtype=x.dtype)
-        _bilateral_kernel(images, *tables, np.empty(block_pixels, exp.bits), out)
+        out = np.empty((*images.shape[:2], *self.n_out), dtype=x.dtype)
+        _bilateral_kernel(images, *self._tables, np.empty(self.block_pixels, self._bits), out)
         return out.reshape(x.shape[:-2] + out.shape[-2:])
-
-    return bilateral
 
 
 def bilateral_reference(

@@ -87,10 +87,20 @@ def median_plan(
     else:
         kernel, tables = _median_any, (rows, cols)
 
-    n_out = (rows.shape[0], cols.shape[0])
-    if image.dtype == np.float16:
-        return lambda x: on_planes(kernel, x.astype(np.float32), tables, n_out, np.float32).astype(np.float16)
-    return lambda x: on_planes(kernel, x, tables, n_out, image.dtype)
+    return MedianPlan(kernel, tables, (rows.shape[0], cols.shape[0]), image.dtype)
+
+
+class MedianPlan(Plan):
+    """A median kernel (`_median_3x3` or `_median_any`) with its window tables, run on the kept pixels; float16
+    goes through float32, which holds each of its values exactly."""
+
+    def __init__(self, kernel, tables: tuple, n_out: tuple[int, int], dtype: np.dtype):
+        self.kernel, self.tables, self.n_out, self.dtype = kernel, tables, n_out, dtype
+        self.compute = np.dtype(np.float32) if dtype == np.float16 else dtype
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        source = x.astype(self.compute, copy=False)
+        return on_planes(self.kernel, source, self.tables, self.n_out, self.compute).astype(self.dtype, copy=False)
 
 
 def median_reference(

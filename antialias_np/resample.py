@@ -22,7 +22,7 @@ import numpy as np
 
 from antialias_np import _checks
 from antialias_np.pooling import adaptive_avg_pool_plan
-from antialias_np.separable import gather_plan, resample_plan, torch_order_plan
+from antialias_np.separable import TorchOrderPlan, gather_plan, resample_plan
 from antialias_np.weights import (
     AxisTable,
     cached_table,
@@ -119,7 +119,7 @@ def interpolate_plan(
         filter_table(n, m, sf, mode, bool(align_corners), bool(antialias), table_dtype)
         for n, m, sf in zip(in_size, out_size, scales, strict=True)
     )
-    return (torch_order_plan if torch_order else resample_plan)(rows, cols, image.dtype)
+    return (TorchOrderPlan if torch_order else resample_plan)(rows, cols, image.dtype)
 
 
 @cached_table
