@@ -226,7 +226,8 @@ class TorchOrderPlan(Plan):
         out[i, j] = sum_r rows.weight[i, r] * (sum_c cols.weight[j, c] * x[rows.index[i, r], cols.index[j, c]])
 
     The taps along the width are summed first, each sum is a chain of float32 fused multiply-adds from its first
-    product, and the result is rounded once to `dtype`. The weights are the float16 values torch stores. (The
+    product, and the result is rounded once to `dtype`. The weights are the float16 values torch stores; every
+    output uses all its taps (count is the tables' width), as plain bilinear / bicubic tables have it. (The
     engine sums rows first, which for float32 changes nothing beyond float32 rounding but for float16 changes how
     about one output in five rounds.)
     """
