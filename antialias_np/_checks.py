@@ -1,4 +1,5 @@
-"""Input checks and layout handling: every error message of the package lives here.
+"""Input checks and layout handling: the checks every public function shares (an operation's own domain checks,
+such as median's odd kernel or the FOMM step's 1 / n scale, sit beside it and call these).
 
 Layouts. Every public function takes `channel_axis` (keyword-only):
 
