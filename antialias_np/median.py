@@ -50,13 +50,37 @@ MEDIAN_DTYPES = (np.dtype(np.float16), *FLOAT_DTYPES, *(np.dtype(code) for code 
 def median_blur(
     x: np.ndarray, kernel_size: int | tuple[int, int], border_type: str = "reflect", *, channel_axis: int | None = None
 ) -> np.ndarray:
-    """kornia.filters.median_blur(x, kernel_size, border_type): the median of each odd (ky, kx) window.
+    """The median of each odd ky x kx window, as kornia.filters.median_blur.
 
-    x: (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C), returned in the same
-    layout (a shape that looks channels-last is refused unless channel_axis says which). The result has x's shape
-    and dtype; empty batches and empty channel axes give empty results, as in kornia. border_type is read in any
-    case ('REFLECT'), as kornia does. Integer images are filtered exactly in their dtype, where kornia returns
-    float32 (see the module docstring).
+        out[i, j] = the middle of the sorted values x[i + a, j + b], |a| <= ky // 2, |b| <= kx // 2
+
+    with the image extended past its edges by border_type. A window holding NaN or an infinity gives NaN (kornia's
+    rule), when it has more than one pixel.
+
+    Args:
+        x: the image, (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C).
+        kernel_size: odd, one int or (height, width); whole floats (3.0) are accepted, as kornia.
+        border_type: 'reflect' (the edge pixel not repeated), 'replicate', 'circular' or 'constant' (zeros); any
+            case.
+        channel_axis: None (torch layout), -1 (channels last) or -3 (torch layout, confirmed).
+
+    Returns:
+        A new array with x's layout, shape and dtype. Any integer dtype, float16, float32 and float64, each exactly
+        (a median selects a value); kornia returns float32 for integers.
+
+    Raises:
+        TypeError: x is not an array of a supported dtype.
+        ValueError: an even or non-positive kernel, an unknown border_type, or a reflect / circular pad longer than
+            the image allows.
+
+    Equals:
+        kornia.filters.median_blur of kornia 0.9.0, bit for bit.
+
+    Example:
+        >>> median_blur(np.array([[0, 9, 0], [9, 1, 9], [0, 9, 0]], np.float32), 3)
+        array([[1., 9., 1.],
+               [9., 1., 9.],
+               [1., 9., 1.]], dtype=float32)
     """
     return median_subsample(x, 1, kernel_size, border_type, channel_axis=channel_axis)
 
@@ -81,16 +105,47 @@ def median_plan(
     height, width = image.shape[-2:]
     rows = window_table(height, kernel_size[0], step, border_type)
     cols = window_table(width, kernel_size[1], step, border_type)
+    n_out = (rows.shape[0], cols.shape[0])
     if kernel_size == (3, 3):
         left_column, right_column = border_index(np.array([-1, width]), width, border_type).tolist()
-        kernel, tables = _median_3x3, (rows, left_column, right_column, step)
-    else:
-        kernel, tables = _median_any, (rows, cols)
+        return Median3x3Plan((rows, left_column, right_column, step), n_out, image.dtype)
+    return MedianPlan(_median_any, (rows, cols), n_out, image.dtype)
 
-    n_out = (rows.shape[0], cols.shape[0])
-    if image.dtype == np.float16:
-        return lambda x: on_planes(kernel, x.astype(np.float32), tables, n_out, np.float32).astype(np.float16)
-    return lambda x: on_planes(kernel, x, tables, n_out, image.dtype)
+
+class MedianPlan(Plan):
+    """A median kernel with its window tables, run on the kept pixels; float16 goes through float32, which holds
+    each of its values exactly."""
+
+    def __init__(self, kernel, tables: tuple, n_out: tuple[int, int], dtype: np.dtype):
+        self.kernel, self.tables, self.n_out, self.dtype = kernel, tables, n_out, dtype
+        self.compute = np.dtype(np.float32) if dtype == np.float16 else dtype
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        source = x.astype(self.compute, copy=False)
+        return on_planes(self.kernel, source, self.tables, self.n_out, self.compute).astype(self.dtype, copy=False)
+
+
+class Median3x3Plan(MedianPlan):
+    """The 3x3 median (`_median_3x3`), which also reads channels-last images as they are, without a copy."""
+
+    def __init__(self, tables: tuple, n_out: tuple[int, int], dtype: np.dtype, channels_last: bool = False):
+        super().__init__(_median_3x3, tables, n_out, dtype)
+        self.channels_last = channels_last
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        source = x.astype(self.compute, copy=False)
+        if not self.channels_last:
+            return on_planes(self.kernel, source, (1, *self.tables), self.n_out, self.compute).astype(self.dtype,
+                                                                                                     copy=False)
+        channels = x.shape[-1]
+        planes = np.ascontiguousarray(source.reshape(-1, *x.shape[-3:]))
+        out = np.empty((planes.shape[0], self.n_out[0], self.n_out[1] * channels), self.compute)
+        self.kernel(planes.reshape(*planes.shape[:2], -1), channels, *self.tables, out)
+        return out.reshape(*x.shape[:-3], *self.n_out, channels).astype(self.dtype, copy=False)
+
+    def on_channels_last(self) -> Median3x3Plan:
+        """The same plan for images whose channels are the last axis, (..., H, W, C)."""
+        return Median3x3Plan(self.tables, self.n_out, self.dtype, channels_last=True)
 
 
 def median_reference(
@@ -146,9 +201,11 @@ def _nan_unless_finite(value, a, b, c):
 
 
 @plane_kernel()
-def _median_3x3(planes, rows, left_column, right_column, step, out):
+def _median_3x3(planes, channels, rows, left_column, right_column, step, out):
     """out[b, i, j] = the median of plane b on rows rows[i] (a 3-wide borders.window_table) and the columns around
     j * step; left_column and right_column are the columns read for -1 and W (-1: the constant border's zero).
+    A plane may hold C interleaved channels, (H, W * C) (channels-last images, read as they are): a column's
+    neighbours are then C values away.
 
     With each column of a 3x3 window sorted into (low, middle, high), the median of the nine values is the median
     of (the largest low, the median of the middles, the smallest high). For each kept row, the columns are sorted,
@@ -158,30 +215,33 @@ def _median_3x3(planes, rows, left_column, right_column, step, out):
     width = planes.shape[2]
     zeros = np.zeros(width, planes.dtype)
     for b in prange(planes.shape[0]):  # one plane per thread, each with its own buffers
-        # Sorted columns, with the border's column on each side: column c is at c + 1.
-        low = np.zeros(width + 2, planes.dtype)
-        middle = np.zeros(width + 2, planes.dtype)
-        high = np.zeros(width + 2, planes.dtype)
+        # Sorted columns, with the border's column on each side: value c is at c + channels.
+        low = np.zeros(width + 2 * channels, planes.dtype)
+        middle = np.zeros(width + 2 * channels, planes.dtype)
+        high = np.zeros(width + 2 * channels, planes.dtype)
         medians = np.empty(width, planes.dtype)
         for i in range(rows.shape[0]):
             top = planes[b, rows[i, 0]] if rows[i, 0] >= 0 else zeros
             centre = planes[b, rows[i, 1]] if rows[i, 1] >= 0 else zeros
             bottom = planes[b, rows[i, 2]] if rows[i, 2] >= 0 else zeros
             for c in range(width):
-                low[c + 1], m, high[c + 1] = _sort3(top[c], centre[c], bottom[c])
+                low[c + channels], m, high[c + channels] = _sort3(top[c], centre[c], bottom[c])
                 # A column holding a NaN or an infinity gets a NaN middle, which marks its windows below.
-                middle[c + 1] = _nan_unless_finite(m, top[c], centre[c], bottom[c])
-            for side, column in ((0, left_column), (width + 1, right_column)):
+                middle[c + channels] = _nan_unless_finite(m, top[c], centre[c], bottom[c])
+            for side, column in ((0, left_column), (width + channels, right_column)):
                 if column >= 0:  # else the zeros they were made with
-                    low[side], middle[side], high[side] = low[column + 1], middle[column + 1], high[column + 1]
+                    for k in range(channels):
+                        source = (column + 1) * channels + k
+                        low[side + k], middle[side + k], high[side + k] = low[source], middle[source], high[source]
             for c in range(width):
-                m0, m1, m2 = middle[c], middle[c + 1], middle[c + 2]
-                largest_low = _max(_max(low[c], low[c + 1]), low[c + 2])
-                smallest_high = _min(_min(high[c], high[c + 1]), high[c + 2])
+                m0, m1, m2 = middle[c], middle[c + channels], middle[c + 2 * channels]
+                largest_low = _max(_max(low[c], low[c + channels]), low[c + 2 * channels])
+                smallest_high = _min(_min(high[c], high[c + channels]), high[c + 2 * channels])
                 median = _sort3(largest_low, _sort3(m0, m1, m2)[1], smallest_high)[1]
                 medians[c] = _nan_unless_finite(median, m0, m1, m2)
-            for j in range(out.shape[2]):
-                out[b, i, j] = medians[j * step]
+            for j in range(out.shape[2] // channels):
+                for k in range(channels):
+                    out[b, i, j * channels + k] = medians[j * step * channels + k]
 
 
 @plane_kernel()
