@@ -23,6 +23,8 @@ Unlike kornia:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import prange
 
@@ -138,9 +140,10 @@ class Median3x3Plan(MedianPlan):
             return on_planes(self.kernel, source, (1, *self.tables), self.n_out, self.compute).astype(self.dtype,
                                                                                                      copy=False)
         channels = x.shape[-1]
-        planes = np.ascontiguousarray(source.reshape(-1, *x.shape[-3:]))
+        planes = np.ascontiguousarray(source.reshape(math.prod(x.shape[:-3]), *x.shape[-3:]))
         out = np.empty((planes.shape[0], self.n_out[0], self.n_out[1] * channels), self.compute)
-        self.kernel(planes.reshape(*planes.shape[:2], -1), channels, *self.tables, out)
+        if out.size:
+            self.kernel(planes.reshape(*planes.shape[:2], -1), channels, *self.tables, out)
         return out.reshape(*x.shape[:-3], *self.n_out, channels).astype(self.dtype, copy=False)
 
     def on_channels_last(self) -> Median3x3Plan:

@@ -13,6 +13,8 @@ rows, each pass rounding.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from llvmlite import ir
 from numba import prange, types
@@ -132,9 +134,10 @@ class SeparablePlan(Plan):
         source = x.astype(self.compute, copy=False) if self.dtype.kind == "f" else x
         if self.channels_last:  # (..., H, W, C) as planes of C interleaved channels, (B, H, W * C): no transposed copy
             channels = x.shape[-1]
-            planes = np.ascontiguousarray(source.reshape(-1, *x.shape[-3:-1], channels))
+            planes = np.ascontiguousarray(source.reshape(math.prod(x.shape[:-3]), *x.shape[-3:]))
             out = np.empty((planes.shape[0], self.rows.n_out, self.cols.n_out * channels), self.compute)
-            self.kernel(planes.reshape(*planes.shape[:2], -1), channels, *self._arguments, out)
+            if out.size:
+                self.kernel(planes.reshape(*planes.shape[:2], -1), channels, *self._arguments, out)
             out = out.reshape(*x.shape[:-3], self.rows.n_out, self.cols.n_out, channels)
         else:
             out = _checks.on_planes(self.kernel, source, (1, *self._arguments), (self.rows.n_out, self.cols.n_out),
