@@ -75,7 +75,7 @@ def test_torch_order_plan_is_the_reference_rounded_to_float16(rows, cols, planes
 
 
 @pytest.mark.parametrize(("method", "plan"), [("bicubic", "SeparablePlan"), ("subsample", "SlicePlan"),
-                                              ("median", "Median3x3Plan"), ("bilateral", "BilateralPlan")])
+                                              ("median", "MedianPlan"), ("bilateral", "BilateralPlan")])
 def test_a_plan_prints_what_it_holds_and_runs(method, plan):
     spec = ImageSpec((3, 64, 48), np.dtype(np.float32), "image")
     text = repr(_kept_plan(spec, 0.25, float, method, None, type(None)))
