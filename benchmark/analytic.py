@@ -21,7 +21,7 @@ from benchmark.synthetic import rest_landmarks
 class AnalyticDetector:
     """A landmark detector in the style of FOMM's, with a hand-made heatmap instead of a trained network.
 
-    `detector(frames, method)` downsamples (N, 3, 256, 256) frames with antialias_np.downsample(frames, SCALE,
+    `detector(frames, method)` downsamples (N, 3, 256, 256) frames with aa.downsample(frames, SCALE,
     method) and calls `predict_from_downsampled`, which on the (N, 3, h, w) small image computes, per frame:
 
     1. darkness d = -(0.299 R + 0.587 G + 0.114 B);
