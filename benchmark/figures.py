@@ -65,31 +65,38 @@ def panel_figure(
 
 
 def error_time_chart(path: Path, rows: list[dict], machine: str) -> None:
-    """Write a chart of keypoint error against ms per frame (log scale), one point per method and source: antialias_np
-    and torch (when measured) on this machine with this run's errors, and the study's published rows."""
+    """Write a chart of keypoint error against ms per frame (log scale): one colour per method, one marker per
+    source (antialias_np and, when measured, torch on this machine with this run's errors; the study's published
+    rows), a method's points joined by a thin line."""
+    import matplotlib
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
-    figure = Figure(figsize=(9, 6), layout="constrained")
-    ax = figure.subplots()
-    series = [
-        ("antialias_np (this machine)", "antialias_np_ms", "error_vs_baseline", "o", "tab:blue"),
-        ("torch / kornia (this machine)", "torch_ms", "error_vs_baseline", "s", "tab:orange"),
-        (f"the study (torch, {STUDY_MACHINE})", "study_ms", "study_error", "^", "tab:gray"),
+    sources = [
+        ("antialias_np (this machine)", "antialias_np_ms", "error_vs_baseline", "o"),
+        ("torch / kornia (this machine)", "torch_ms", "error_vs_baseline", "s"),
+        (f"the study (torch, {STUDY_MACHINE})", "study_ms", "study_error", "^"),
     ]
-    for label, time_key, error_key, marker, colour in series:
-        points = [(r[time_key], r[error_key], r["method"]) for r in rows if r[time_key] is not None]
-        if not points:
-            continue
+    colours = matplotlib.colormaps[KEYPOINT_COLOURS]
+    figure = Figure(figsize=(10, 6), layout="constrained")
+    ax = figure.subplots()
+    for i, row in enumerate(rows):
+        points = [(row[t], row[e], marker) for _, t, e, marker in sources if row[t] is not None]
         times, errors, _ = zip(*points, strict=True)
-        ax.scatter(times, errors, marker=marker, s=55, color=colour, label=label, zorder=3)
-        for t, e, method in points:
-            ax.annotate(method, (t, e), xytext=(5, 4), textcoords="offset points", fontsize=9, color=colour)
+        ax.plot(times, errors, color=colours(i % 10), lw=0.8, alpha=0.5)
+        for t, e, marker in points:
+            ax.scatter(t, e, marker=marker, s=60, color=colours(i % 10), edgecolors="black", linewidths=0.5, zorder=3)
     ax.set_xscale("log")
     ax.set_xlabel("ms per 3 x 256 x 256 frame, one thread (log scale)")
-    ax.set_ylabel(f"keypoint error against {BASELINE} (sum over 10 keypoints, [-1, 1] units)")
-    ax.set_title(f"Keypoint error against time per frame\n(this machine: {machine})", fontsize=12)
+    ax.set_ylabel(f"keypoint error against {BASELINE}\n(sum over 10 keypoints, [-1, 1] units)")
+    ax.set_title(f"Keypoint error against time per frame (this machine: {machine})", fontsize=12)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(loc="upper right")
+    method_handles = [Line2D([], [], ls="", marker="o", ms=8, color=colours(i % 10), label=row["method"])
+                      for i, row in enumerate(rows)]  # fmt: skip
+    source_handles = [Line2D([], [], ls="", marker=marker, ms=8, mfc="white", mec="black", label=label)
+                      for label, t, _, marker in sources if any(r[t] is not None for r in rows)]  # fmt: skip
+    figure.legend(handles=method_handles, loc="outside right upper", title="method", frameon=False)
+    figure.legend(handles=source_handles, loc="outside right lower", title="measured by", frameon=False)
     figure.savefig(path, dpi=100)
 
 
