@@ -61,7 +61,8 @@ def panel_figure(
         ax.set_visible(False)
     handles = [Line2D([], [], ls="", marker="x", ms=8, mew=2, color=colours(k % 10), label=name)
                for k, name in enumerate(names)]  # fmt: skip
-    handles.append(Line2D([], [], ls="", marker="o", ms=8, mfc="none", mec="black", label=f"{BASELINE} (baseline)"))
+    baseline_label = f"{BASELINE} (the baseline),\nwhite circles"
+    handles.append(Line2D([], [], ls="", marker="o", ms=8, mfc="none", mec="grey", label=baseline_label))
     figure.legend(handles=handles, loc="outside right center", title="keypoints", fontsize=10, frameon=False)
     figure.suptitle("The first frame as each method hands it to the detector (64 x 64)", fontsize=13)
     figure.savefig(path, dpi=100)

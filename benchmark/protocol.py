@@ -8,6 +8,8 @@ STEP = 4
 """1 / SCALE: the 64 x 64 grid's pixel k comes from input pixel STEP k in the baseline."""
 FRAME_SIZE = 256
 SMALL_SIZE = FRAME_SIZE // STEP
+GRID_PIXEL = 2 / (SMALL_SIZE - 1)
+"""One pixel of the 64 x 64 keypoint grid in the detector's [-1, 1] coordinates (0.032)."""
 NUM_KEYPOINTS = 10
 BASELINE = "gaussian"
 """FOMM's own AntiAliasInterpolation2d: every method's keypoints are compared with this method's."""

@@ -10,15 +10,7 @@ import pytest
 
 import antialias_np as aa
 from benchmark.analytic import AnalyticDetector
-from benchmark.synthetic import synthetic_frames
-
-PIXEL = 2 / 63
-"""One pixel of the 64 grid in [-1, 1] coordinates."""
-
-
-@pytest.fixture(scope="module")
-def frames_and_truth():
-    return synthetic_frames(8, seed=1)
+from benchmark.protocol import GRID_PIXEL as PIXEL
 
 
 def test_detector_recovers_landmarks_on_the_baseline(frames_and_truth):

@@ -8,16 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from benchmark.protocol import GRID_PIXEL as PIXEL
 from benchmark.synthetic import LANDMARK_NAMES, pixels_to_grid, rest_landmarks, synthetic_frames
-
-PIXEL = 2 / 63
-"""One pixel of the 64 grid in [-1, 1] coordinates."""
-
-
-@pytest.fixture(scope="module")
-def frames_and_truth():
-    return synthetic_frames(8, seed=1)
-
 
 
 def test_frames_shapes_dtypes_and_range(frames_and_truth):
