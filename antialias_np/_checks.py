@@ -76,8 +76,42 @@ def check_image(image: object, name: str = "x", *, min_ndim: int = 2, max_ndim: 
     return image
 
 
-Plan = Callable[[np.ndarray], np.ndarray]
-"""A method bound to an image shape and dtype: checks done and tables built once, it only runs the kernel."""
+class Plan:
+    """A method bound to one image shape and dtype: its arguments checked and its tables built once; calling it on
+    an image of that shape and dtype only runs the kernel.
+
+    Each kind of plan is a small class that names what it holds (its public attributes, which `repr` lists; the
+    kernel's arguments, derived from them, are private) and what it runs (`__call__`), so a plan can be printed and
+    a traceback names it.
+    """
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={_summary(value)}" for name, value in vars(self).items() if name[0] != "_")
+        return f"{type(self).__name__}({fields})"
+
+
+def _summary(value: object) -> str:
+    """A short description of a plan's attribute: arrays by dtype and shape, functions by name."""
+    if isinstance(value, np.ndarray):
+        return f"{value.dtype}{list(value.shape)}"
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return "(" + ", ".join(_summary(v) for v in value) + ")"
+    if callable(value) and not isinstance(value, Plan):
+        return getattr(value, "__name__", type(value).__name__)
+    return repr(value)
+
+
+class ChannelsLastPlan(Plan):
+    """A torch-layout plan run on channels-last images: channels moved before (H, W) and the result moved back."""
+
+    def __init__(self, torch_layout: Plan):
+        self.torch_layout = torch_layout
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(np.moveaxis(self.torch_layout(np.moveaxis(x, -1, -3)), -3, -1))
 
 
 class ImageSpec(NamedTuple):
@@ -170,8 +204,7 @@ def layout_plan(image: ImageSpec, channel_axis: object, build: Callable[[ImageSp
         )
     if not channels_last:
         return build(image)
-    plan = build(image._replace(shape=shape))
-    return lambda x: np.ascontiguousarray(np.moveaxis(plan(np.moveaxis(x, -1, -3)), -3, -1))
+    return ChannelsLastPlan(build(image._replace(shape=shape)))
 
 
 def apply(build: Callable[..., Plan], x: object, name: str, channel_axis: object, *arguments) -> np.ndarray:

@@ -19,10 +19,29 @@ from antialias_np.weights import fomm_gaussian, gaussian_table
 
 
 def gaussian_kernel(scale: float) -> np.ndarray:
-    """FOMM's normalised 1-D Gaussian for `scale` (float64): its 2-D kernel is the outer product with itself.
+    """FOMM's normalised 1-D Gaussian for a downsampling scale; its 2-D kernel is the outer product with itself.
 
-    scale 0.5: sigma 0.5, 5 taps; 1/3: 1.0, 9; 0.25: 1.5, 13; 0.125: 3.5, 29. k uses Python's round (halves
-    to even), as FOMM does.
+        sigma = (1 / scale - 1) / 2,   k = 2 round(4 sigma) + 1,   g[m] = exp(-(m - (k - 1) / 2)^2 / (2 sigma^2)) / sum
+
+    round is Python's (halves to even), as in FOMM. scale 0.5: sigma 0.5, 5 taps; 1/3: 1.0, 9; 0.25: 1.5, 13;
+    0.125: 3.5, 29.
+
+    Args:
+        scale: output pixels per input pixel, in [2**-16, 1].
+
+    Returns:
+        The (k,) float64 kernel, summing to 1 (a single 1 at scale 1).
+
+    Raises:
+        TypeError: scale is not a real number.
+        ValueError: scale outside [2**-16, 1].
+
+    Equals:
+        The kernel of FOMM's AntiAliasInterpolation2d (modules/util.py), one axis of it.
+
+    Example:
+        >>> gaussian_kernel(0.5).round(4)
+        array([3.000e-04, 1.065e-01, 7.866e-01, 1.065e-01, 3.000e-04])
     """
     return fomm_gaussian(_checks.check_downsample_scale(scale))
 
@@ -38,16 +57,38 @@ def anti_alias_reference(x: np.ndarray, scale: float) -> np.ndarray:
 
 
 def anti_alias_interpolation(x: np.ndarray, scale: float, *, channel_axis: int | None = None) -> np.ndarray:
-    """FOMM's AntiAliasInterpolation2d forward on the (H, W) axes of x: blur, then keep every n-th pixel.
+    """FOMM's anti-alias step: a zero-padded Gaussian blur, then every n-th pixel.
 
-    x: (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C), returned in the same
-    layout (a shape that looks channels-last is refused unless channel_axis says which). An empty batch (N = 0)
-    gives an empty result; an empty channel axis is refused, as FOMM's grouped convolution does.
-    scale must be 1/n, at least 2**-16: FOMM's int(1/scale) would silently turn 0.3 into a step of 3 with a blur
-    for 0.3, so other scales are refused. scale 1 returns a copy. Output size ceil(H/n) x ceil(W/n). Floats are
-    computed in their dtype; integers in float64, then rounded to the nearest integer (ties to even) and
-    saturated to the dtype's range: the Gaussian's weights are irrational, so this is the correctly rounded
-    value except where the true value lies within float64's rounding (about 1e-16 relative) of a half-integer.
+        out = (x zero-padded by k // 2, correlated with g g^T)[..., ::n, ::n]
+
+    with g = gaussian_kernel(scale), k its length, and n = 1 / scale.
+
+    Only the kept pixels are computed (the blur is a pair of strided per-axis tables). Zero padding darkens the
+    border: a constant image is not constant after it.
+
+    Args:
+        x: the image, (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C).
+        scale: 1 / n for an integer n (FOMM's int(1 / scale) would silently turn 0.3 into a step of 3 with a blur
+            for 0.3, so other scales are refused); 1 returns a copy.
+        channel_axis: None (torch layout), -1 (channels last) or -3 (torch layout, confirmed).
+
+    Returns:
+        A new (..., ceil(H / n), ceil(W / n)) array in x's layout and dtype. Floats are computed in their dtype
+        (float16 in float32, rounded once); integers in float64, rounded to the nearest integer (ties to even) and
+        saturated.
+
+    Raises:
+        TypeError: x is not an array of a supported dtype, or scale is not a real number.
+        ValueError: scale is not 1 / n, or a layout that channel_axis does not resolve.
+
+    Equals:
+        FOMM's AntiAliasInterpolation2d(C, scale).forward (conv2d in torch 2.13): within 2e-6 (float32) and 1e-12
+        (float64) on [0, 1] images.
+
+    Example:
+        >>> anti_alias_interpolation(np.ones((4, 4), np.float32), 0.5)  # zero padding darkens the border
+        array([[0.7979588 , 0.89304966],
+               [0.8930497 , 0.9994724 ]], dtype=float32)
     """
     return _checks.apply(anti_alias_plan, x, "x", channel_axis, scale)
 

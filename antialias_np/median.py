@@ -50,13 +50,37 @@ MEDIAN_DTYPES = (np.dtype(np.float16), *FLOAT_DTYPES, *(np.dtype(code) for code 
 def median_blur(
     x: np.ndarray, kernel_size: int | tuple[int, int], border_type: str = "reflect", *, channel_axis: int | None = None
 ) -> np.ndarray:
-    """kornia.filters.median_blur(x, kernel_size, border_type): the median of each odd (ky, kx) window.
+    """The median of each odd ky x kx window, as kornia.filters.median_blur.
 
-    x: (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C), returned in the same
-    layout (a shape that looks channels-last is refused unless channel_axis says which). The result has x's shape
-    and dtype; empty batches and empty channel axes give empty results, as in kornia. border_type is read in any
-    case ('REFLECT'), as kornia does. Integer images are filtered exactly in their dtype, where kornia returns
-    float32 (see the module docstring).
+        out[i, j] = the middle of the sorted values x[i + a, j + b], |a| <= ky // 2, |b| <= kx // 2
+
+    with the image extended past its edges by border_type. A window holding NaN or an infinity gives NaN (kornia's
+    rule), when it has more than one pixel.
+
+    Args:
+        x: the image, (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C).
+        kernel_size: odd, one int or (height, width); whole floats (3.0) are accepted, as kornia.
+        border_type: 'reflect' (the edge pixel not repeated), 'replicate', 'circular' or 'constant' (zeros); any
+            case.
+        channel_axis: None (torch layout), -1 (channels last) or -3 (torch layout, confirmed).
+
+    Returns:
+        A new array with x's layout, shape and dtype. Any integer dtype, float16, float32 and float64, each exactly
+        (a median selects a value); kornia returns float32 for integers.
+
+    Raises:
+        TypeError: x is not an array of a supported dtype.
+        ValueError: an even or non-positive kernel, an unknown border_type, or a reflect / circular pad longer than
+            the image allows.
+
+    Equals:
+        kornia.filters.median_blur of kornia 0.9.0, bit for bit.
+
+    Example:
+        >>> median_blur(np.array([[0, 9, 0], [9, 1, 9], [0, 9, 0]], np.float32), 3)
+        array([[1., 9., 1.],
+               [9., 1., 9.],
+               [1., 9., 1.]], dtype=float32)
     """
     return median_subsample(x, 1, kernel_size, border_type, channel_axis=channel_axis)
 
@@ -87,10 +111,20 @@ def median_plan(
     else:
         kernel, tables = _median_any, (rows, cols)
 
-    n_out = (rows.shape[0], cols.shape[0])
-    if image.dtype == np.float16:
-        return lambda x: on_planes(kernel, x.astype(np.float32), tables, n_out, np.float32).astype(np.float16)
-    return lambda x: on_planes(kernel, x, tables, n_out, image.dtype)
+    return MedianPlan(kernel, tables, (rows.shape[0], cols.shape[0]), image.dtype)
+
+
+class MedianPlan(Plan):
+    """A median kernel (`_median_3x3` or `_median_any`) with its window tables, run on the kept pixels; float16
+    goes through float32, which holds each of its values exactly."""
+
+    def __init__(self, kernel, tables: tuple, n_out: tuple[int, int], dtype: np.dtype):
+        self.kernel, self.tables, self.n_out, self.dtype = kernel, tables, n_out, dtype
+        self.compute = np.dtype(np.float32) if dtype == np.float16 else dtype
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        source = x.astype(self.compute, copy=False)
+        return on_planes(self.kernel, source, self.tables, self.n_out, self.compute).astype(self.dtype, copy=False)
 
 
 def median_reference(

@@ -27,17 +27,40 @@ def avg_pool2d(
     *,
     channel_axis: int | None = None,
 ) -> np.ndarray:
-    """torch.nn.functional.avg_pool2d on the (H, W) axes of x.
+    """The mean of each k x k window moved by a stride, as torch.nn.functional.avg_pool2d.
 
-    x: (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C), returned in the same
-    layout (a shape that looks channels-last is refused unless channel_axis says which). An empty batch (N = 0)
-    gives an empty result; an empty channel axis is refused, as in torch. Output size per axis:
-    floor((n + 2p - k) / s) + 1 (ceil with ceil_mode, dropping a window that would start in the right padding).
-    The divisor is divisor_override if given (any non-zero integer, negative included, as in torch); else the
-    window size counting padding (count_include_pad) or only the real pixels. Floats are computed in their dtype;
-    integers exactly: the window sum divided by the divisor, rounded to the nearest integer, ties to even (for
-    |divisor_override| < 2**51), saturated to the dtype's range. torch refuses integers but int64, which it
-    truncates towards zero (9 / 6 gives 1, here 2).
+        out[i, j] = sum_{h0 <= h < h1, w0 <= w < w1} x[h, w] / divisor,   h0 = s * i - p, h1 = min(h0 + k, H + p)
+
+    per axis, with padding p on both sides read as zeros. Output size per axis: floor((n + 2p - k) / s) + 1 (with
+    ceil_mode: rounded up, dropping a window that would start in the right padding).
+
+    Args:
+        x: the image, (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C).
+        kernel_size: k, one int or (height, width).
+        stride: s, one int or (height, width); the kernel size when None.
+        padding: p, at most half the kernel size, one int or (height, width).
+        ceil_mode: round the output size up instead of down.
+        count_include_pad: divide by the window size counting the padding (True) or by the pixels inside the image.
+        divisor_override: divide by this non-zero integer instead (negative allowed, as in torch).
+        channel_axis: None (torch layout), -1 (channels last) or -3 (torch layout, confirmed).
+
+    Returns:
+        A new array in x's layout and dtype. Floats are computed in their dtype (float16 in float32, rounded once);
+        integers exactly: the window sum divided by the divisor, rounded to the nearest integer, ties to even, and
+        saturated to the dtype's range.
+
+    Raises:
+        TypeError: x is not an array of a supported dtype, or a flag is not a bool.
+        ValueError: a kernel, stride or padding outside its domain, or a kernel larger than the padded image.
+
+    Equals:
+        torch.nn.functional.avg_pool2d of torch 2.13 for floats. torch refuses integers except int64, which it
+        truncates toward zero (9 / 6 gives 1 there, 2 here).
+
+    Example:
+        >>> avg_pool2d(np.arange(16, dtype=np.float32).reshape(4, 4), 2)
+        array([[ 2.5,  4.5],
+               [10.5, 12.5]], dtype=float32)
     """
     return _checks.apply(avg_pool_plan, x, "x", channel_axis, kernel_size, stride, padding, ceil_mode,
                          count_include_pad, divisor_override)
@@ -82,13 +105,32 @@ def avg_pool_plan(
 def adaptive_avg_pool2d(
     x: np.ndarray, output_size: int | tuple[int | None, int | None], *, channel_axis: int | None = None
 ) -> np.ndarray:
-    """torch.nn.functional.adaptive_avg_pool2d: the mean of windows [floor(i*n/m), ceil((i+1)*n/m)) per axis.
+    """The mean of windows that tile the image into an output_size grid, as torch.nn.functional.adaptive_avg_pool2d.
 
-    x: (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C), returned in the same
-    layout (a shape that looks channels-last is refused unless channel_axis says which). Empty batches and empty
-    channel axes give empty results, as in torch. Windows overlap when m does not divide n (250 -> 64: [0, 4),
-    [3, 8), [7, 12), ...). A None in output_size keeps that axis. Floats are computed in their dtype; integers
-    exactly: the window mean rounded to the nearest integer (ties to even).
+        out[i, j] = mean of x[h, w] over floor(i H / h_out) <= h < ceil((i + 1) H / h_out), and the same for w
+
+    Windows overlap when the output size does not divide the input size (250 -> 64: [0, 4), [3, 8), [7, 12), ...).
+    interpolate(mode='area') is this function.
+
+    Args:
+        x: the image, (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C).
+        output_size: (height, width) or one int for both; a None keeps that axis.
+        channel_axis: None (torch layout), -1 (channels last) or -3 (torch layout, confirmed).
+
+    Returns:
+        A new array in x's layout and dtype. Floats are computed in their dtype (float16 in float32, rounded once);
+        integers give the exact window mean rounded to the nearest integer, ties to even.
+
+    Raises:
+        TypeError: x is not an array of a supported dtype.
+        ValueError: an output size outside 1 .. 2**24, or a layout that channel_axis does not resolve.
+
+    Equals:
+        torch.nn.functional.adaptive_avg_pool2d of torch 2.13 for floats (torch refuses integers).
+
+    Example:
+        >>> adaptive_avg_pool2d(np.arange(16, dtype=np.float32).reshape(4, 4), (1, 3))
+        array([[6.5, 7.5, 8.5]], dtype=float32)
     """
     return _checks.apply(adaptive_avg_pool_plan, x, "x", channel_axis, output_size)
 

@@ -42,16 +42,36 @@ def gather_plan(rows: np.ndarray, cols: np.ndarray, dtype: np.dtype) -> Plan:
     every dtype.
 
     Evenly spaced indices (every n-th pixel: subsample, nearest at an integer ratio) are a strided slice, which
-    NumPy copies 1.3-2x faster than the kernel on one thread (it does not use Numba's threads; a memory-bound copy
-    of a few microseconds per frame gains little from them). Other indices go to the kernel, which sees the values
-    as unsigned integers of the same size (float16 included, which Numba cannot load).
+    NumPy copies 1.3-2x faster than the kernel on one thread (a memory-bound copy of a few microseconds per frame
+    gains little from threads). Other indices go to the kernel, which sees the values as unsigned integers of the
+    same size (float16 included, which Numba cannot load).
     """
     row_slice, col_slice = _evenly_spaced(rows), _evenly_spaced(cols)
     if row_slice is not None and col_slice is not None:
-        return lambda x: x[..., row_slice, col_slice].copy()
-    bits = UNSIGNED_OF_SIZE[dtype.itemsize]
-    n_out = (len(rows), len(cols))
-    return lambda x: _checks.on_planes(_gather, x.view(bits), (rows, cols), n_out, bits).view(dtype)
+        return SlicePlan(row_slice, col_slice)
+    return GatherPlan(rows, cols, dtype)
+
+
+class SlicePlan(Plan):
+    """x[..., rows, cols] for two slices, copied."""
+
+    def __init__(self, rows: slice, cols: slice):
+        self.rows, self.cols = rows, cols
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return x[..., self.rows, self.cols].copy()
+
+
+class GatherPlan(Plan):
+    """x[..., rows[i], cols[j]] by the `_gather` kernel, on the bits of the values."""
+
+    def __init__(self, rows: np.ndarray, cols: np.ndarray, dtype: np.dtype):
+        self.rows, self.cols, self.dtype = rows, cols, dtype
+        self.bits = UNSIGNED_OF_SIZE[dtype.itemsize]
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        n_out = (len(self.rows), len(self.cols))
+        return _checks.on_planes(_gather, x.view(self.bits), (self.rows, self.cols), n_out, self.bits).view(self.dtype)
 
 
 def _evenly_spaced(indices: np.ndarray) -> slice | None:
@@ -71,28 +91,43 @@ def resample_plan(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> Plan:
     Otherwise float32 and float64 accumulate in their own dtype, float16 in float32 rounded once to float16 (as
     torch). Integers give the value rounded to the nearest integer (ties to even), saturated to the range of their
     dtype (never wrapped): exactly for box tables (every weight of an output is 1 / d for an integer d: pooling,
-    area), whose window sums are made in exact integer arithmetic and then divided; otherwise (the Gaussian) from
-    the float64 result.
+    area), whose window sums are made in exact integer arithmetic and then divided (ExactBoxPlan); otherwise (the
+    Gaussian) from the float64 result.
     """
-    n_out = (rows.n_out, cols.n_out)
-    if rows.precision is not None:
-        tables = (rows.index, rows.weight, rows.count, rows.precision, cols.index, cols.weight, cols.count,
-                  cols.precision)  # fmt: skip
-        return lambda x: _checks.on_planes(_resample_uint8, x, tables, n_out, np.uint8)
-    if dtype.kind == "f":
-        compute = dtype if dtype in _checks.FLOAT_DTYPES else COMPUTE_DTYPE[dtype.kind]
-        tables = (rows.index, rows.weight.astype(compute), rows.count, cols.index, cols.weight.astype(compute),
-                  cols.count)  # fmt: skip
-        if compute == dtype:
-            return lambda x: _checks.on_planes(_resample_float, x, tables, n_out, dtype)
-        # float16: computed in float32, rounded once
-        return lambda x: _checks.on_planes(_resample_float, x.astype(compute), tables, n_out, compute).astype(dtype)
-    divisors = _box_divisors(rows), _box_divisors(cols)
-    if divisors[0] is None or divisors[1] is None:
-        tables = (rows.index, rows.weight.astype(np.float64), rows.count, cols.index, cols.weight.astype(np.float64),
-                  cols.count)  # fmt: skip
-        return lambda x: _saturate(np.rint(_checks.on_planes(_resample_float, x, tables, n_out, np.float64)), dtype)
-    return _exact_box_plan(rows, cols, divisors[0][:, None] * divisors[1][None, :], dtype)
+    if dtype.kind in "iu" and rows.precision is None:
+        divisors = _box_divisors(rows), _box_divisors(cols)
+        if divisors[0] is not None and divisors[1] is not None:
+            return ExactBoxPlan(rows, cols, divisors[0][:, None] * divisors[1][None, :], dtype)
+    return SeparablePlan(rows, cols, dtype)
+
+
+class SeparablePlan(Plan):
+    """A row table and a column table applied by the engine's kernel for the dtype.
+
+    uint8 with fixed-point tables: `_resample_uint8`, bit for bit torch's. Floats: `_resample_float` in float32 or
+    float64 (float16 in float32, rounded once). Other integers: `_resample_float` in float64, rounded (ties to
+    even) and saturated.
+    """
+
+    def __init__(self, rows: AxisTable, cols: AxisTable, dtype: np.dtype):
+        self.rows, self.cols, self.dtype = rows, cols, dtype
+        if rows.precision is not None:
+            self.kernel, self.compute = _resample_uint8, np.dtype(np.uint8)
+            self._arguments = (rows.index, rows.weight, rows.count, rows.precision, cols.index, cols.weight, cols.count,
+                           cols.precision)  # fmt: skip
+        else:
+            self.kernel = _resample_float
+            self.compute = dtype if dtype in _checks.FLOAT_DTYPES else COMPUTE_DTYPE[dtype.kind]
+            self._arguments = (rows.index, rows.weight.astype(self.compute), rows.count, cols.index,
+                           cols.weight.astype(self.compute), cols.count)  # fmt: skip
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        n_out = (self.rows.n_out, self.cols.n_out)
+        source = x.astype(self.compute, copy=False) if self.dtype.kind == "f" else x
+        out = _checks.on_planes(self.kernel, source, self._arguments, n_out, self.compute)
+        if self.dtype.kind in "iu" and self.compute != self.dtype:
+            return _saturate(np.rint(out), self.dtype)
+        return out.astype(self.dtype, copy=False)
 
 
 def _box_divisors(table: AxisTable) -> np.ndarray | None:
@@ -110,36 +145,39 @@ def _box_divisors(table: AxisTable) -> np.ndarray | None:
 DIGIT_BITS = 16
 
 
-def _exact_box_plan(rows: AxisTable, cols: AxisTable, divisor: np.ndarray, dtype: np.dtype) -> Plan:
+class ExactBoxPlan(Plan):
     """out = round(window sum / divisor) (ties to even), saturated, for integer images and box tables.
 
     The sums are made by the float kernel with unit weights, exact while they stay below 2^53: for values up to
     32 bits and windows up to 2^21 pixels directly; otherwise on the image split into 16-bit digits, whose sums are
     joined in Python integers (for 64-bit values, or huge windows).
     """
-    n_out = (rows.n_out, cols.n_out)
-    units = (rows.index, np.ones_like(rows.weight), rows.count, cols.index, np.ones_like(cols.weight), cols.count)
-    info = np.iinfo(dtype)
-    largest = max(-info.min, info.max) * int(rows.count.max()) * int(cols.count.max())
-    n_digits = 1 if largest < 2**53 else info.bits // DIGIT_BITS
 
-    def box(x: np.ndarray) -> np.ndarray:
-        if n_digits == 1:
-            sums = _checks.on_planes(_resample_float, x, units, n_out, np.float64)
+    def __init__(self, rows: AxisTable, cols: AxisTable, divisor: np.ndarray, dtype: np.dtype):
+        self.rows, self.cols, self.divisor, self.dtype = rows, cols, divisor, dtype
+        self._units = (rows.index, np.ones_like(rows.weight), rows.count, cols.index, np.ones_like(cols.weight),
+                      cols.count)  # fmt: skip
+        info = np.iinfo(dtype)
+        largest = max(-info.min, info.max) * int(rows.count.max()) * int(cols.count.max())
+        self.digits = 1 if largest < 2**53 else info.bits // DIGIT_BITS
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        n_out = (self.rows.n_out, self.cols.n_out)
+        if self.digits == 1:
+            sums = _checks.on_planes(_resample_float, x, self._units, n_out, np.float64)
             quotients = np.empty(sums.shape, np.int64)
-            _nearest_quotients(sums.reshape(-1, *n_out), divisor, quotients.reshape(-1, *n_out))
+            _nearest_quotients(sums.reshape(-1, *n_out), self.divisor, quotients.reshape(-1, *n_out))
         else:
             sums = 0
-            for d in range(n_digits):
+            for d in range(self.digits):
                 digit = x >> (DIGIT_BITS * d)
-                if d < n_digits - 1:  # the top digit keeps the sign
+                if d < self.digits - 1:  # the top digit keeps the sign
                     digit = digit & (2**DIGIT_BITS - 1)
-                digit_sums = _checks.on_planes(_resample_float, digit, units, n_out, np.float64)
+                digit_sums = _checks.on_planes(_resample_float, digit, self._units, n_out, np.float64)
                 sums = sums + digit_sums.astype(np.int64).astype(object) * (1 << (DIGIT_BITS * d))
-            quotients = _NEAREST_QUOTIENT_OF_OBJECTS(sums, divisor.astype(object))
-        return np.clip(quotients, info.min, info.max).astype(dtype)
-
-    return box
+            quotients = _NEAREST_QUOTIENT_OF_OBJECTS(sums, self.divisor.astype(object))
+        info = np.iinfo(self.dtype)
+        return np.clip(quotients, info.min, info.max).astype(self.dtype)
 
 
 @njit(cache=True, error_model="numpy")
@@ -182,36 +220,41 @@ def _saturate(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return out
 
 
-def torch_order_plan(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> Plan:
+class TorchOrderPlan(Plan):
     """float16 plain bilinear / bicubic as torch's non-separable CPU kernel computes it, in plain NumPy.
 
         out[i, j] = sum_r rows.weight[i, r] * (sum_c cols.weight[j, c] * x[rows.index[i, r], cols.index[j, c]])
 
     The taps along the width are summed first, each sum is a chain of float32 fused multiply-adds from its first
-    product, and the result is rounded once to `dtype`. The weights are the float16 values torch stores. (The
+    product, and the result is rounded once to `dtype`. The weights are the float16 values torch stores; every
+    output uses all its taps (count is the tables' width), as plain bilinear / bicubic tables have it. (The
     engine sums rows first, which for float32 changes nothing beyond float32 rounding but for float16 changes how
     about one output in five rounds.)
     """
 
-    def weighted_sum(terms: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-        (values, weights), *rest = terms
-        total = values * weights
-        for values, weights in rest:
-            total = fused_multiply_add(values, weights, total, np.float32)
-        return total
+    def __init__(self, rows: AxisTable, cols: AxisTable, dtype: np.dtype):
+        self.rows, self.cols, self.dtype = rows, cols, dtype
 
     @np.errstate(invalid="ignore", over="ignore")  # NaN and infinities spread as in torch, silently
-    def resample(x: np.ndarray) -> np.ndarray:
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        rows, cols = self.rows, self.cols
         x = x.astype(np.float32)
         along_width = [
-            weighted_sum([(x[..., rows.index[:, r, None], cols.index[None, :, c]], cols.weight[:, c].astype(np.float32))
-                          for c in range(cols.index.shape[1])])
+            _fused_sum([(x[..., rows.index[:, r, None], cols.index[None, :, c]], cols.weight[:, c].astype(np.float32))
+                        for c in range(cols.index.shape[1])])
             for r in range(rows.index.shape[1])
         ]
         along_height = [(values, rows.weight[:, r, None].astype(np.float32)) for r, values in enumerate(along_width)]
-        return weighted_sum(along_height).astype(dtype)
+        return _fused_sum(along_height).astype(self.dtype)
 
-    return resample
+
+def _fused_sum(terms: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """sum values * weights over the terms in order, as float32 fused multiply-adds from the first product."""
+    (values, weights), *rest = terms
+    total = values * weights
+    for values, weights in rest:
+        total = fused_multiply_add(values, weights, total, np.float32)
+    return total
 
 
 @plane_kernel()

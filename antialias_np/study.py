@@ -111,19 +111,49 @@ def downsample(
     channel_axis: int | None = None,
     **options,
 ) -> np.ndarray:
-    """Downsample `image` by `scale` with one of METHODS, as the study's torch / kornia pipeline does.
+    """Downsample an image by `scale` with one of the study's METHODS, as its torch / kornia pipeline does.
 
-    image: torch layout (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C),
-    returned in the same layout. With channel_axis=None, a shape that looks channels-last (its last axis 1 to 4
-    long, its channel axis longer, e.g. (512, 512, 3)) is refused: pass channel_axis=-1, or -3 to confirm torch
-    layout. dtypes: every integer dtype, float32 and float64, as the method's function allows (bilateral takes
-    floats only); integer results are rounded to the nearest integer, ties to even. An empty batch (N = 0) gives
-    an empty result. scale in [2**-16, 1]. options: avgpool kernel_size, stride, padding; median kernel_size,
-    border_type; bilateral kernel_size, sigma_color, sigma_space, border_type, color_distance_type. Returns a new
-    C-contiguous array of the input's dtype.
+    For scale = 1 / n:
 
-    Without options, the checks and tables, which depend only on the image's shape and dtype and on the arguments,
-    are made once and kept (the last 256 plans): a repeated call only runs the kernel.
+        gaussian    FOMM's AntiAliasInterpolation2d: zero-padded Gaussian blur, then x[..., ::n, ::n]
+        subsample   x[..., ::n, ::n]
+        nearest     interpolate(x, scale_factor=scale, mode='nearest')
+        bicubic     interpolate(x, size=(int(H * scale), int(W * scale)), mode='bicubic', antialias=True)
+        bilinear    interpolate(x, size=(int(H * scale), int(W * scale)), mode='bilinear', antialias=True)
+        area        interpolate(x, size=(int(H * scale), int(W * scale)), mode='area')
+        avgpool     avg_pool2d(x, n)
+        median      median_blur(x, 3)[..., ::n, ::n]
+        bilateral   bilateral_blur(x, 5, 0.1, (1.5, 1.5))[..., ::n, ::n]
+
+    The filters followed by subsampling compute only the kept pixels. nearest, bicubic, bilinear and area take any
+    scale; the methods that keep every n-th pixel refuse a scale that is not 1 / n.
+
+    Args:
+        image: (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C).
+        scale: output pixels per input pixel, in [2**-16, 1].
+        method: one of METHODS.
+        channel_axis: None (torch layout; a shape that looks channels-last, such as (512, 512, 3), is refused), -1
+            (channels last) or -3 (torch layout, confirmed).
+        **options: avgpool: kernel_size, stride, padding; median: kernel_size, border_type; bilateral: kernel_size,
+            sigma_color, sigma_space, border_type, color_distance_type.
+
+    Returns:
+        A new C-contiguous array in the image's layout and dtype (integers rounded to the nearest, ties to even;
+        bilateral takes floats only).
+
+    Raises:
+        TypeError: an image of an unsupported dtype, or an unknown option.
+        ValueError: an unknown method, a scale outside its domain, or a layout that channel_axis does not resolve.
+
+    Equals:
+        The study's torch 2.13 / kornia 0.9.0 pipelines above, as `interpolate` and the filters equal theirs.
+        Without options, the checks and tables (which depend only on the image's shape and dtype and on the
+        arguments) are made once and kept, the last 256: a repeated call only runs the kernel.
+
+    Example:
+        >>> frame = np.zeros((256, 256, 3), np.uint8)  # as imageio, OpenCV and Pillow give it
+        >>> downsample(frame, 0.25, "bilinear", channel_axis=-1).shape
+        (64, 64, 3)
     """
     image = _checks.check_image(image, "image")
     spec = _checks.ImageSpec.of(image, "image")

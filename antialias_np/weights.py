@@ -35,6 +35,10 @@ class AxisTable(NamedTuple):
     def n_out(self) -> int:
         return len(self.count)
 
+    def __repr__(self) -> str:
+        fixed = f", fixed point of {self.precision} bits" if self.precision is not None else ""
+        return f"AxisTable({self.n_out} outputs, up to {self.index.shape[1]} taps, {self.weight.dtype} weights{fixed})"
+
 
 def cached_table(builder: Callable[..., AxisTable]) -> Callable[..., AxisTable]:
     """Memoise a table builder (its arguments are plain values): a table is built once per size and reused.

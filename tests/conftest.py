@@ -6,9 +6,26 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from hypothesis import settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 FIXTURES = Path(__file__).parent / "fixtures"
+
+settings.register_profile("antialias_np", max_examples=40, deadline=None)  # kernels compile on first call
+settings.load_profile("antialias_np")
+
+FLOATS = [np.float32, np.float64]
+sides = st.integers(1, 40)
+
+
+# Images of any shape: callers pass channel_axis=-3, as (2, 1, 1) looks like (H, W, C) and is refused otherwise.
+@st.composite
+def image_and_size(draw, dtype=np.float32):
+    shape = (draw(st.integers(1, 3)), draw(sides), draw(sides))
+    size = (draw(sides), draw(sides))
+    seed = draw(st.integers(0, 2**32 - 1))
+    return np.random.default_rng(seed).random(shape).astype(dtype), size
 
 TOLERANCE = {
     np.dtype(np.uint8): 0.0,  # torch's fixed point, bit for bit
@@ -18,6 +35,7 @@ TOLERANCE = {
     np.dtype(np.float64): 1e-12,  # measured: 1.8e-15
 }
 """Largest absolute difference from torch / kornia allowed on [0, 1] inputs, for operations that compute values."""
+
 
 def pytest_addoption(parser):
     parser.addoption("--differential", action="store_true",

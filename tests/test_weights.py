@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from antialias_np.weights import fused_multiply_add, keys_cubic, lanczos3
+from antialias_np.weights import (
+    adaptive_box_table,
+    fused_multiply_add,
+    keys_cubic,
+    lanczos3,
+    table_matrix,
+    windowed_table,
+)
 
 BITS = {np.float32: np.uint32, np.float64: np.uint64}
 
@@ -61,3 +68,16 @@ def test_lanczos3_equals_its_definition(x):
     expected = np.sinc(x) * np.sinc(x / 3)
     assert lanczos3(np.array([x]))[0] == pytest.approx(expected, abs=1e-15)
     assert lanczos3(np.array([3.0]))[0] == 0
+
+
+@given(n_in=st.integers(1, 300), n_out=st.integers(1, 300))
+def test_windowed_and_adaptive_tables_rows_sum_to_one(n_in, n_out):
+    for table in (windowed_table(n_in, n_out, n_in / n_out, "bicubic", np.float64), adaptive_box_table(n_in, n_out)):
+        np.testing.assert_allclose(table_matrix(table, n_in).sum(1), 1, atol=1e-12)
+
+
+def test_area_windows_overlap_when_sizes_do_not_divide():
+    table = adaptive_box_table(250, 64)
+    starts = table.index[:3, 0].tolist()
+    ends = [table.index[i, table.count[i] - 1] + 1 for i in range(3)]
+    assert list(zip(starts, ends, strict=True)) == [(0, 4), (3, 8), (7, 12)]

@@ -1,0 +1,83 @@
+"""separable.py: the engine against its plain NumPy reference, the gather, the transpose, the plans."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import FLOATS
+from hypothesis import given
+from hypothesis import strategies as st
+
+from antialias_np._checks import ImageSpec
+from antialias_np.separable import TorchOrderPlan, _transposed, gather_plan, resample_plan, resample_reference
+from antialias_np.study import _kept_plan
+from antialias_np.weights import AxisTable
+
+
+@st.composite
+def random_tables(draw):
+    """A random AxisTable of any shape: the engine must not care where the weights come from."""
+    n_in, n_out, taps = draw(st.integers(1, 30)), draw(st.integers(1, 30)), draw(st.integers(1, 5))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    count = rng.integers(1, taps + 1, n_out)
+    return n_in, AxisTable(rng.integers(0, n_in, (n_out, taps)), rng.normal(size=(n_out, taps)), count)
+
+
+@given(rows=random_tables(), cols=random_tables(), planes=st.integers(1, 3), dtype=st.sampled_from(FLOATS))
+def test_engine_equals_numpy_reference(rows, cols, planes, dtype):
+    (height, row_table), (width, col_table) = rows, cols
+    x = np.random.default_rng(0).random((planes, height, width)).astype(dtype)
+    tolerance = 1e-4 if dtype == np.float32 else 1e-12
+    result = resample_plan(row_table, col_table, x.dtype)(x)
+    np.testing.assert_allclose(result, resample_reference(x, row_table, col_table), atol=tolerance)
+
+
+@st.composite
+def index_lists(draw, n):
+    """Indices into an axis of length n: evenly spaced (a slice) or any (the kernel's gather)."""
+    if draw(st.booleans()):
+        start = draw(st.integers(0, n - 1))
+        return np.arange(start, n, draw(st.integers(1, n)))[: draw(st.integers(1, n))]
+    return np.array(draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=2 * n)), np.int64)
+
+
+@given(data=st.data(), dtype=st.sampled_from([np.float16, np.float32, np.uint8, np.int64]))
+def test_gather_equals_numpy_indexing(data, dtype):
+    x = (np.random.default_rng(0).random((2, 3, 9, 11)) * 100).astype(dtype)
+    rows, cols = data.draw(index_lists(9)), data.draw(index_lists(11))
+    result = gather_plan(rows, cols, x.dtype)(x)
+    np.testing.assert_array_equal(result, x[..., rows[:, None], cols])
+    assert result.dtype == x.dtype and result.flags.c_contiguous and not np.shares_memory(result, x)
+
+
+@given(height=st.integers(1, 40), width=st.integers(1, 40), dtype=st.sampled_from([*FLOATS, np.uint8]))
+def test_engine_transpose_equals_numpy(height, width, dtype):
+    """The engine's transpose (8 x 8 vector blocks, then the leftover rows and columns) for every dtype it sees."""
+    a = (np.random.default_rng(height * 41 + width).random((height, width)) * 255).astype(dtype)
+    np.testing.assert_array_equal(_transposed(a), a.T)
+
+
+@given(rows=random_tables(), cols=random_tables(), planes=st.integers(1, 3))
+def test_torch_order_plan_is_the_reference_rounded_to_float16(rows, cols, planes):
+    """float16 in torch's order of float32 sums, with non-negative float16 weights as interpolation's are: the exact
+    result to within float32 rounding, rounded once, so at most one float16 step from the exact result rounded."""
+    (height, row_table), (width, col_table) = rows, cols
+    row_table, col_table = (  # every tap used, as in plain bilinear / bicubic
+        t._replace(weight=np.abs(t.weight).astype(np.float16), count=np.full_like(t.count, t.index.shape[1]))
+        for t in (row_table, col_table)
+    )
+    x = np.random.default_rng(1).random((planes, height, width)).astype(np.float16)
+    result = TorchOrderPlan(row_table, col_table, np.dtype(np.float16))(x)
+    expected = resample_reference(x.astype(np.float64), row_table, col_table).astype(np.float16)
+    assert result.dtype == np.float16
+    steps = np.abs(result.astype(np.float64) - expected) / np.spacing(expected).astype(np.float64)
+    assert np.all(steps <= 1)
+
+
+@pytest.mark.parametrize(("method", "plan"), [("bicubic", "SeparablePlan"), ("subsample", "SlicePlan"),
+                                              ("median", "MedianPlan"), ("bilateral", "BilateralPlan")])
+def test_a_plan_prints_what_it_holds_and_runs(method, plan):
+    spec = ImageSpec((3, 64, 48), np.dtype(np.float32), "image")
+    text = repr(_kept_plan(spec, 0.25, float, method, None, type(None)))
+    assert text.startswith(f"{plan}(")
+    assert "<function" not in text and "<lambda>" not in text
