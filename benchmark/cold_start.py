@@ -28,9 +28,9 @@ frame = np.random.default_rng(0).random((1, 3, 256, 256), dtype=np.float32)
 start = time.perf_counter()
 import antialias_np
 imported = time.perf_counter()
-aa.downsample(frame, 0.25, {method!r})
+antialias_np.downsample(frame, 0.25, {method!r})
 first = time.perf_counter()
-aa.downsample(frame, 0.25, {method!r})
+antialias_np.downsample(frame, 0.25, {method!r})
 print(imported - start, first - imported, time.perf_counter() - first)
 """
 

@@ -20,23 +20,11 @@ from benchmark.synthetic import synthetic_frames
 from benchmark.timing import measure, measure_thread_counts
 
 SCALING_METHODS = ("gaussian", "bilinear", "area", "median")
-
-
 SCALING_SIZES = (256, 512, 1024, 2048)
-
-
 SCALING_BATCHES = (1, 4, 8, 16, 32)
-
-
 THREAD_BATCHES = (8, 32)
-
-
 BUSY_METHODS = ("gaussian", "median")
-
-
 BUSY_BATCHES = (1, 8, 32)
-
-
 BUSY_ROUNDS = 3
 
 
