@@ -44,7 +44,10 @@ def pytest_addoption(parser):
 
 
 def pytest_ignore_collect(collection_path, config):
-    """The default run never imports torch: the differential test is collected only with --differential."""
+    """The default run never imports torch: the differential test is collected only with --differential, and the
+    fixture scripts (torch code, run by make_fixtures.py) never, not even for --doctest-modules."""
+    if collection_path == FIXTURES:
+        return True
     return collection_path.name == "test_differential.py" and not config.getoption("--differential")
 
 
