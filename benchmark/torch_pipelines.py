@@ -34,9 +34,20 @@ def fomm_kernel(scale: float, channels: int, dtype):
 
 def fomm_anti_alias(x, scale: float):
     """FOMM's AntiAliasInterpolation2d.forward on the tensor x: zero padding, depthwise Gaussian, every n-th pixel."""
+    return fomm_forward(scale, x.shape[1], x.dtype)(x)
+
+
+def fomm_forward(scale: float, channels: int, dtype) -> Callable:
+    """AntiAliasInterpolation2d(channels, scale).forward, its kernel built once: the input itself at scale 1, as
+    FOMM returns it there."""
+    import torch.nn.functional as F
+
     if scale == 1:
-        return x
-    return study_pipelines(scale, x.shape[1], x.dtype)["gaussian"].run(x)
+        return lambda x: x
+    weight = fomm_kernel(scale, channels, dtype)
+    pad = weight.shape[-1] // 2
+    step = int(1 / scale)  # FOMM's int(1 / scale)
+    return lambda x: F.conv2d(F.pad(x, (pad,) * 4), weight, groups=channels)[:, :, ::step, ::step]
 
 
 def study_pipelines(scale: float, channels: int = 3, dtype=None) -> dict[str, Pipeline]:
@@ -51,13 +62,9 @@ def study_pipelines(scale: float, channels: int = 3, dtype=None) -> dict[str, Pi
     def small(x) -> tuple[int, int]:
         return int(x.shape[-2] * scale), int(x.shape[-1] * scale)
 
-    weight = fomm_kernel(scale, channels, dtype or torch.float32)
-    pad = weight.shape[-1] // 2
-    step = int(1 / scale)  # FOMM's int(1 / scale)
     pipelines = {
         "gaussian": Pipeline(
-            lambda x: F.conv2d(F.pad(x, (pad,) * 4), weight, groups=channels)[:, :, ::step, ::step],
-            f"AntiAliasInterpolation2d(C, {scale})(x)",
+            fomm_forward(scale, channels, dtype or torch.float32), f"AntiAliasInterpolation2d(C, {scale})(x)"
         ),
         "subsample": Pipeline(lambda x: x[..., ::n, ::n], f"x[..., ::{n}, ::{n}]"),
         "nearest": Pipeline(
