@@ -1,6 +1,6 @@
 """antialias_np: the anti-aliased downsamplers of the FOMM study, equal to torch and kornia, in NumPy + Numba.
 
-    downsample(image, scale=0.25, method="gaussian")   # one of METHODS, the study's pipelines by name
+    downsample(image, scale=0.25, method="gaussian")   # METHODS: the study's pipelines by name; EXTRA_METHODS
     interpolate, avg_pool2d, adaptive_avg_pool2d       # torch.nn.functional's, same arguments
     anti_alias_interpolation, gaussian_kernel          # FOMM's AntiAliasInterpolation2d
     median_blur, bilateral_blur                        # kornia.filters', same arguments
@@ -21,6 +21,7 @@ __version__ = "0.1.0"
 
 _MODULE_OF = {
     "METHODS": "study",
+    "EXTRA_METHODS": "study",
     "downsample": "study",
     "interpolate": "resample",
     "avg_pool2d": "pooling",

@@ -1,4 +1,5 @@
-"""Input checks and layout handling: every error message of the package lives here.
+"""Input checks and layout handling: the checks every public function shares (an operation's own domain checks,
+such as median's odd kernel or the FOMM step's 1 / n scale, sit beside it and call these).
 
 Layouts. Every public function takes `channel_axis` (keyword-only):
 
@@ -105,7 +106,8 @@ def _summary(value: object) -> str:
 
 
 class ChannelsLastPlan(Plan):
-    """A torch-layout plan run on channels-last images: channels moved before (H, W) and the result moved back."""
+    """A torch-layout plan run on channels-last images: channels moved before (H, W) and the result moved back, at
+    the cost of a transposed copy of each (the separable and slicing plans read channels last directly)."""
 
     def __init__(self, torch_layout: Plan):
         self.torch_layout = torch_layout
@@ -204,7 +206,10 @@ def layout_plan(image: ImageSpec, channel_axis: object, build: Callable[[ImageSp
         )
     if not channels_last:
         return build(image)
-    return ChannelsLastPlan(build(image._replace(shape=shape)))
+    plan = build(image._replace(shape=shape))
+    if hasattr(plan, "on_channels_last"):  # the plan reads channels-last images as they are, without a copy
+        return plan.on_channels_last()
+    return ChannelsLastPlan(plan)
 
 
 def apply(build: Callable[..., Plan], x: object, name: str, channel_axis: object, *arguments) -> np.ndarray:

@@ -23,6 +23,8 @@ Unlike kornia:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import prange
 
@@ -105,18 +107,16 @@ def median_plan(
     height, width = image.shape[-2:]
     rows = window_table(height, kernel_size[0], step, border_type)
     cols = window_table(width, kernel_size[1], step, border_type)
+    n_out = (rows.shape[0], cols.shape[0])
     if kernel_size == (3, 3):
         left_column, right_column = border_index(np.array([-1, width]), width, border_type).tolist()
-        kernel, tables = _median_3x3, (rows, left_column, right_column, step)
-    else:
-        kernel, tables = _median_any, (rows, cols)
-
-    return MedianPlan(kernel, tables, (rows.shape[0], cols.shape[0]), image.dtype)
+        return Median3x3Plan((rows, left_column, right_column, step), n_out, image.dtype)
+    return MedianPlan(_median_any, (rows, cols), n_out, image.dtype)
 
 
 class MedianPlan(Plan):
-    """A median kernel (`_median_3x3` or `_median_any`) with its window tables, run on the kept pixels; float16
-    goes through float32, which holds each of its values exactly."""
+    """A median kernel with its window tables, run on the kept pixels; float16 goes through float32, which holds
+    each of its values exactly."""
 
     def __init__(self, kernel, tables: tuple, n_out: tuple[int, int], dtype: np.dtype):
         self.kernel, self.tables, self.n_out, self.dtype = kernel, tables, n_out, dtype
@@ -125,6 +125,30 @@ class MedianPlan(Plan):
     def __call__(self, x: np.ndarray) -> np.ndarray:
         source = x.astype(self.compute, copy=False)
         return on_planes(self.kernel, source, self.tables, self.n_out, self.compute).astype(self.dtype, copy=False)
+
+
+class Median3x3Plan(MedianPlan):
+    """The 3x3 median (`_median_3x3`), which also reads channels-last images as they are, without a copy."""
+
+    def __init__(self, tables: tuple, n_out: tuple[int, int], dtype: np.dtype, channels_last: bool = False):
+        super().__init__(_median_3x3, tables, n_out, dtype)
+        self.channels_last = channels_last
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        source = x.astype(self.compute, copy=False)
+        if not self.channels_last:
+            return on_planes(self.kernel, source, (1, *self.tables), self.n_out, self.compute).astype(self.dtype,
+                                                                                                     copy=False)
+        channels = x.shape[-1]
+        planes = np.ascontiguousarray(source.reshape(math.prod(x.shape[:-3]), *x.shape[-3:]))
+        out = np.empty((planes.shape[0], self.n_out[0], self.n_out[1] * channels), self.compute)
+        if out.size:
+            self.kernel(planes.reshape(*planes.shape[:2], -1), channels, *self.tables, out)
+        return out.reshape(*x.shape[:-3], *self.n_out, channels).astype(self.dtype, copy=False)
+
+    def on_channels_last(self) -> Median3x3Plan:
+        """The same plan for images whose channels are the last axis, (..., H, W, C)."""
+        return Median3x3Plan(self.tables, self.n_out, self.dtype, channels_last=True)
 
 
 def median_reference(
@@ -180,9 +204,11 @@ def _nan_unless_finite(value, a, b, c):
 
 
 @plane_kernel()
-def _median_3x3(planes, rows, left_column, right_column, step, out):
+def _median_3x3(planes, channels, rows, left_column, right_column, step, out):
     """out[b, i, j] = the median of plane b on rows rows[i] (a 3-wide borders.window_table) and the columns around
     j * step; left_column and right_column are the columns read for -1 and W (-1: the constant border's zero).
+    A plane may hold C interleaved channels, (H, W * C) (channels-last images, read as they are): a column's
+    neighbours are then C values away.
 
     With each column of a 3x3 window sorted into (low, middle, high), the median of the nine values is the median
     of (the largest low, the median of the middles, the smallest high). For each kept row, the columns are sorted,
@@ -192,30 +218,33 @@ def _median_3x3(planes, rows, left_column, right_column, step, out):
     width = planes.shape[2]
     zeros = np.zeros(width, planes.dtype)
     for b in prange(planes.shape[0]):  # one plane per thread, each with its own buffers
-        # Sorted columns, with the border's column on each side: column c is at c + 1.
-        low = np.zeros(width + 2, planes.dtype)
-        middle = np.zeros(width + 2, planes.dtype)
-        high = np.zeros(width + 2, planes.dtype)
+        # Sorted columns, with the border's column on each side: value c is at c + channels.
+        low = np.zeros(width + 2 * channels, planes.dtype)
+        middle = np.zeros(width + 2 * channels, planes.dtype)
+        high = np.zeros(width + 2 * channels, planes.dtype)
         medians = np.empty(width, planes.dtype)
         for i in range(rows.shape[0]):
             top = planes[b, rows[i, 0]] if rows[i, 0] >= 0 else zeros
             centre = planes[b, rows[i, 1]] if rows[i, 1] >= 0 else zeros
             bottom = planes[b, rows[i, 2]] if rows[i, 2] >= 0 else zeros
             for c in range(width):
-                low[c + 1], m, high[c + 1] = _sort3(top[c], centre[c], bottom[c])
+                low[c + channels], m, high[c + channels] = _sort3(top[c], centre[c], bottom[c])
                 # A column holding a NaN or an infinity gets a NaN middle, which marks its windows below.
-                middle[c + 1] = _nan_unless_finite(m, top[c], centre[c], bottom[c])
-            for side, column in ((0, left_column), (width + 1, right_column)):
+                middle[c + channels] = _nan_unless_finite(m, top[c], centre[c], bottom[c])
+            for side, column in ((0, left_column), (width + channels, right_column)):
                 if column >= 0:  # else the zeros they were made with
-                    low[side], middle[side], high[side] = low[column + 1], middle[column + 1], high[column + 1]
+                    for k in range(channels):
+                        source = (column + 1) * channels + k
+                        low[side + k], middle[side + k], high[side + k] = low[source], middle[source], high[source]
             for c in range(width):
-                m0, m1, m2 = middle[c], middle[c + 1], middle[c + 2]
-                largest_low = _max(_max(low[c], low[c + 1]), low[c + 2])
-                smallest_high = _min(_min(high[c], high[c + 1]), high[c + 2])
+                m0, m1, m2 = middle[c], middle[c + channels], middle[c + 2 * channels]
+                largest_low = _max(_max(low[c], low[c + channels]), low[c + 2 * channels])
+                smallest_high = _min(_min(high[c], high[c + channels]), high[c + 2 * channels])
                 median = _sort3(largest_low, _sort3(m0, m1, m2)[1], smallest_high)[1]
                 medians[c] = _nan_unless_finite(median, m0, m1, m2)
-            for j in range(out.shape[2]):
-                out[b, i, j] = medians[j * step]
+            for j in range(out.shape[2] // channels):
+                for k in range(channels):
+                    out[b, i, j * channels + k] = medians[j * step * channels + k]
 
 
 @plane_kernel()

@@ -13,6 +13,8 @@ rows, each pass rounding.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from llvmlite import ir
 from numba import prange, types
@@ -53,13 +55,19 @@ def gather_plan(rows: np.ndarray, cols: np.ndarray, dtype: np.dtype) -> Plan:
 
 
 class SlicePlan(Plan):
-    """x[..., rows, cols] for two slices, copied."""
+    """x[..., rows, cols] for two slices, copied (x[..., rows, cols, :] for channels-last images)."""
 
-    def __init__(self, rows: slice, cols: slice):
-        self.rows, self.cols = rows, cols
+    def __init__(self, rows: slice, cols: slice, channels_last: bool = False):
+        self.rows, self.cols, self.channels_last = rows, cols, channels_last
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
+        if self.channels_last:
+            return x[..., self.rows, self.cols, :].copy()
         return x[..., self.rows, self.cols].copy()
+
+    def on_channels_last(self) -> SlicePlan:
+        """The same plan for images whose channels are the last axis, (..., H, W, C)."""
+        return SlicePlan(self.rows, self.cols, channels_last=True)
 
 
 class GatherPlan(Plan):
@@ -111,6 +119,7 @@ class SeparablePlan(Plan):
 
     def __init__(self, rows: AxisTable, cols: AxisTable, dtype: np.dtype):
         self.rows, self.cols, self.dtype = rows, cols, dtype
+        self.channels_last = False
         if rows.precision is not None:
             self.kernel, self.compute = _resample_uint8, np.dtype(np.uint8)
             self._arguments = (rows.index, rows.weight, rows.count, rows.precision, cols.index, cols.weight, cols.count,
@@ -122,22 +131,36 @@ class SeparablePlan(Plan):
                            cols.weight.astype(self.compute), cols.count)  # fmt: skip
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        n_out = (self.rows.n_out, self.cols.n_out)
         source = x.astype(self.compute, copy=False) if self.dtype.kind == "f" else x
-        out = _checks.on_planes(self.kernel, source, self._arguments, n_out, self.compute)
+        if self.channels_last:  # (..., H, W, C) as planes of C interleaved channels, (B, H, W * C): no transposed copy
+            channels = x.shape[-1]
+            planes = np.ascontiguousarray(source.reshape(math.prod(x.shape[:-3]), *x.shape[-3:]))
+            out = np.empty((planes.shape[0], self.rows.n_out, self.cols.n_out * channels), self.compute)
+            if out.size:
+                self.kernel(planes.reshape(*planes.shape[:2], -1), channels, *self._arguments, out)
+            out = out.reshape(*x.shape[:-3], self.rows.n_out, self.cols.n_out, channels)
+        else:
+            out = _checks.on_planes(self.kernel, source, (1, *self._arguments), (self.rows.n_out, self.cols.n_out),
+                                    self.compute)
         if self.dtype.kind in "iu" and self.compute != self.dtype:
             return _saturate(np.rint(out), self.dtype)
         return out.astype(self.dtype, copy=False)
+
+    def on_channels_last(self) -> SeparablePlan:
+        """The same plan for images whose channels are the last axis, (..., H, W, C)."""
+        plan = SeparablePlan(self.rows, self.cols, self.dtype)
+        plan.channels_last = True
+        return plan
 
 
 def _box_divisors(table: AxisTable) -> np.ndarray | None:
     """The integer d_i of each output of a box table (all its weights 1 / d_i), or None if it is not one."""
     weight = table.weight[:, 0]
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore"):  # a weight of 0 or above 2 is no box's
         divisors = np.rint(1 / weight)
+        exact = np.all(1 / divisors == weight)
     taps = np.arange(table.weight.shape[1]) < table.count[:, None]
-    if not (np.all(np.abs(divisors) < 2**51) and np.all(1 / divisors == weight)
-            and np.all((table.weight == weight[:, None]) | ~taps)):  # fmt: skip
+    if not (np.all(np.abs(divisors) < 2**51) and exact and np.all((table.weight == weight[:, None]) | ~taps)):
         return None
     return divisors.astype(np.int64)
 
@@ -164,7 +187,7 @@ class ExactBoxPlan(Plan):
     def __call__(self, x: np.ndarray) -> np.ndarray:
         n_out = (self.rows.n_out, self.cols.n_out)
         if self.digits == 1:
-            sums = _checks.on_planes(_resample_float, x, self._units, n_out, np.float64)
+            sums = _checks.on_planes(_resample_float, x, (1, *self._units), n_out, np.float64)
             quotients = np.empty(sums.shape, np.int64)
             _nearest_quotients(sums.reshape(-1, *n_out), self.divisor, quotients.reshape(-1, *n_out))
         else:
@@ -173,7 +196,7 @@ class ExactBoxPlan(Plan):
                 digit = x >> (DIGIT_BITS * d)
                 if d < self.digits - 1:  # the top digit keeps the sign
                     digit = digit & (2**DIGIT_BITS - 1)
-                digit_sums = _checks.on_planes(_resample_float, digit, self._units, n_out, np.float64)
+                digit_sums = _checks.on_planes(_resample_float, digit, (1, *self._units), n_out, np.float64)
                 sums = sums + digit_sums.astype(np.int64).astype(object) * (1 << (DIGIT_BITS * d))
             quotients = _NEAREST_QUOTIENT_OF_OBJECTS(sums, self.divisor.astype(object))
         info = np.iinfo(self.dtype)
@@ -357,18 +380,26 @@ def _transposed(a):
 
 
 @njit(cache=True)
-def _resample_plane(plane, row_index, row_weight, row_count, col_index, col_weight, col_count, out):
-    rows = np.empty((out.shape[0], plane.shape[1]), out.dtype)
+def _resample_plane(plane, channels, row_index, row_weight, row_count, col_index, col_weight, col_count, out):
+    """One (H, W * C) plane of C interleaved channels (C = 1 in torch layout) into out, (h, w * C).
+
+    The kept rows are weighted sums of whole rows, (h, W * C); transposed, (W * C, h) is (W, C * h): W rows of every
+    channel's column, so the same primitive makes the kept columns, (w, C * h), which transposed is (h, w * C).
+    """
+    height, width = out.shape[0], out.shape[1] // channels
+    rows = np.empty((height, plane.shape[1]), out.dtype)
     _weighted_rows(plane, row_index, row_weight, row_count, rows)
-    result_transposed = np.empty((out.shape[1], out.shape[0]), out.dtype)
-    _weighted_rows(_transposed(rows), col_index, col_weight, col_count, result_transposed)
-    _transpose_into(result_transposed, out)
+    columns = _transposed(rows).reshape(plane.shape[1] // channels, channels * height)
+    result_transposed = np.empty((width, channels * height), out.dtype)
+    _weighted_rows(columns, col_index, col_weight, col_count, result_transposed)
+    _transpose_into(result_transposed.reshape(width * channels, height), out)
 
 
 @plane_kernel()
-def _resample_float(planes, row_index, row_weight, row_count, col_index, col_weight, col_count, out):
+def _resample_float(planes, channels, row_index, row_weight, row_count, col_index, col_weight, col_count, out):
     for p in prange(planes.shape[0]):
-        _resample_plane(planes[p], row_index, row_weight, row_count, col_index, col_weight, col_count, out[p])
+        _resample_plane(planes[p], channels, row_index, row_weight, row_count, col_index, col_weight, col_count,
+                        out[p])
 
 
 @njit(cache=True)
@@ -387,12 +418,16 @@ def _fixed_point_rows(source, index, weight, count, precision, dest):
 
 @plane_kernel()
 def _resample_uint8(
-    planes, row_index, row_weight, row_count, row_precision, col_index, col_weight, col_count, col_precision, out
+    planes, channels, row_index, row_weight, row_count, row_precision, col_index, col_weight, col_count,
+    col_precision, out
 ):
+    """Planes of C interleaved channels, (H, W * C), as in _resample_plane; columns first, as torch: the row
+    primitive on the transposed plane, (W, C * H), then on the transposed result, (H, w * C)."""
+    height = planes.shape[1]
+    width = out.shape[2] // channels
     for p in prange(planes.shape[0]):
-        # columns first, as torch: the row primitive on the transposed plane, then on the transposed result
-        columns_done = np.empty((out.shape[2], planes.shape[1]), np.uint8)
-        _fixed_point_rows(_transposed(planes[p]), col_index, col_weight, col_count, col_precision,
-                          columns_done)
-        _fixed_point_rows(_transposed(columns_done), row_index, row_weight, row_count, row_precision,
-                          out[p])
+        columns = _transposed(planes[p]).reshape(planes.shape[2] // channels, channels * height)
+        columns_done = np.empty((width, channels * height), np.uint8)
+        _fixed_point_rows(columns, col_index, col_weight, col_count, col_precision, columns_done)
+        _fixed_point_rows(_transposed(columns_done.reshape(width * channels, height)), row_index, row_weight,
+                          row_count, row_precision, out[p])

@@ -72,6 +72,11 @@ def area(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
     return adaptive_avg_pool_plan(image, _study_size(image, scale))
 
 
+def lanczos(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
+    size = _study_size(image, scale)
+    return interpolate_plan(image, size=size, mode="lanczos", antialias=True)
+
+
 def avgpool(image: _checks.ImageSpec, scale: float, kernel_size=None, stride=None, padding=0) -> _checks.Plan:
     """avg_pool2d(x, n); an explicit kernel_size replaces n (and then scale is not used)."""
     if kernel_size is None:
@@ -96,9 +101,13 @@ def bilateral(
     return bilateral_plan(image, step, kernel_size, sigma_color, sigma_space, border_type, color_distance_type)
 
 
-PIPELINES = {f.__name__: f for f in (gaussian, subsample, nearest, bicubic, bilinear, area, avgpool, median, bilateral)}
-METHODS = tuple(PIPELINES)
+STUDY_PIPELINES = (gaussian, subsample, nearest, bicubic, bilinear, area, avgpool, median, bilateral)
+PIPELINES = {f.__name__: f for f in (*STUDY_PIPELINES, lanczos)}
+METHODS = tuple(f.__name__ for f in STUDY_PIPELINES)
 """The study's methods, in its order; 'gaussian' is the baseline."""
+EXTRA_METHODS = ("lanczos",)
+"""Methods beyond the study's that downsample also takes: 'lanczos' is
+interpolate(x, size=(int(H * scale), int(W * scale)), mode='lanczos', antialias=True), Pillow's LANCZOS."""
 OPTIONS = {name: tuple(inspect.signature(f).parameters)[2:] for name, f in PIPELINES.items()}
 """The options each method takes (its pipeline's arguments after image and scale)."""
 
@@ -125,13 +134,14 @@ def downsample(
         median      median_blur(x, 3)[..., ::n, ::n]
         bilateral   bilateral_blur(x, 5, 0.1, (1.5, 1.5))[..., ::n, ::n]
 
-    The filters followed by subsampling compute only the kept pixels. nearest, bicubic, bilinear and area take any
-    scale; the methods that keep every n-th pixel refuse a scale that is not 1 / n.
+    and beyond the study (EXTRA_METHODS), lanczos: interpolate(x, size=..., mode='lanczos', antialias=True).
+    The filters followed by subsampling compute only the kept pixels. nearest, bicubic, bilinear, area and lanczos
+    take any scale; the methods that keep every n-th pixel refuse a scale that is not 1 / n.
 
     Args:
         image: (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C).
         scale: output pixels per input pixel, in [2**-16, 1].
-        method: one of METHODS.
+        method: one of METHODS, or of EXTRA_METHODS.
         channel_axis: None (torch layout; a shape that looks channels-last, such as (512, 512, 3), is refused), -1
             (channels last) or -3 (torch layout, confirmed).
         **options: avgpool: kernel_size, stride, padding; median: kernel_size, border_type; bilateral: kernel_size,
@@ -188,7 +198,7 @@ def _downsample_plan(
 ) -> _checks.Plan:
     """downsample for images of one shape and dtype, checked and with its tables built."""
     scale = _checks.check_downsample_scale(scale)
-    method = _checks.check_choice(method, "method", METHODS)
+    method = _checks.check_choice(method, "method", METHODS + EXTRA_METHODS)
     unknown = [name for name, _ in options if name not in OPTIONS[method]]
     if unknown:
         takes = ", ".join(OPTIONS[method]) or "no options"

@@ -44,11 +44,18 @@ def pytest_addoption(parser):
 
 
 def pytest_ignore_collect(collection_path, config):
-    """The default run never imports torch: the differential test is collected only with --differential, and the
-    fixture scripts (torch code, run by make_fixtures.py) never, not even for --doctest-modules."""
-    if collection_path == FIXTURES:
+    """The default run never imports torch: the fixture scripts (torch's side) are not collected, and the
+    differential test only with --differential."""
+    if collection_path.name == "fixtures" and collection_path.parent == Path(__file__).parent:
         return True
     return collection_path.name == "test_differential.py" and not config.getoption("--differential")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail a default run that imported torch (which would hide a missing install step of the test command)."""
+    if "torch" in sys.modules and not session.config.getoption("--differential"):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print("\nthe default test run imported torch; it must not (see tests/conftest.py)")
 
 
 SELECTING = {"nearest", "nearest-exact", "subsample", "median", "median_blur"}

@@ -130,10 +130,10 @@ def gaussian_case(rng: np.random.Generator) -> tuple[str, np.ndarray, dict]:
 
 
 def downsample_case(rng: np.random.Generator) -> tuple[str, np.ndarray, dict]:
-    method = str(rng.choice(aa.METHODS))
+    method = str(rng.choice(aa.METHODS + aa.EXTRA_METHODS))
     step = int(rng.integers(1, 9))
-    scale = 1 / step if method not in ("nearest", "bicubic", "bilinear", "area") or rng.integers(2) else rng.uniform(
-        0.05, 1)
+    any_scale = method in ("nearest", "bicubic", "bilinear", "area", "lanczos")
+    scale = rng.uniform(0.05, 1) if any_scale and rng.integers(2) else 1 / step
     h, w = max(side(rng), step, int(1 / scale) + 1), max(side(rng), step, int(1 / scale) + 1)
     dtype = [np.float32, np.float64][rng.integers(2)]
     x = image(rng, dtype, (1, int(rng.integers(1, 4)), h, w), bool(rng.integers(6) == 0))
@@ -152,9 +152,9 @@ def reference(function: str, x: np.ndarray, kwargs: dict) -> np.ndarray:
         out = kornia.filters.median_blur(t, **kwargs)
     elif function == "bilateral_blur":
         out = kornia.filters.bilateral_blur(t, **kwargs)
-    elif function == "downsample" and kwargs["method"] in ("bilinear", "bicubic"):
+    elif function == "downsample" and kwargs["method"] in ("bilinear", "bicubic", "lanczos"):
         size = tuple(int(n * kwargs["scale"]) for n in x.shape[-2:])
-        out = torch_interpolate(t, {"size": size, "mode": kwargs["method"], "antialias": True, "align_corners": False})
+        out = torch_interpolate(t, {"size": size, "mode": kwargs["method"], "antialias": True})
     elif function == "downsample":
         out = study_pipeline(t, kwargs["scale"], kwargs["method"])[0]
     else:

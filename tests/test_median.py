@@ -249,3 +249,16 @@ def test_float16_median_is_the_float32_median_bit_for_bit():
     assert result.dtype == np.float16
     expected = aa.median_blur(x.astype(np.float32), 5, border_type="replicate").astype(np.float16)
     np.testing.assert_array_equal(result.view(np.uint16), expected.view(np.uint16))
+
+
+@pytest.mark.parametrize("border_type", ["reflect", "constant", "replicate", "circular"])
+@pytest.mark.parametrize("step", [1, 2, 4])
+def test_3x3_median_reads_channels_last_images_as_torch_layout(border_type, step):
+    """Channels-last images go through the 3x3 kernel as planes of interleaved channels: the torch-layout result."""
+    x = np.random.default_rng(11).random((2, 13, 11, 3)).astype(np.float32)
+    x[0, 4, 5, 1], x[1, 0, 0, 2] = np.nan, np.inf
+    result = aa.median_blur(x, 3, border_type, channel_axis=-1)[..., ::step, ::step, :]
+    expected = aa.median_blur(np.ascontiguousarray(np.moveaxis(x, -1, -3)), 3, border_type)[..., ::step, ::step]
+    np.testing.assert_array_equal(np.moveaxis(result, -1, -3), expected)
+    subsampled = aa.downsample(x, 1 / step, "median", channel_axis=-1, border_type=border_type)
+    np.testing.assert_array_equal(subsampled, result)

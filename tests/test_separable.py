@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from antialias_np._checks import ImageSpec
 from antialias_np.separable import TorchOrderPlan, _transposed, gather_plan, resample_plan, resample_reference
 from antialias_np.study import _kept_plan
-from antialias_np.weights import AxisTable
+from antialias_np.weights import AxisTable, to_fixed_point
 
 
 @st.composite
@@ -75,9 +75,32 @@ def test_torch_order_plan_is_the_reference_rounded_to_float16(rows, cols, planes
 
 
 @pytest.mark.parametrize(("method", "plan"), [("bicubic", "SeparablePlan"), ("subsample", "SlicePlan"),
-                                              ("median", "MedianPlan"), ("bilateral", "BilateralPlan")])
+                                              ("median", "Median3x3Plan"), ("bilateral", "BilateralPlan")])
 def test_a_plan_prints_what_it_holds_and_runs(method, plan):
     spec = ImageSpec((3, 64, 48), np.dtype(np.float32), "image")
     text = repr(_kept_plan(spec, 0.25, float, method, None, type(None)))
     assert text.startswith(f"{plan}(")
     assert "<function" not in text and "<lambda>" not in text
+
+
+@given(rows=random_tables(), cols=random_tables(), batch=st.integers(1, 2), channels=st.integers(1, 5),
+       dtype=st.sampled_from([*FLOATS, np.float16, np.int16]))
+def test_channels_last_plan_equals_the_torch_layout_plan(rows, cols, batch, channels, dtype):
+    """The engine reads (..., H, W, C) directly, as planes of interleaved channels: the same numbers, bit for bit,
+    as on the channels moved first."""
+    (height, row_table), (width, col_table) = rows, cols
+    x = (np.random.default_rng(2).random((batch, height, width, channels)) * 100).astype(dtype)
+    plan = resample_plan(row_table, col_table, x.dtype)
+    torch_layout = np.moveaxis(plan(np.ascontiguousarray(np.moveaxis(x, -1, -3))), -3, -1)
+    np.testing.assert_array_equal(plan.on_channels_last()(x), torch_layout)
+
+
+@given(rows=random_tables(), cols=random_tables(), channels=st.integers(1, 4))
+def test_channels_last_uint8_plan_equals_the_torch_layout_plan(rows, cols, channels):
+    (height, row_table), (width, col_table) = rows, cols
+    row_table, col_table = (to_fixed_point(t._replace(weight=np.abs(t.weight) / np.abs(t.weight).sum(1, keepdims=True)))
+                            for t in (row_table, col_table))
+    x = np.random.default_rng(3).integers(0, 256, (height, width, channels), dtype=np.uint8)
+    plan = resample_plan(row_table, col_table, x.dtype)
+    torch_layout = np.moveaxis(plan(np.ascontiguousarray(np.moveaxis(x, -1, -3))), -3, -1)
+    np.testing.assert_array_equal(plan.on_channels_last()(x), torch_layout)
