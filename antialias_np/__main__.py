@@ -1,0 +1,7 @@
+"""python -m antialias_np: the antialias-np command line (antialias_np.cli)."""
+
+import sys
+
+from antialias_np.cli import main
+
+sys.exit(main())
