@@ -27,11 +27,7 @@ def load_frames(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray | None
 
 def read_frames(path: Path, limit: int) -> np.ndarray:
     """Up to `limit` frames of a folder of images (sorted by name) or of a video, as study frames."""
-    try:
-        import imageio.v3 as iio
-    except ImportError:
-        missing = 'reading --frames needs imageio, which is not installed: pip install -e ".[bench]"'
-        raise CommandError(missing, 2) from None
+    import imageio.v3 as iio
 
     video = not path.is_dir() and path.suffix.lower() not in IMAGE_SUFFIXES
 

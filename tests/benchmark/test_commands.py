@@ -95,14 +95,6 @@ def test_bench_on_an_image_that_is_not_one(tmp_path):
     assert_one_line_error(bench("--frames", str(image), "--out", str(tmp_path)), 1, "cannot read")
 
 
-def test_bench_frames_without_imageio_names_the_extra(tmp_path):
-    code = (
-        "import sys; sys.modules['imageio'] = None; from benchmark.cli import main; "
-        f"sys.exit(main(['--quick', '--no-compare', '--frames', {str(tmp_path)!r}, '--out', {str(tmp_path)!r}]))"
-    )
-    assert_one_line_error(run("-c", code), 2, "needs imageio", '".[bench]"')
-
-
 @pytest.mark.skipif(HAS_PYAV, reason="PyAV is installed")
 def test_bench_on_a_video_without_pyav_names_the_extra(tmp_path):
     video = tmp_path / "clip.mp4"
