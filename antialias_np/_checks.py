@@ -17,11 +17,9 @@ Kernels see images as a stack of planes (B, H, W); `to_planes` and `from_planes`
 
 from __future__ import annotations
 
-import argparse
 import math
 import numbers
 from collections.abc import Callable
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -363,46 +361,3 @@ def check_sigma(value: object, name: str, dtype: np.dtype) -> float:
         raise ValueError(f"{name} must be at least {smallest:.3g} for a {dtype} image (1 / {name}^2 overflows), "
                          f"got {sigma}")
     return sigma
-
-
-def check_shape(array: np.ndarray, name: str, expected: tuple[int | str, ...]) -> None:
-    """Raise a ValueError unless array.shape matches `expected`, where a string (e.g. "N") matches any length."""
-    matches = len(array.shape) == len(expected) and all(
-        isinstance(e, str) or n == e for n, e in zip(array.shape, expected, strict=True)
-    )
-    if not matches:
-        layout = ", ".join(str(e) for e in expected)
-        raise ValueError(f"{name} must have shape ({layout}), got {array.shape}")
-
-
-# ----- command lines -------------------------------------------------------------------------------------------
-
-
-class CommandError(Exception):
-    """An error of a command line: printed as one line, "error: <what is wrong>; <what to do>", and the process
-    exits with `status`: 2 for a usage error (a wrong argument, a missing file), 1 for a data error."""
-
-    def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.status = status
-
-
-class CommandLineParser(argparse.ArgumentParser):
-    """argparse, with its usage errors on one line (status 2) instead of the usage text followed by the error."""
-
-    def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
-
-
-def first_line(error: BaseException) -> str:
-    """The first line of an exception's message (libraries' messages may run over several)."""
-    lines = str(error).strip().splitlines()
-    return lines[0].rstrip(".:") if lines else type(error).__name__
-
-
-def check_input_file(path: Path, option: str, what: str) -> None:
-    """Raise a usage CommandError unless `path` is an existing file."""
-    if not path.exists():
-        raise CommandError(f"{option} {path} does not exist; give the path of {what}", 2)
-    if path.is_dir():
-        raise CommandError(f"{option} {path} is a folder; give the path of {what}", 2)

@@ -84,3 +84,11 @@ def compare(result: np.ndarray, expected: np.ndarray) -> float:
     expected_values = expected[finite].astype(np.float64)
     difference = np.abs(result[finite].astype(np.float64) - expected_values) / np.maximum(np.abs(expected_values), 1)
     return float(np.max(difference, initial=0))
+
+
+@pytest.fixture(scope="session")
+def frames_and_truth():
+    """The harness's tests: 8 synthetic study frames (seed 1) and their landmarks."""
+    from benchmark.synthetic import synthetic_frames
+
+    return synthetic_frames(8, seed=1)

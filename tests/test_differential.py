@@ -13,20 +13,18 @@ infinities at exactly torch's positions.
 from __future__ import annotations
 
 import os
-import sys
 from collections import defaultdict
 
 import numpy as np
 import pytest
-from conftest import FIXTURES, compare, tolerance
+from conftest import compare, tolerance
 
 torch = pytest.importorskip("torch")
 kornia = pytest.importorskip("kornia")
 F = torch.nn.functional
-sys.path.insert(0, str(FIXTURES))
-from resample_cases import fomm_anti_alias, study_pipeline  # noqa: E402  (the fixtures' torch pipelines)
 
 import antialias_np as aa  # noqa: E402
+from benchmark.torch_pipelines import fomm_anti_alias, study_pipeline  # noqa: E402
 
 CASES = int(os.environ.get("DIFFERENTIAL_CASES", "5000"))
 SEED = 20261129

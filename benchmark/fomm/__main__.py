@@ -1,6 +1,6 @@
 """Convert FOMM's checkpoint into the .npz file that KPDetector.load reads:
 
-    python -m antialias_np.fomm convert vox-cpk.pth.tar kp_detector.npz
+    python -m benchmark.fomm convert vox-cpk.pth.tar kp_detector.npz
 
 The checkpoint is a torch pickle, so this one step needs torch (pip install torch==2.13.0); the detector does not.
 """
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from antialias_np._checks import CommandError, CommandLineParser, check_input_file, first_line
-from antialias_np.fomm.detector import KPDetector
+from benchmark.commands import CommandError, CommandLineParser, check_input_file, first_line
+from benchmark.fomm.detector import KPDetector
 
 TORCH_MISSING = (
     "reading a torch checkpoint needs torch, which is not installed: pip install torch==2.13.0 "
@@ -74,7 +74,7 @@ def convert(checkpoint: Path, out: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = CommandLineParser(
-        prog="python -m antialias_np.fomm", description="FOMM's keypoint detector in NumPy: weight conversion."
+        prog="python -m benchmark.fomm", description="FOMM's keypoint detector in NumPy: weight conversion."
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=CommandLineParser)
     command = commands.add_parser(

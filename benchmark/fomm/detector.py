@@ -35,15 +35,13 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from antialias_np._checks import check_dtype, check_image, check_shape
-from antialias_np.gaussian import gaussian_kernel
-from antialias_np.study import downsample
+import antialias_np as aa
+from benchmark.keypoints import coordinate_grid, softmax
+from benchmark.protocol import FRAME_SIZE, NUM_KEYPOINTS, SCALE, SMALL_SIZE
 
-NUM_KP = 10
 TEMPERATURE = 0.1
-SCALE = 0.25
-FRAME_SHAPE = (3, 256, 256)
-SMALL_SHAPE = (3, 64, 64)
+FRAME_SHAPE = (3, FRAME_SIZE, FRAME_SIZE)
+SMALL_SHAPE = (3, SMALL_SIZE, SMALL_SIZE)
 BATCHNORM_EPS = 1e-5
 ENCODER_CHANNELS = ((3, 64), (64, 128), (128, 256), (256, 512), (512, 1024))
 """(in, out) channels of down_blocks.0 .. 4: FOMM's min(max_features, block_expansion * 2 ** (i + 1))."""
@@ -74,10 +72,10 @@ def parameter_shapes() -> dict[str, tuple[int, ...]]:
         shapes[f"{prefix}.conv.bias"] = (c_out,)
         for name in NORM_PARAMETERS:
             shapes[f"{prefix}.norm.{name}"] = (c_out,)
-    shapes["kp.weight"] = (NUM_KP, FEATURE_CHANNELS, HEAD_SIZE, HEAD_SIZE)
-    shapes["kp.bias"] = (NUM_KP,)
-    shapes["jacobian.weight"] = (4 * NUM_KP, FEATURE_CHANNELS, HEAD_SIZE, HEAD_SIZE)
-    shapes["jacobian.bias"] = (4 * NUM_KP,)
+    shapes["kp.weight"] = (NUM_KEYPOINTS, FEATURE_CHANNELS, HEAD_SIZE, HEAD_SIZE)
+    shapes["kp.bias"] = (NUM_KEYPOINTS,)
+    shapes["jacobian.weight"] = (4 * NUM_KEYPOINTS, FEATURE_CHANNELS, HEAD_SIZE, HEAD_SIZE)
+    shapes["jacobian.bias"] = (4 * NUM_KEYPOINTS,)
     shapes["down.weight"] = (FRAME_SHAPE[0], 1, *_down_kernel().shape)
     return shapes
 
@@ -86,7 +84,7 @@ class KPDetector:
     """FOMM's vox-256 keypoint detector: `detector(frames)` -> {"value": (N, 10, 2), "jacobian": (N, 10, 2, 2)}.
 
     Build it from FOMM's weights with `KPDetector.load("kp_detector.npz")` (made by
-    `python -m antialias_np.fomm convert CHECKPOINT.pth.tar kp_detector.npz`) or `KPDetector.from_state_dict(d)`.
+    `python -m benchmark.fomm convert CHECKPOINT.pth.tar kp_detector.npz`) or `KPDetector.from_state_dict(d)`.
     """
 
     def __init__(self, state_dict: Mapping[str, np.ndarray]):
@@ -139,7 +137,7 @@ class KPDetector:
         Returns float32 {"value": (N, 10, 2) as (x, y) in [-1, 1], "jacobian": (N, 10, 2, 2)}.
         """
         frames = _check_frames(frames, "frames", FRAME_SHAPE)
-        return self.predict_from_downsampled(downsample(frames, SCALE, method=method))
+        return self.predict_from_downsampled(aa.downsample(frames, SCALE, method=method))
 
     def predict_from_downsampled(self, small: np.ndarray) -> dict[str, np.ndarray]:
         """Keypoints of frames already downsampled to float32 (N, 3, 64, 64): the network without `down`."""
@@ -154,13 +152,13 @@ class KPDetector:
         features = self._hourglass(small.transpose(1, 0, 2, 3))
         maps = _conv2d(features, *self.heads, padding=0)
         _, n, h, w = maps.shape
-        heatmap = _softmax(maps[:NUM_KP].reshape(NUM_KP, n, h * w) / np.float32(TEMPERATURE))
-        value = _expected_coordinate(heatmap.reshape(NUM_KP, n, h, w))
-        jacobian_maps = maps[NUM_KP:].reshape(NUM_KP, 4, n, h * w)
+        heatmap = softmax(maps[:NUM_KEYPOINTS].reshape(NUM_KEYPOINTS, n, h * w) / np.float32(TEMPERATURE))
+        value = _expected_coordinate(heatmap.reshape(NUM_KEYPOINTS, n, h, w))
+        jacobian_maps = maps[NUM_KEYPOINTS:].reshape(NUM_KEYPOINTS, 4, n, h * w)
         jacobian = (heatmap[:, None] * jacobian_maps).sum(axis=-1)
         return {
             "value": np.ascontiguousarray(value.transpose(1, 0, 2)),
-            "jacobian": np.ascontiguousarray(jacobian.transpose(2, 0, 1).reshape(n, NUM_KP, 2, 2)),
+            "jacobian": np.ascontiguousarray(jacobian.transpose(2, 0, 1).reshape(n, NUM_KEYPOINTS, 2, 2)),
         }
 
     def _hourglass(self, x: np.ndarray) -> np.ndarray:
@@ -193,7 +191,7 @@ def random_state_dict(seed: int = 0) -> dict[str, np.ndarray]:
             spread = 0.1 if key == "jacobian.weight" else 1.0
             array = rng.normal(0, spread * np.sqrt(2 / fan_in), shape)
         elif key == "jacobian.bias":
-            array = np.tile([1.0, 0.0, 0.0, 1.0], NUM_KP) + rng.normal(0, 0.01, shape)
+            array = np.tile([1.0, 0.0, 0.0, 1.0], NUM_KEYPOINTS) + rng.normal(0, 0.01, shape)
         elif key.endswith(("norm.weight", "running_var")):
             low, high = (0.5, 1.5) if key.endswith("weight") else (0.5, 2.0)
             array = rng.uniform(low, high, shape)
@@ -204,15 +202,23 @@ def random_state_dict(seed: int = 0) -> dict[str, np.ndarray]:
 
 
 def _check_frames(frames: object, name: str, shape: tuple[int, int, int]) -> np.ndarray:
-    frames = check_image(frames, name, min_ndim=4, max_ndim=4)
-    check_dtype(frames, name, (np.dtype(np.float32),), "KPDetector")
-    check_shape(frames, name, ("N", *shape))
+    """`frames` if it is a float32 ndarray (N, *shape), else a TypeError or ValueError saying what to pass."""
+    if not isinstance(frames, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(frames).__name__}; use np.asarray({name})")
+    if frames.dtype != np.float32:
+        raise TypeError(f"{name} has dtype {frames.dtype}, but KPDetector takes float32; convert with "
+                        f"{name}.astype(np.float32)")
+    expected = "(N, {}, {}, {})".format(*shape)
+    if frames.ndim != 4:
+        raise ValueError(f"{name} must be {expected} frames (N, C, H, W), got shape {frames.shape}")
+    if frames.shape[1:] != shape:
+        raise ValueError(f"{name} must have shape {expected}, got {frames.shape}")
     return frames
 
 
 def _down_kernel() -> np.ndarray:
     """The 2-D kernel of FOMM's AntiAliasInterpolation2d(3, 0.25): 13 x 13, the outer product of the 1-D one."""
-    g = gaussian_kernel(SCALE)
+    g = aa.gaussian_kernel(SCALE)
     return np.outer(g, g)
 
 
@@ -288,18 +294,11 @@ def _average_pool2(x: np.ndarray) -> np.ndarray:
     return x.reshape(c, n, h // 2, 2, w // 2, 2).mean(axis=(3, 5), dtype=np.float32)
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    """exp(l_i) / sum_j exp(l_j) along the last axis (the maximum is subtracted first, against overflow)."""
-    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
 def _expected_coordinate(heatmap: np.ndarray) -> np.ndarray:
     """FOMM's gaussian2kp: (x, y) = sum_ij heatmap_ij (x_j, y_i), grid x_j = 2 j / (w - 1) - 1, y_i likewise.
 
     heatmap (K, N, h, w) with each map summing to 1 -> (K, N, 2).
     """
     h, w = heatmap.shape[-2:]
-    x = 2 * (np.arange(w, dtype=np.float32) / np.float32(w - 1)) - 1
-    y = 2 * (np.arange(h, dtype=np.float32) / np.float32(h - 1)) - 1
+    x, y = coordinate_grid(w, np.float32), coordinate_grid(h, np.float32)
     return np.stack([heatmap.sum(axis=-2) @ x, heatmap.sum(axis=-1) @ y], axis=-1)

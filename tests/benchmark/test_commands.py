@@ -12,9 +12,9 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-from antialias_np.fomm import random_state_dict
+from benchmark.fomm import random_state_dict
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 HAS_PYAV = importlib.util.find_spec("av") is not None
 
@@ -33,7 +33,7 @@ def assert_one_line_error(done: subprocess.CompletedProcess, status: int, *phras
 
 
 def convert(*args: str) -> subprocess.CompletedProcess:
-    return run("-m", "antialias_np.fomm", "convert", *args)
+    return run("-m", "benchmark.fomm", "convert", *args)
 
 
 def bench(*args: str) -> subprocess.CompletedProcess:
@@ -57,7 +57,7 @@ def test_convert_of_a_file_that_is_not_a_checkpoint(tmp_path, content):
 
 @pytest.mark.parametrize("argv", [[], ["convert"], ["convert", "a", "b", "c"], ["bogus"]])
 def test_convert_usage_errors(argv):
-    assert_one_line_error(run("-m", "antialias_np.fomm", *argv), 2, "--help")
+    assert_one_line_error(run("-m", "benchmark.fomm", *argv), 2, "--help")
 
 
 def test_bench_with_a_missing_checkpoint(tmp_path):
@@ -69,7 +69,7 @@ def test_bench_with_a_checkpoint_that_is_not_an_npz(tmp_path, content):
     path = tmp_path / "vox-cpk.pth.tar"
     path.write_bytes(content)
     done = bench("--checkpoint", str(path), "--out", str(tmp_path))
-    assert_one_line_error(done, 1, "is not an .npz", "python -m antialias_np.fomm convert")
+    assert_one_line_error(done, 1, "is not an .npz", "python -m benchmark.fomm convert")
 
 
 def test_bench_with_an_npz_of_other_arrays(tmp_path):

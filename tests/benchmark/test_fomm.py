@@ -17,11 +17,12 @@ import numpy as np
 import pytest
 
 import antialias_np
-from antialias_np.fomm import KPDetector, random_state_dict
-from antialias_np.fomm.__main__ import kp_detector_arrays, main
-from antialias_np.fomm.detector import FRAMES_PER_BATCH
+from benchmark.fomm import KPDetector, random_state_dict
+from benchmark.fomm.__main__ import kp_detector_arrays, main
+from benchmark.fomm.detector import FRAMES_PER_BATCH
 
-FIXTURE = Path(__file__).parent / "fixtures" / "fomm.npz"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = ROOT / "tests" / "fixtures" / "fomm.npz"
 TOLERANCE = {"value": 1e-4, "jacobian": 1e-3}
 REGENERATE = "python tests/fixtures/make_fixtures.py fomm"
 
@@ -193,15 +194,16 @@ def test_conversion_keeps_fomms_key_names():
 
 
 def test_convert_help_says_how_to_install_torch():
-    command = [sys.executable, "-m", "antialias_np.fomm", "convert", "--help"]
-    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
+    command = [sys.executable, "-m", "benchmark.fomm", "convert", "--help"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert "pip install torch==2.13.0" in " ".join(result.stdout.split())
 
 
 def test_detector_and_converter_do_not_import_torch():
-    code = "import sys, antialias_np.fomm.__main__; print('torch' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120)
+    code = "import sys, benchmark.fomm.__main__; print('torch' in sys.modules)"
+    command = [sys.executable, "-c", code]
+    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120, cwd=ROOT)
     assert result.stdout.strip() == "False", result.stderr
 
 

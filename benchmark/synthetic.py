@@ -1,12 +1,6 @@
-"""The study's keypoint-error harness without trained weights: synthetic face frames with known landmarks, an
-analytic landmark detector in the style of FOMM's, and the study's error.
+"""Synthetic face frames with known landmarks: the study's frames when no trained detector is at hand.
 
-    frames, truth = synthetic_frames(32)                  # (32, 3, 256, 256) float32, (32, 10, 2) in [-1, 1]
-    detector = AnalyticDetector()
-    base = detector(frames, method="gaussian")["value"]   # (32, 10, 2), the interface of fomm.KPDetector
-    moved = detector(frames, method="bilinear")["value"]
-    keypoint_error(base, moved)                           # the study's error of bilinear
-    keypoint_error(truth, base)                           # the baseline's error against the ground truth
+    frames, truth = synthetic_frames(32)    # (32, 3, 256, 256) float32, (32, 10, 2) in [-1, 1]
 
 Coordinates
 -----------
@@ -20,19 +14,17 @@ those of FOMM's make_coordinate_grid on a w x h grid (w = h = 64 for a 256 frame
 
 The ground truth is in the baseline's convention because FOMM's generator was trained on the baseline's
 keypoints. A method that centres its output pixel k elsewhere moves every keypoint by the difference: bilinear,
-bicubic and area (and avgpool, identical to area here) centre it at input 4k + 1.5, which is 0.375 pixel of the
-64 grid right and down, 0.0119 in [-1, 1] per axis, 0.168 summed over ten keypoints. subsample, nearest, median
-and bilateral keep input pixel 4k, like the baseline.
+bicubic and area (and avgpool, identical to area here) centre it at input 4k + 1.5, so the content at input u shows
+at grid (u - 1.5) / 4: the image and every keypoint move 0.375 pixel of the 64 grid up and left, -0.0119 in
+[-1, 1] per axis (add 0.0119 to undo it), 0.168 summed over ten keypoints. subsample, nearest, median and
+bilateral keep input pixel 4k, like the baseline.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from antialias_np.study import downsample
-
-STEP = 4
-"""The study's downsampling step: 256 x 256 frames, 64 x 64 keypoint grid (scale 0.25)."""
+from benchmark.protocol import FRAME_SIZE, STEP
 
 LANDMARK_NAMES = (
     "left eye",
@@ -89,7 +81,7 @@ _MAX_OFFSET = 1.5
 """A seed also shifts the whole face by up to this many pixels on each axis, so sub-pixel phases vary."""
 
 
-def synthetic_frames(n_frames: int, size: int = 256, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def synthetic_frames(n_frames: int, size: int = FRAME_SIZE, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Deterministic face-like frames with ten landmarks at known sub-pixel positions.
 
     Returns (frames, landmarks): frames (n_frames, 3, size, size) float32 RGB in [0, 1]; landmarks
@@ -122,117 +114,10 @@ def pixels_to_grid(points: np.ndarray, size: int) -> np.ndarray:
     return 2 * (np.asarray(points, dtype=np.float64) / STEP) / (w - 1) - 1
 
 
-def rest_landmarks(size: int = 256) -> np.ndarray:
+def rest_landmarks(size: int = FRAME_SIZE) -> np.ndarray:
     """The (10, 2) landmark pixel coordinates (x, y) of the face at rest (no motion, no offset)."""
     rest = {"x": 0.0, "y": 0.0, "angle": 0.0, "zoom": 1.0}
     return _to_frame_pixels(_landmark_pixels(rest), size)
-
-
-def keypoint_error(a: np.ndarray, b: np.ndarray) -> float:
-    """The study's error between two keypoint sets of shape (N, K, 2): mean over frames of the summed distances.
-
-        error = (1/N) * sum_n sum_k ||a[n, k] - b[n, k]||_2
-
-    In [-1, 1] coordinates for the study's number (K = 10; one pixel of the 64 grid is 2/63 = 0.032).
-    """
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    if a.shape != b.shape or a.ndim != 3 or a.shape[-1] != 2:
-        raise ValueError(f"keypoint sets must both be (N, K, 2), got shapes {a.shape} and {b.shape}")
-    return float(np.mean(np.sum(np.linalg.norm(a - b, axis=-1), axis=-1)))
-
-
-class AnalyticDetector:
-    """A landmark detector in the style of FOMM's, with a hand-made heatmap instead of a trained network.
-
-    `detector(frames, method)` downsamples (N, 3, 256, 256) frames with antialias_np.downsample(frames, 0.25,
-    method) and calls `predict_from_downsampled`, which on the (N, 3, h, w) small image computes, per frame:
-
-    1. darkness d = -(0.299 R + 0.587 G + 0.114 B);
-    2. a blob response r = G(sigma_centre) * d - G(sigma_surround) * d: a difference of Gaussian blurs (reflect
-       border), which is zero on flat and linearly shaded regions and peaks on a dark mark;
-    3. per landmark k, FOMM's head on the window of (2 radius + 1)^2 pixels around its rest position (the detector
-       knows where each landmark may be, as FOMM's network learned it): heatmap = softmax(r / (T * m)) over the
-       window, m being the window's largest response, so the temperature T sets the heatmap's sharpness whatever
-       the mark's contrast;
-    4. keypoint = sum of heatmap * grid, grid x = 2 j / (w - 1) - 1, y = 2 i / (h - 1) - 1 (make_coordinate_grid).
-
-    The heatmap spreads over a few pixels, so the expected coordinate moves continuously with a sub-pixel shift of
-    the mark, and every method's sampling grid and blur show in it.
-    """
-
-    def __init__(
-        self,
-        centres: np.ndarray | None = None,
-        radius: int = 4,
-        temperature: float = 0.1,
-        sigma_centre: float = 1.0,
-        sigma_surround: float = 3.0,
-    ):
-        """centres: (K, 2) window centres (x, y) in pixels of the 64 grid; default the synthetic face's ten rest
-        landmarks, which sit where an aligned face crop has its eyes, brows, nose, mouth and chin. radius 4: 9 x 9
-        windows, room for the synthetic motion; temperature 0.1 is FOMM's; the sigmas are in grid pixels."""
-        if centres is None:
-            centres = rest_landmarks() / STEP
-        self.centres = np.rint(np.asarray(centres, dtype=np.float64)).astype(int)
-        self.radius = radius
-        self.temperature = temperature
-        self.sigma_centre = sigma_centre
-        self.sigma_surround = sigma_surround
-
-    def __call__(self, frames: np.ndarray, method: str = "gaussian") -> dict[str, np.ndarray]:
-        """Keypoints of (N, 3, H, W) frames downsampled by 1/4 with `method`: {"value": (N, 10, 2)}."""
-        return self.predict_from_downsampled(downsample(frames, 1 / STEP, method=method))
-
-    def predict_from_downsampled(self, small: np.ndarray) -> dict[str, np.ndarray]:
-        """Keypoints of already downsampled (N, 3, h, w) frames: {"value": (N, 10, 2)} (x, y) in [-1, 1]."""
-        small = np.asarray(small, dtype=np.float64)
-        if small.ndim != 4 or small.shape[1] != 3:
-            raise ValueError(f"expected (N, 3, h, w) RGB frames, got shape {small.shape}")
-        h, w = small.shape[-2:]
-        lowest, highest = self.centres.min(axis=0) - self.radius, self.centres.max(axis=0) + self.radius
-        if lowest.min() < 0 or highest[0] >= w or highest[1] >= h:
-            raise ValueError(f"the detector's windows need a 64 x 64 image or larger, got {h} x {w}")
-        response = self.response(small)
-        grid_x = 2 * np.arange(w) / (w - 1) - 1
-        grid_y = 2 * np.arange(h) / (h - 1) - 1
-        values = np.empty((small.shape[0], len(self.centres), 2))
-        for k, (cx, cy) in enumerate(self.centres):
-            rows = slice(cy - self.radius, cy + self.radius + 1)
-            cols = slice(cx - self.radius, cx + self.radius + 1)
-            heatmap = self._heatmap(response[:, rows, cols])
-            values[:, k, 0] = np.einsum("nij,j->n", heatmap, grid_x[cols])
-            values[:, k, 1] = np.einsum("nij,i->n", heatmap, grid_y[rows])
-        return {"value": values}
-
-    def response(self, small: np.ndarray) -> np.ndarray:
-        """The blob response (N, h, w) of (N, 3, h, w) frames: steps 1 and 2 of the class docstring."""
-        darkness = -np.tensordot(np.array([0.299, 0.587, 0.114]), small, axes=([0], [1]))
-        h, w = darkness.shape[-2:]
-        centre = _blur_matrix(h, self.sigma_centre) @ darkness @ _blur_matrix(w, self.sigma_centre).T
-        surround = _blur_matrix(h, self.sigma_surround) @ darkness @ _blur_matrix(w, self.sigma_surround).T
-        return centre - surround
-
-    def _heatmap(self, window: np.ndarray) -> np.ndarray:
-        """softmax(r / (T * m)) over each (N, a, b) window, m the window's largest response (step 3)."""
-        peak = window.max(axis=(1, 2), keepdims=True)
-        logits = window / (self.temperature * np.maximum(peak, 1e-12))
-        e = np.exp(logits - logits.max(axis=(1, 2), keepdims=True))
-        return e / e.sum(axis=(1, 2), keepdims=True)
-
-
-def _blur_matrix(n: int, sigma: float) -> np.ndarray:
-    """The (n, n) matrix of a normalised Gaussian blur with reflect border (edge not repeated): B @ signal."""
-    radius = int(np.ceil(3 * sigma))
-    taps = np.arange(-radius, radius + 1)
-    weights = np.exp(-(taps**2) / (2 * sigma**2))
-    weights /= weights.sum()
-    matrix = np.zeros((n, n))
-    for i in range(n):
-        sources = np.abs(i + taps)  # reflect below 0 ...
-        sources = np.where(sources > n - 1, 2 * (n - 1) - sources, sources)  # ... and above n - 1
-        np.add.at(matrix[i], sources, weights)
-    return matrix
 
 
 def _poses(n_frames: int, rng: np.random.Generator) -> list[dict[str, float]]:

@@ -1,0 +1,100 @@
+"""Benchmark of antialias_np: the FOMM downsampling study's table, and how fast each method runs.
+
+    python bench.py                     the study's table: keypoint error and time of the nine methods, on
+                                        synthetic face frames with the analytic detector (benchmark.analytic);
+                                        needs neither torch nor a trained model; draws figure.png and
+                                        error_vs_time.png with matplotlib (pip install -e ".[bench]")
+    python bench.py --quick             the same in seconds (4 frames, few repeats): a smoke test
+    python bench.py --frames DIR_OR_VIDEO --checkpoint kp_detector.npz
+                                        the study's exact protocol: FOMM's trained keypoint detector
+                                        (benchmark.fomm; make the .npz with `python -m benchmark.fomm convert
+                                        vox-cpk.pth.tar kp_detector.npz`, which needs torch) on your frames; a
+                                        video (.mp4, ...) needs PyAV: pip install "antialias_np[video]". Without
+                                        --checkpoint, the analytic detector (made for the synthetic faces)
+                                        is used and its points are labelled "point k", not landmarks
+    python bench.py --speed [--scaling] [--threads] [--cold]
+                                        the speed tables: microseconds per frame against torch and the fastest
+                                        other library (OpenCV, Pillow) that computes the same thing or a similar
+                                        one, one thread each; --scaling, --threads and --cold add sections (and
+                                        imply --speed)
+
+The study's error (baseline b = method "gaussian", FOMM's own): (1/N) sum over N frames of sum over the 10
+keypoints of ||b_k - t_k||_2, in the detector's [-1, 1] coordinates. Times are medians of repeated calls on one
+3 x 256 x 256 float32 frame after warm-up, with one thread for every library. torch, kornia, OpenCV and Pillow
+are optional (pip install -e ".[compare]"): without them their columns show "-".
+
+Results are printed as markdown and written to --out (default ./bench_results): study.md, study.json,
+figure.png and error_vs_time.png, or speed.md and speed.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from benchmark.commands import CommandError, CommandLineParser, check_input_file
+from benchmark.report import progress
+from benchmark.speed import run_speed
+from benchmark.study_table import run_study
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    title, usage = __doc__.split("\n\n", 1)
+    parser = CommandLineParser(
+        prog="bench.py",
+        description=title,
+        epilog=usage + "\nExit status: 2 for a usage error (a wrong option, a missing file), 1 for a data error.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--out", type=Path, default=Path("bench_results"), metavar="DIR", help="output directory")
+    parser.add_argument("--quick", action="store_true", help="few frames and repeats: finishes in seconds")
+    parser.add_argument("--no-compare", action="store_true", help="skip torch, kornia, OpenCV, Pillow if installed")
+    parser.add_argument("--repeats", type=int, metavar="N", help="timed repeats (default 7; --speed 11; --quick 3)")
+    study = parser.add_argument_group("the study's table (the default)")
+    study.add_argument("--frames", type=Path, metavar="PATH", help='a folder of images or a video, not synthetic '
+                       '(videos need PyAV: pip install "antialias_np[video]")')
+    study.add_argument("--checkpoint", type=Path, metavar="FILE.npz", help="use FOMM's detector with these weights")
+    study.add_argument("--n-frames", type=int, metavar="N", help="synthetic frames, or most frames read (64)")
+    study.add_argument("--seed", type=int, default=0, help="seed of the synthetic frames (0)")
+    study.add_argument("--no-figures", action="store_true", help="write the tables only, no PNG (no matplotlib)")
+    speed = parser.add_argument_group("speed")
+    speed.add_argument("--speed", action="store_true", help="the speed table: antialias_np, torch, fastest peer")
+    speed.add_argument("--scaling", action="store_true", help="add time against size and batch, 2 threads vs 1")
+    speed.add_argument(
+        "--threads", action="store_true", help="add default threads vs one, idle and with busy-loop processes (~3 min)"
+    )
+    speed.add_argument("--cold", action="store_true", help="add import time, first call, compile time (~2 min)")
+    args = parser.parse_args(argv)
+    args.speed = args.speed or args.scaling or args.threads or args.cold
+    if args.n_frames is None:
+        args.n_frames = 4 if args.quick else 64
+    if args.repeats is None:
+        args.repeats = 3 if args.quick else 11 if args.speed else 7
+    if args.n_frames < 1 or args.repeats < 1:
+        parser.error("--n-frames and --repeats must be >= 1")
+    if args.frames is not None and not args.frames.exists():
+        parser.error(f"--frames {args.frames} does not exist; give a folder of images or a video")
+    if args.checkpoint is not None:
+        try:
+            check_input_file(args.checkpoint, "--checkpoint", "an .npz made by python -m benchmark.fomm convert")
+        except CommandError as error:
+            parser.error(str(error))
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run bench.py's command line; return its exit status."""
+    args = parse_args(argv)
+    start = time.perf_counter()
+    try:
+        if args.speed:
+            run_speed(args)
+        else:
+            run_study(args)
+    except CommandError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.status
+    progress(f"done in {time.perf_counter() - start:.1f} s")
+    return 0

@@ -1,0 +1,110 @@
+"""The study's figures, drawn with matplotlib (the `bench` extra), which is imported only when a figure is made:
+
+    panels.png          every method's 64x64 image of one frame with its keypoints and the baseline's
+    error_vs_time.png   each method's keypoint error against its time: antialias_np, torch, the study's rows
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from benchmark.protocol import BASELINE, STUDY_MACHINE
+
+PANEL_FILE = "figure.png"
+CHART_FILE = "error_vs_time.png"
+MATPLOTLIB_MISSING = 'no figures: matplotlib is not installed; pip install -e ".[bench]", or pass --no-figures'
+COLUMNS = 3
+KEYPOINT_COLOURS = "tab10"
+"""One colour per keypoint index, from matplotlib's ten-colour qualitative map."""
+
+
+def have_matplotlib() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def panel_figure(
+    path: Path,
+    small: dict[str, np.ndarray],
+    keypoints: dict[str, np.ndarray],
+    errors: dict[str, float],
+    names: tuple[str, ...],
+) -> None:
+    """Write a grid of panels, one per method (in `small`'s order): its (3, h, w) image of the first frame, pixel
+    for pixel, with its keypoints (coloured crosses, one colour per keypoint) and the baseline's (white circles);
+    titled with the method and its error against the baseline. keypoints: (N, K, 2) (x, y) in [-1, 1]."""
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    methods = list(small)
+    rows = -(-len(methods) // COLUMNS)
+    figure = Figure(figsize=(3.2 * COLUMNS + 2.6, 3.4 * rows), layout="constrained")
+    axes = figure.subplots(rows, COLUMNS, squeeze=False)
+    colours = matplotlib.colormaps[KEYPOINT_COLOURS]
+    for ax, method in zip(axes.flat, methods, strict=False):
+        image = np.clip(small[method].transpose(1, 2, 0), 0, 1)
+        ax.imshow(image, interpolation="nearest")
+        baseline = _pixels(keypoints[BASELINE][0], image.shape[:2])
+        ax.scatter(*baseline.T, s=60, facecolors="none", edgecolors="white", linewidths=1.2)
+        points = _pixels(keypoints[method][0], image.shape[:2])
+        ax.scatter(*points.T, s=50, marker="x", c=[colours(k % 10) for k in range(len(points))], linewidths=1.8)
+        ax.set_title(f"{method}   error {errors[method]:.4f}", fontsize=11)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for ax in axes.flat[len(methods) :]:
+        ax.set_visible(False)
+    handles = [Line2D([], [], ls="", marker="x", ms=8, mew=2, color=colours(k % 10), label=name)
+               for k, name in enumerate(names)]  # fmt: skip
+    baseline_label = f"{BASELINE} (the baseline),\nwhite circles"
+    handles.append(Line2D([], [], ls="", marker="o", ms=8, mfc="none", mec="grey", label=baseline_label))
+    figure.legend(handles=handles, loc="outside right center", title="keypoints", fontsize=10, frameon=False)
+    figure.suptitle("The first frame as each method hands it to the detector (64 x 64)", fontsize=13)
+    figure.savefig(path, dpi=100)
+
+
+def error_time_chart(path: Path, rows: list[dict], machine: str) -> None:
+    """Write a chart of keypoint error against ms per frame (log scale): one colour per method, one marker per
+    source (antialias_np and, when measured, torch on this machine with this run's errors; the study's published
+    rows), a method's points joined by a thin line."""
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    sources = [
+        ("antialias_np (this machine)", "antialias_np_ms", "error_vs_baseline", "o"),
+        ("torch / kornia (this machine)", "torch_ms", "error_vs_baseline", "s"),
+        (f"the study (torch, {STUDY_MACHINE})", "study_ms", "study_error", "^"),
+    ]
+    colours = matplotlib.colormaps[KEYPOINT_COLOURS]
+    figure = Figure(figsize=(10, 6), layout="constrained")
+    ax = figure.subplots()
+    for i, row in enumerate(rows):
+        points = [(row[t], row[e], marker) for _, t, e, marker in sources if row[t] is not None]
+        times, errors, _ = zip(*points, strict=True)
+        ax.plot(times, errors, color=colours(i % 10), lw=0.8, alpha=0.5)
+        for t, e, marker in points:
+            ax.scatter(t, e, marker=marker, s=60, color=colours(i % 10), edgecolors="black", linewidths=0.5, zorder=3)
+    ax.set_xscale("log")
+    ax.set_xlabel("ms per 3 x 256 x 256 frame, one thread (log scale)")
+    ax.set_ylabel(f"keypoint error against {BASELINE}\n(sum over 10 keypoints, [-1, 1] units)")
+    ax.set_title(f"Keypoint error against time per frame (this machine: {machine})", fontsize=12)
+    ax.grid(True, which="both", alpha=0.3)
+    method_handles = [Line2D([], [], ls="", marker="o", ms=8, color=colours(i % 10), label=row["method"])
+                      for i, row in enumerate(rows)]  # fmt: skip
+    source_handles = [Line2D([], [], ls="", marker=marker, ms=8, mfc="white", mec="black", label=label)
+                      for label, t, _, marker in sources if any(r[t] is not None for r in rows)]  # fmt: skip
+    figure.legend(handles=method_handles, loc="outside right upper", title="method", frameon=False)
+    figure.legend(handles=source_handles, loc="outside right lower", title="measured by", frameon=False)
+    figure.savefig(path, dpi=100)
+
+
+def _pixels(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """(K, 2) keypoints (x, y) in [-1, 1] -> pixel coordinates of an (h, w) image: x -> (x + 1)(w - 1) / 2."""
+    h, w = shape
+    return (np.asarray(points) + 1) / 2 * np.array([w - 1, h - 1])

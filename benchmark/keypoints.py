@@ -1,0 +1,31 @@
+"""What every keypoint detector of the study shares: FOMM's heatmap head (softmax, expected coordinate on the
+[-1, 1] grid) and the study's keypoint error."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """exp(l_i) / sum_j exp(l_j) along the last axis (the maximum is subtracted first, against overflow)."""
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def coordinate_grid(n: int, dtype: type = np.float64) -> np.ndarray:
+    """FOMM's make_coordinate_grid along one axis of n pixels: pixel j at 2 j / (n - 1) - 1, so [-1, 1]."""
+    return 2 * (np.arange(n, dtype=dtype) / dtype(n - 1)) - 1
+
+
+def keypoint_error(a: np.ndarray, b: np.ndarray) -> float:
+    """The study's error between two keypoint sets of shape (N, K, 2): mean over frames of the summed distances.
+
+        error = (1/N) * sum_n sum_k ||a[n, k] - b[n, k]||_2
+
+    In [-1, 1] coordinates for the study's number (K = 10; one pixel of the 64 grid is 2/63 = 0.032).
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 3 or a.shape[-1] != 2:
+        raise ValueError(f"keypoint sets must both be (N, K, 2), got shapes {a.shape} and {b.shape}")
+    return float(np.mean(np.sum(np.linalg.norm(a - b, axis=-1), axis=-1)))

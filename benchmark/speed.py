@@ -1,0 +1,262 @@
+"""The speed table (`python bench.py --speed`): antialias_np, torch and the fastest other library per method, in
+microseconds per 3 x 256 x 256 frame, one thread each, against the project's speed targets."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import functools
+
+import numpy as np
+
+import antialias_np as aa
+from benchmark.cold_start import cold_markdown, cold_start
+from benchmark.peers import Peers, check_one_thread, environment, load_peers, peer_runners, pin_threads, thread_counts
+from benchmark.protocol import FRAME_SIZE, SCALE
+from benchmark.report import as_json, command_line, fmt, fmt_us, markdown_table, progress, write
+from benchmark.synthetic import synthetic_frames
+from benchmark.threads import (
+    BUSY_ROUNDS,
+    busy_machine,
+    busy_markdown,
+    scaling,
+    scaling_markdown,
+    threads_markdown,
+    two_threads,
+)
+from benchmark.timing import measure
+from benchmark.torch_pipelines import study_pipelines
+
+SPEED_TARGETS_US = {
+    "gaussian": 30,
+    "subsample": 10,
+    "nearest": 10,
+    "bicubic": 60,
+    "bilinear": 40,
+    "area": 30,
+    "avgpool": 30,
+    "median": 50,
+    "bilateral": 250,
+}
+"""The project's speed targets: antialias_np at most this many microseconds per 3 x 256 x 256 float32 frame, one thread.
+For uint8 (bicubic and bilinear) the target is to be no slower than Pillow on the same image."""
+
+
+SPEED_TARGET_RATIOS = {
+    "gaussian": (150, 8),
+    "subsample": (None, 0.5),
+    "nearest": (None, 0.5),
+    "bicubic": (4, 7),
+    "bilinear": (5, 6),
+    "area": (None, 2),
+    "avgpool": (None, 2),
+    "median": (30, 2),
+    "bilateral": (15, 4),
+}
+"""What the time targets meant on the machine they were set on: (torch / ours, fastest peer / ours) at least these
+(None: no ratio asked; 0.5 is "within 2x of OpenCV"). Ratios in one run do not depend on the machine's speed as
+much."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """A row of the speed table: a method on one 3 x 256 x 256 frame of a dtype."""
+
+    method: str
+    dtype: str = "float32"
+
+    @property
+    def name(self) -> str:
+        return self.method if self.dtype == "float32" else f"{self.method} {self.dtype}"
+
+
+SPEED_CASES = (*(Case(m) for m in aa.METHODS), Case("bicubic", "uint8"), Case("bilinear", "uint8"))
+
+
+def run_speed(args: argparse.Namespace) -> None:
+    frames, _ = synthetic_frames(1, FRAME_SIZE, seed=args.seed)
+    inputs = {"float32": frames, "uint8": np.round(frames * 255).astype(np.uint8)}
+    progress("compiling every method")
+    for case in SPEED_CASES:
+        aa.downsample(inputs[case.dtype], SCALE, case.method)
+    peers = load_peers(args.no_compare)
+    pin_threads(peers)
+    repeat_time = 0.002 if args.quick else 0.03
+    rows = [speed_row(case, inputs[case.dtype], peers, args.repeats, repeat_time) for case in SPEED_CASES]
+    result = {"command": command_line(), "environment": environment(peers), "repeats": args.repeats}
+    result["rows"] = rows  # timings in seconds per call
+    sections = [speed_markdown(result)]
+    if args.scaling:
+        result["scaling"] = scaling(args.repeats, repeat_time)
+        result["threads"] = two_threads(args.repeats, repeat_time)
+        sections += [scaling_markdown(result["scaling"]), threads_markdown(result["threads"])]
+    if args.threads:
+        result["busy"] = busy_machine(args.repeats, repeat_time, 1 if args.quick else BUSY_ROUNDS)
+        sections.append(busy_markdown(result["busy"]))
+    if args.cold:
+        result["cold"] = cold_start(args.quick)
+        sections.append(cold_markdown(result["cold"]))
+    markdown = "\n\n".join(sections)
+    print(markdown)
+    args.out.mkdir(parents=True, exist_ok=True)
+    write(args.out, "speed", result, markdown)
+    progress(f"wrote {args.out / 'speed.md'} and speed.json")
+
+
+def speed_row(case: Case, frame: np.ndarray, peers: Peers, repeats: int, repeat_time: float) -> dict[str, object]:
+    """antialias_np, torch and the fastest peer on one case: µs per frame, spread, page faults, max abs differences."""
+    threads = check_one_thread(peers)
+    ours = aa.downsample(frame, SCALE, case.method)
+    row = {"case": case.name, "method": case.method, "dtype": case.dtype}
+    row["target_us"] = SPEED_TARGETS_US[case.method] if case.dtype == "float32" else None
+    row["antialias_np"] = measure(
+        functools.partial(aa.downsample, frame, SCALE, case.method), repeats, repeat_time
+    )
+    pipelines = study_pipelines(SCALE) if peers.torch is not None else {}
+    reference, row["torch"] = None, None
+    if case.method in pipelines:
+        tensor = peers.torch.from_numpy(frame)
+        reference = pipelines[case.method].run(tensor).numpy()
+        row["torch"] = measure(functools.partial(pipelines[case.method].run, tensor), repeats, repeat_time)
+    row["max_abs_diff_vs_torch"] = None if reference is None else max_abs_diff(ours, reference)
+    row["peers"] = {}
+    for name, (run, as_chw) in peer_runners(case.method, case.dtype, frame[0], peers).items():
+        output = as_chw(run())
+        row["peers"][name] = {
+            "timing": measure(run, repeats, repeat_time),
+            "max_abs_diff_vs_torch": None if reference is None else max_abs_diff(output, reference[0]),
+            "max_abs_diff_interior": None if reference is None else max_abs_diff(output, reference[0], interior=True),
+        }
+    row["threads"] = {"before": threads, "after": thread_counts(peers)}
+    torch_us = None if row["torch"] is None else row["torch"].median * 1e6
+    progress(f"{case.name}: {row['antialias_np'].median * 1e6:.1f} µs, torch {fmt(torch_us, 1)} µs")
+    return as_json(row)
+
+
+def max_abs_diff(a: np.ndarray, b: np.ndarray, interior: bool = False) -> float:
+    """max |a - b|, over all pixels or without the outer row and column of each side."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64).reshape(np.shape(a))
+    if interior:
+        a, b = a[..., 1:-1, 1:-1], b[..., 1:-1, 1:-1]
+    return float(np.max(np.abs(a - b)))
+
+
+SPEED_HEADER = [
+    "case",
+    "antialias_np µs (IQR)",
+    "target µs",
+    "met",
+    "ratio targets: torch, peer",
+    "torch µs (IQR)",
+    "torch / ours",
+    "fastest peer",
+    "peer µs",
+    "peer / ours",
+    "max diff, ours - torch",
+    "max diff, peer - torch",
+    "torch faults/call",
+]
+
+
+def speed_markdown(result: dict) -> str:
+    env = result["environment"]
+    threads = ", ".join(f"{k} {v}" for k, v in result["rows"][0]["threads"]["before"].items() if k != "repinned")
+    notes = [note for row in result["rows"] for note in row_notes(row)]
+    lines = [
+        "## Speed: one 3x256x256 frame -> 64x64",
+        "",
+        f"{env['cpu']}, {env['usable_cpus']} usable CPUs (load average {fmt(env['load_1min'], 1)} at the end); "
+        f"threads: {threads}; Numba threading layer {env['numba_threading_layer']}. Median of "
+        f"{result['repeats']} repeats after warm-up (IQR in brackets). Ratios above 1: antialias_np is faster. "
+        "Each library gets the frame in its own layout (torch NCHW tensor, OpenCV HWC, Pillow per-channel 'F' "
+        "images or one RGB image); the conversion is not timed. torch's subsample returns a strided view, the "
+        "others a new array. max diff: the largest absolute difference on this frame. uint8 target: no slower "
+        "than Pillow.",
+        "",
+        markdown_table(SPEED_HEADER, [speed_cells(row) for row in result["rows"]]),
+        "",
+        f"`{result['command']}`",
+    ]
+    if notes:
+        lines += ["", *(f"- {note}" for note in notes)]
+    return "\n".join(lines)
+
+
+def speed_cells(row: dict) -> list[str]:
+    """One row of the speed table (times in the row are in seconds)."""
+    ours, torch = row["antialias_np"], row["torch"]
+    peer_name, peer = fastest_peer(row["peers"])
+    return [
+        row["case"],
+        f"{fmt_us(ours['median'])} ({fmt_us(ours['q1'])}-{fmt_us(ours['q3'])})",
+        fmt(row["target_us"], 0),
+        meets_target(row, peer),
+        ratio_targets(row, peer),
+        "-" if torch is None else f"{fmt_us(torch['median'])} ({fmt_us(torch['q1'])}-{fmt_us(torch['q3'])})",
+        "-" if torch is None else fmt(torch["median"] / ours["median"], 1, "x"),
+        peer_name or "-",
+        "-" if peer is None else fmt_us(peer["timing"]["median"]),
+        "-" if peer is None else fmt(peer["timing"]["median"] / ours["median"], 1, "x"),
+        fmt(row["max_abs_diff_vs_torch"], 2, style="g"),
+        "-" if peer is None else peer_difference(peer),
+        "-" if torch is None else fmt(torch["faults_per_call"], 0),
+    ]
+
+
+def meets_target(row: dict, peer: dict | None) -> str:
+    """'yes' or 'no' against the time target, or for uint8 against Pillow; '-' when there is nothing to
+    compare with."""
+    ours = row["antialias_np"]["median"]
+    if row["target_us"] is not None:
+        return "yes" if ours * 1e6 <= row["target_us"] else "no"
+    if peer is None:
+        return "-"
+    return "yes" if ours <= peer["timing"]["median"] else "no"
+
+
+def ratio_targets(row: dict, peer: dict | None) -> str:
+    """The ratio targets for the case, each with yes or no: '>= 150x no, >= 8x no'; '-' where none applies."""
+    if row["dtype"] != "float32":
+        return "-"
+    ours = row["antialias_np"]["median"]
+    others = (row["torch"], None if peer is None else peer["timing"])
+    cells = []
+    for target, other in zip(SPEED_TARGET_RATIOS[row["method"]], others, strict=True):
+        if target is None or other is None:
+            cells.append("-")
+        else:
+            cells.append(f">= {fmt(target, 3, 'x', 'g')} {'yes' if other['median'] / ours >= target else 'no'}")
+    return ", ".join(cells)
+
+
+def fastest_peer(peers: dict) -> tuple[str | None, dict | None]:
+    if not peers:
+        return None, None
+    name = min(peers, key=lambda n: peers[n]["timing"]["median"])
+    return name, peers[name]
+
+
+def peer_difference(peer: dict) -> str:
+    """The peer's max difference to torch, and its interior's when only the border differs."""
+    whole, interior = peer["max_abs_diff_vs_torch"], peer["max_abs_diff_interior"]
+    if whole is None:
+        return "-"
+    if interior is not None and interior < whole:
+        return f"{fmt(whole, 2, style='g')} (interior {fmt(interior, 2, style='g')})"
+    return fmt(whole, 2, style="g")
+
+
+def row_notes(row: dict) -> list[str]:
+    """Anomalies worth a line under the table: thread counts changed, torch's page faults."""
+    notes = []
+    if row["threads"]["before"].get("repinned"):
+        notes.append(f"{row['case']}: a library was not at one thread before this row; pinned again.")
+    if any(n != 1 for n in row["threads"]["after"].values()):
+        notes.append(f"{row['case']}: thread counts after the row: {row['threads']['after']}.")
+    torch = row["torch"]
+    if torch and torch["faults_per_call"] is not None and torch["faults_per_call"] > 100:
+        notes.append(
+            f"{row['case']}: torch took {torch['faults_per_call']:.0f} minor page faults per call (large "
+            "temporaries returned to the OS between calls); its time includes them, as it comes."
+        )
+    return notes

@@ -1,0 +1,43 @@
+"""The library apart from the study: the installed package holds only antialias_np, which never imports the
+harness, and the harness uses only the library's public API."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import antialias_np as aa
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def imported_modules(folder: Path) -> dict[str, set[str]]:
+    """Per Python file under `folder`: the modules it imports (from X import y gives X.y as well as X)."""
+    imports = {}
+    for path in sorted(folder.rglob("*.py")):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+        imports[str(path.relative_to(ROOT))] = names
+    return imports
+
+
+def test_only_the_library_is_installed():
+    assert '\npackages = ["antialias_np"]\n' in (ROOT / "pyproject.toml").read_text()
+    assert not list((ROOT / "antialias_np").glob("fomm/*.py")) and not (ROOT / "antialias_np" / "evaluate.py").exists()
+
+
+def test_the_library_never_imports_the_harness():
+    for path, names in imported_modules(ROOT / "antialias_np").items():
+        assert not any(name.split(".")[0] in ("benchmark", "matplotlib") for name in names), path
+
+
+def test_the_harness_uses_only_the_public_api():
+    public = {"antialias_np", *(f"antialias_np.{name}" for name in aa.__all__)}
+    files = {**imported_modules(ROOT / "benchmark"), "bench.py": imported_modules(ROOT)["bench.py"]}
+    for path, names in files.items():
+        private = {name for name in names if name.startswith("antialias_np") and name not in public}
+        assert not private, f"{path} imports {private}"
