@@ -315,7 +315,8 @@ def check_downsample_scale(scale: object) -> float:
 
 
 def integer_step(scale: float, method: str) -> int:
-    """The step n of a method that keeps every n-th pixel; scale must be 1/n (to float rounding).
+    """The step n of a method that works in steps of n pixels (keeps every n-th pixel, or averages n x n blocks);
+    scale must be 1/n (to float rounding).
 
     FOMM computes int(1/scale), which silently turns scale=0.3 into a step of 3; refusing is safer than
     computing something the caller did not ask for.
@@ -323,7 +324,7 @@ def integer_step(scale: float, method: str) -> int:
     step = round(1 / scale)
     if abs(step * scale - 1) > 1e-6:
         raise ValueError(
-            f"scale must be 1/n for an integer n with method={method!r} (it keeps every n-th pixel), got {scale}; "
+            f"scale must be 1/n for an integer n with method={method!r} (it steps n pixels at a time), got {scale}; "
             f"use method='bilinear', 'bicubic' or 'area' for other scales"
         )
     return step

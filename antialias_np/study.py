@@ -12,8 +12,8 @@ For scale = 1/n each method equals, value for value, the torch or kornia pipelin
     median      kornia.filters.median_blur(x, 3, border_type="reflect")[..., ::n, ::n]
     bilateral   kornia.filters.bilateral_blur(x, 5, 0.1, (1.5, 1.5), "reflect", "l1")[..., ::n, ::n]
 
-Other scales: nearest, bicubic, bilinear and area do what torch does with them; the methods that keep every
-n-th pixel (gaussian, subsample, avgpool, median, bilateral) refuse a scale that is not 1/n, where FOMM's
+Other scales: nearest, bicubic, bilinear, area and lanczos do what torch does with them; the methods that step n
+pixels at a time (gaussian, subsample, avgpool, median, bilateral) refuse a scale that is not 1/n, where FOMM's
 int(1/scale) would silently use another step. The filters followed by subsampling compute the kept pixels only.
 """
 
@@ -136,7 +136,8 @@ def downsample(
 
     and beyond the study (EXTRA_METHODS), lanczos: interpolate(x, size=..., mode='lanczos', antialias=True).
     The filters followed by subsampling compute only the kept pixels. nearest, bicubic, bilinear, area and lanczos
-    take any scale; the methods that keep every n-th pixel refuse a scale that is not 1 / n.
+    take any scale; the methods that step n pixels at a time (gaussian, subsample, avgpool, median, bilateral)
+    refuse a scale that is not 1 / n.
 
     Args:
         image: (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C).

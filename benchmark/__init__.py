@@ -18,5 +18,6 @@ It uses only antialias_np's public API. One concern per module:
     cold_start.py       import time, first call, compile time in fresh processes (--cold)
     report.py           markdown tables, number formats, writing results
     commands.py         command-line errors in one line, with an exit status
+    method_pages.py     a page per method: weights, centre, frequency response (python -m benchmark.method_pages)
     cli.py              bench.py's command line
 """
