@@ -96,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("src", type=Path, metavar="SRC", help="a folder of images, a video, a .npy or a .zarr stack")
     down.add_argument("dst", type=Path, metavar="DST", help="a folder (PNG frames), a video, a .npy or a .zarr path")
     down.add_argument("--scale", type=_scale, default=0.25, help="in (0, 1]; default 0.25")
-    down.add_argument("--method", choices=study.METHODS, default="gaussian", help="default gaussian")
+    down.add_argument("--method", choices=study.METHODS + study.EXTRA_METHODS, default="gaussian",
+                      help="default gaussian")
     down.add_argument(
         "--channel-axis",
         type=_channel_axis,
@@ -120,12 +121,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return its exit status (0 done, 1 data error, 2 usage error)."""
+    """Run the command line; return its exit status (0 done, 1 data error, 2 usage error: a wrong option, a missing
+    file or a missing optional dependency, as bench.py counts them)."""
     try:
         args = build_parser().parse_args(argv)
         return downsample_command(args)
     except UsageError as error:
         _print_error(f"{error} (see --help)")
+        return 2
+    except (FileNotFoundError, ImportError) as error:
+        _print_error(str(error))
         return 2
     except KeyboardInterrupt:
         _print_error("interrupted")

@@ -49,9 +49,9 @@ def weight_matrix(method: str) -> np.ndarray:
     """(outputs, WIDTH) weights along the width: row k is output k's response to each input column, lit alone."""
     rows = []
     for column in range(WIDTH):
-        image = np.zeros((8, WIDTH))
+        image = np.zeros((WIDTH, WIDTH))
         image[:, column] = 1
-        rows.append(aa.downsample(image, SCALE, method)[1])  # a row away from the top and bottom borders
+        rows.append(aa.downsample(image, SCALE, method)[CENTRAL_OUTPUT])  # far from the top and bottom borders
     return np.array(rows).T
 
 

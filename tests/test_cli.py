@@ -109,7 +109,7 @@ def test_short_runs_show_no_progress(folder, tmp_path, capsys):
 
 
 BAD_COMMANDS = {
-    "missing source": (["downsample", "{tmp}/missing", "{tmp}/out"], 1, "missing"),
+    "missing source": (["downsample", "{tmp}/missing", "{tmp}/out"], 2, "missing"),
     "scale above 1": (["downsample", "{src}", "{tmp}/out", "--scale", "2"], 2, "scale"),
     "scale not a number": (["downsample", "{src}", "{tmp}/out", "--scale", "half"], 2, "--scale"),
     "scale not 1/n": (["downsample", "{src}", "{tmp}/out", "--scale", "0.3"], 2, "1/n"),
@@ -154,7 +154,7 @@ def test_a_missing_extra_is_named(folder, tmp_path, capsys, monkeypatch, missing
     (tmp_path / "in.mp4").write_bytes(b"")
     monkeypatch.setitem(sys.modules, missing, None)  # importing it now raises ImportError
     status, _, err = run(*(a.format(tmp=tmp_path, src=src) for a in command), capsys=capsys)
-    assert status == 1 and f"pip install 'antialias_np[{extra}]'" in err and err.count("\n") == 1
+    assert status == 2 and f"pip install 'antialias_np[{extra}]'" in err and err.count("\n") == 1
 
 
 def test_python_dash_m_runs_the_command_line(folder, tmp_path):
@@ -173,4 +173,4 @@ def test_python_dash_m_runs_the_command_line(folder, tmp_path):
         text=True,
         env=env,
     )
-    assert bad.returncode == 1 and "Traceback" not in bad.stderr and bad.stderr.count("\n") == 1
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and bad.stderr.count("\n") == 1

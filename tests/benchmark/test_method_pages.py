@@ -17,6 +17,13 @@ def test_area_weights_are_a_box_of_four_centred_at_4k_plus_1_5():
     assert weights[k] @ np.arange(method_pages.WIDTH) == pytest.approx(4 * k + 1.5)
 
 
+def test_gaussian_weights_are_fomm_s_kernel_summing_to_one():
+    weights = method_pages.weight_matrix("gaussian")
+    k = method_pages.CENTRAL_OUTPUT
+    np.testing.assert_allclose(weights[k, 4 * k - 6 : 4 * k + 7], aa.gaussian_kernel(0.25), atol=1e-12)
+    assert weights[k].sum() == pytest.approx(1)
+
+
 def test_subsample_keeps_pixel_4k_and_passes_every_frequency():
     weights = method_pages.weight_matrix("subsample")
     k = method_pages.CENTRAL_OUTPUT
