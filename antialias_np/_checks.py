@@ -62,7 +62,7 @@ def check_image(image: object, name: str = "x", *, min_ndim: int = 2, max_ndim: 
         image = image.view(np.ndarray)
     if not (image.dtype.kind in "iu" or (image.dtype.kind == "f" and image.dtype.itemsize <= 8)):
         raise TypeError(
-            f"{name} must have an integer, float32 or float64 dtype, got dtype {image.dtype}; "
+            f"{name} must have an integer, float16, float32 or float64 dtype, got dtype {image.dtype}; "
             f"convert with {name}.astype(np.float32)"
         )
     if not min_ndim <= image.ndim <= max_ndim:

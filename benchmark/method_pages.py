@@ -127,8 +127,23 @@ def main(argv: list[str] | None = None) -> int:
         page(method, out)
     index = ["# The methods, one page each", "",
              "Made by `python -m benchmark.method_pages` from the methods themselves (their impulse responses at "
-             "scale 1/4).", ""]
-    index += [f"- [{method}]({method}.md)" for method in methods]
+             "scale 1/4). How to read a page: the weights say how much each input pixel counts in output pixel k; "
+             "their weighted mean position says where output k sits (the baseline, `gaussian`, at 4k: a method "
+             "centred elsewhere moves every keypoint); the frequency response says how much of a pattern of a given "
+             "fineness survives. The output can only hold patterns up to its Nyquist frequency, 1/8 cycle per input "
+             "pixel; what survives beyond it folds back as aliasing (moire), so less there is better, but the "
+             "response up to it is detail kept.", "",
+             "| method | output k sits at | gain at Nyquist | response energy beyond Nyquist |", "|---|---|---|---|"]
+    frequencies = np.linspace(0, 0.5, 201)
+    for method in methods:
+        if method in NONLINEAR:
+            index.append(f"| [{method}]({method}.md) | 4k | (nonlinear) | (nonlinear) |")
+            continue
+        central = weight_matrix(method)[CENTRAL_OUTPUT]
+        gain = frequency_response(central, frequencies)
+        centre = central @ np.arange(WIDTH) / central.sum() - 4 * CENTRAL_OUTPUT
+        index.append(f"| [{method}]({method}.md) | 4k {centre:+.2f} | {np.interp(SCALE / 2, frequencies, gain):.2f} "
+                     f"| {aliased_share(frequencies, gain):.0%} |")
     (out / "README.md").write_text("\n".join(index) + "\n")
     print(f"wrote {len(methods)} pages to {out}")
     return 0
