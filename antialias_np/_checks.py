@@ -89,6 +89,11 @@ class Plan:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def on_channels_last(self) -> Plan:
+        """The same plan for images whose channels are the last axis, (..., H, W, C): by default this plan between
+        moves of the channels (a transposed copy); plans that read such images as they are override it."""
+        return ChannelsLastPlan(self)
+
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={_summary(value)}" for name, value in vars(self).items() if name[0] != "_")
         return f"{type(self).__name__}({fields})"
@@ -206,10 +211,7 @@ def layout_plan(image: ImageSpec, channel_axis: object, build: Callable[[ImageSp
         )
     if not channels_last:
         return build(image)
-    plan = build(image._replace(shape=shape))
-    if hasattr(plan, "on_channels_last"):  # the plan reads channels-last images as they are, without a copy
-        return plan.on_channels_last()
-    return ChannelsLastPlan(plan)
+    return build(image._replace(shape=shape)).on_channels_last()
 
 
 def apply(build: Callable[..., Plan], x: object, name: str, channel_axis: object, *arguments) -> np.ndarray:

@@ -194,7 +194,6 @@ def filter_table(
     return table
 
 
-
 def output_size(
     in_size: tuple[int, int],
     size: object,

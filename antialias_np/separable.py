@@ -117,40 +117,38 @@ class SeparablePlan(Plan):
     even) and saturated.
     """
 
-    def __init__(self, rows: AxisTable, cols: AxisTable, dtype: np.dtype):
-        self.rows, self.cols, self.dtype = rows, cols, dtype
-        self.channels_last = False
+    def __init__(self, rows: AxisTable, cols: AxisTable, dtype: np.dtype, channels_last: bool = False):
+        self.rows, self.cols, self.dtype, self.channels_last = rows, cols, dtype, channels_last
         if rows.precision is not None:
             self.kernel, self.compute = _resample_uint8, np.dtype(np.uint8)
             self._arguments = (rows.index, rows.weight, rows.count, rows.precision, cols.index, cols.weight, cols.count,
-                           cols.precision)  # fmt: skip
+                               cols.precision)  # fmt: skip
         else:
             self.kernel = _resample_float
             self.compute = dtype if dtype in _checks.FLOAT_DTYPES else COMPUTE_DTYPE[dtype.kind]
             self._arguments = (rows.index, rows.weight.astype(self.compute), rows.count, cols.index,
-                           cols.weight.astype(self.compute), cols.count)  # fmt: skip
+                               cols.weight.astype(self.compute), cols.count)  # fmt: skip
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         source = x.astype(self.compute, copy=False) if self.dtype.kind == "f" else x
-        if self.channels_last:  # (..., H, W, C) as planes of C interleaved channels, (B, H, W * C): no transposed copy
-            channels = x.shape[-1]
-            planes = np.ascontiguousarray(source.reshape(math.prod(x.shape[:-3]), *x.shape[-3:]))
-            out = np.empty((planes.shape[0], self.rows.n_out, self.cols.n_out * channels), self.compute)
-            if out.size:
-                self.kernel(planes.reshape(*planes.shape[:2], -1), channels, *self._arguments, out)
-            out = out.reshape(*x.shape[:-3], self.rows.n_out, self.cols.n_out, channels)
-        else:
-            out = _checks.on_planes(self.kernel, source, (1, *self._arguments), (self.rows.n_out, self.cols.n_out),
-                                    self.compute)
+        # The kernels take planes of C interleaved channels, (B, H, W * C): C = 1 in torch layout, and channels-last
+        # images are read as they are, without a transposed copy.
+        channel_axes = 1 if self.channels_last else 0
+        channels = x.shape[-1] if self.channels_last else 1
+        leading = x.shape[: x.ndim - 2 - channel_axes]
+        height, width = x.shape[x.ndim - 2 - channel_axes : x.ndim - channel_axes]
+        planes = np.ascontiguousarray(source.reshape(math.prod(leading), height, width * channels))
+        out = np.empty((planes.shape[0], self.rows.n_out, self.cols.n_out * channels), self.compute)
+        if out.size:
+            self.kernel(planes, channels, *self._arguments, out)
+        out = out.reshape(*leading, self.rows.n_out, self.cols.n_out, *x.shape[x.ndim - channel_axes :])
         if self.dtype.kind in "iu" and self.compute != self.dtype:
             return _saturate(np.rint(out), self.dtype)
         return out.astype(self.dtype, copy=False)
 
     def on_channels_last(self) -> SeparablePlan:
         """The same plan for images whose channels are the last axis, (..., H, W, C)."""
-        plan = SeparablePlan(self.rows, self.cols, self.dtype)
-        plan.channels_last = True
-        return plan
+        return SeparablePlan(self.rows, self.cols, self.dtype, channels_last=True)
 
 
 def _box_divisors(table: AxisTable) -> np.ndarray | None:
