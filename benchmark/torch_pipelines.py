@@ -104,3 +104,18 @@ def study_pipeline(x, scale: float, method: str) -> tuple[object, str]:
     pipeline = study_pipelines(scale, x.shape[1], x.dtype)[method]
     size = (int(x.shape[-2] * scale), int(x.shape[-1] * scale))
     return pipeline.run(x), pipeline.source.replace("{size}", str(size))
+
+
+def interpolate_as_defined(x, **kwargs) -> tuple[object, str]:
+    """(F.interpolate(x, **kwargs), that call as text), where torch 2.13's float antialias kernel, wrong at an output
+    width of 1 (it repeats the first row's value), is run on the transposed image instead: what the definition
+    gives. Its uint8 kernel is right there, and rounds after each pass, so transposing would change its result."""
+    import torch
+    import torch.nn.functional as F
+
+    output = F.interpolate(x, **kwargs)
+    if not (kwargs.get("antialias") and output.shape[-1] == 1 and x.dtype != torch.uint8):
+        return output, f"F.interpolate(x, **{kwargs})"
+    swapped = {k: tuple(reversed(v)) if isinstance(v, tuple) else v for k, v in kwargs.items()}
+    output = F.interpolate(x.transpose(-1, -2), **swapped).transpose(-1, -2)
+    return output, f"F.interpolate(x.transpose(-1, -2), **{swapped}).transpose(-1, -2)  # torch 2.13 bug at width 1"

@@ -24,7 +24,7 @@ kornia = pytest.importorskip("kornia")
 F = torch.nn.functional
 
 import antialias_np as aa  # noqa: E402
-from benchmark.torch_pipelines import fomm_anti_alias, study_pipeline  # noqa: E402
+from benchmark.torch_pipelines import fomm_anti_alias, interpolate_as_defined, study_pipeline  # noqa: E402
 
 CASES = int(os.environ.get("DIFFERENTIAL_CASES", "5000"))
 SEED = 20261129
@@ -76,16 +76,6 @@ def interpolate_case(rng: np.random.Generator) -> tuple[str, np.ndarray, dict]:
         kwargs.pop("align_corners", None)
     x = image(rng, dtype, (int(rng.integers(1, 3)), int(rng.integers(1, 5)), h, w), bool(rng.integers(6) == 0))
     return "interpolate", x, kwargs
-
-
-def torch_interpolate(x: torch.Tensor, kwargs: dict) -> torch.Tensor:
-    """F.interpolate; an antialiased float output of width 1 is made on the transposed image (torch 2.13's float
-    CPU kernel repeats the first row's value there, see README, Fidelity; its uint8 kernel is right)."""
-    out = F.interpolate(x, **kwargs)
-    if kwargs.get("antialias") and out.shape[-1] == 1 and x.dtype != torch.uint8:
-        swapped = {k: tuple(reversed(v)) if isinstance(v, tuple) else v for k, v in kwargs.items()}
-        out = F.interpolate(x.transpose(-1, -2), **swapped).transpose(-1, -2)
-    return out
 
 
 def pool_case(rng: np.random.Generator) -> tuple[str, np.ndarray, dict]:
@@ -143,7 +133,7 @@ def downsample_case(rng: np.random.Generator) -> tuple[str, np.ndarray, dict]:
 def reference(function: str, x: np.ndarray, kwargs: dict) -> np.ndarray:
     t = torch.from_numpy(x)
     if function == "interpolate":
-        out = torch_interpolate(t, kwargs)
+        out = interpolate_as_defined(t, **kwargs)[0]
     elif function == "avg_pool2d":
         out = F.avg_pool2d(t, **kwargs)
     elif function == "adaptive_avg_pool2d":
@@ -154,7 +144,7 @@ def reference(function: str, x: np.ndarray, kwargs: dict) -> np.ndarray:
         out = kornia.filters.bilateral_blur(t, **kwargs)
     elif function == "downsample" and kwargs["method"] in ("bilinear", "bicubic", "lanczos"):
         size = tuple(int(n * kwargs["scale"]) for n in x.shape[-2:])
-        out = torch_interpolate(t, {"size": size, "mode": kwargs["method"], "antialias": True})
+        out = interpolate_as_defined(t, size=size, mode=kwargs["method"], antialias=True)[0]
     elif function == "downsample":
         out = study_pipeline(t, kwargs["scale"], kwargs["method"])[0]
     else:
