@@ -9,7 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from antialias_np._checks import ImageSpec
-from antialias_np.separable import TorchOrderPlan, _transposed, gather_plan, resample_plan, resample_reference
+from antialias_np.separable import (
+    BLOCK_BYTES,
+    TorchOrderPlan,
+    _transposed,
+    gather_plan,
+    resample_plan,
+    resample_reference,
+)
 from antialias_np.study import _kept_plan
 from antialias_np.weights import AxisTable, to_fixed_point
 
@@ -30,6 +37,21 @@ def test_engine_equals_numpy_reference(rows, cols, planes, dtype):
     tolerance = 1e-4 if dtype == np.float32 else 1e-12
     result = resample_plan(row_table, col_table, x.dtype)(x)
     np.testing.assert_allclose(result, resample_reference(x, row_table, col_table), atol=tolerance)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint8])
+def test_engine_equals_numpy_reference_over_many_blocks(dtype):
+    """Rows wide enough that the kernels work a few rows at a time (BLOCK_BYTES), with a block left over."""
+    width = BLOCK_BYTES // np.dtype(dtype).itemsize // 4 + 3  # blocks of 8 rows in the float kernel, 32 in uint8's
+    rng = np.random.default_rng(4)
+    rows = AxisTable(rng.integers(0, 70, (43, 3)), rng.random((43, 3)) / 3, rng.integers(1, 4, 43))
+    cols = AxisTable(rng.integers(0, width, (9, 2)), rng.random((9, 2)) / 2, rng.integers(1, 3, 9))
+    if dtype == np.uint8:
+        rows, cols = to_fixed_point(rows), to_fixed_point(cols)
+    x = (rng.random((2, 70, width)) * 255).astype(dtype)
+    tolerance = {np.float32: 1e-4, np.float64: 1e-12, np.uint8: 0}[dtype]
+    result = resample_plan(rows, cols, x.dtype)(x)
+    np.testing.assert_allclose(result, resample_reference(x, rows, cols), atol=tolerance)
 
 
 @st.composite
