@@ -122,11 +122,13 @@ class SeparablePlan(Plan):
     """A row table and a column table applied by the engine's kernel for the dtype.
 
     uint8 with fixed-point tables: `_resample_uint8`, bit for bit torch's. Floats: `_resample_float` in float32 or
-    float64 (float16 in float32, rounded once). Other integers: `_resample_float` in float64, rounded (ties to
-    even) and saturated.
+    float64 (float16 in float32, rounded once). Other integers: `_resample_float` in float64 (or `compute`), rounded
+    (ties to even) and saturated.
     """
 
-    def __init__(self, rows: AxisTable, cols: AxisTable, dtype: np.dtype, channels_last: bool = False):
+    def __init__(
+        self, rows: AxisTable, cols: AxisTable, dtype: np.dtype, channels_last: bool = False, compute=None
+    ):
         self.rows, self.cols, self.dtype, self.channels_last = rows, cols, dtype, channels_last
         if rows.precision is not None:
             self.kernel, self.compute = _resample_uint8, np.dtype(np.uint8)
@@ -134,11 +136,20 @@ class SeparablePlan(Plan):
                                cols.precision)  # fmt: skip
         else:
             self.kernel = _resample_float
-            self.compute = dtype if dtype in _checks.FLOAT_DTYPES else COMPUTE_DTYPE[dtype.kind]
+            if compute is None:
+                compute = dtype if dtype in _checks.FLOAT_DTYPES else COMPUTE_DTYPE[dtype.kind]
+            self.compute = np.dtype(compute)
             self._arguments = (rows.index, rows.weight.astype(self.compute), rows.count, cols.index,
                                cols.weight.astype(self.compute), cols.count)  # fmt: skip
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
+        out = self.weighted_sums(x)
+        if self.dtype.kind in "iu" and self.compute != self.dtype:
+            return _saturate(np.rint(out), self.dtype)
+        return out.astype(self.dtype, copy=False)
+
+    def weighted_sums(self, x: np.ndarray) -> np.ndarray:
+        """The kernel's result in its compute dtype, with x's leading (and channel) axes."""
         source = x.astype(self.compute, copy=False) if self.dtype.kind == "f" else x
         # The kernels take planes of C interleaved channels, (B, H, W * C): C = 1 in torch layout, and channels-last
         # images are read as they are, without a transposed copy.
@@ -150,14 +161,11 @@ class SeparablePlan(Plan):
         out = np.empty((planes.shape[0], self.rows.n_out, self.cols.n_out * channels), self.compute)
         if out.size:
             self.kernel(planes, channels, *self._arguments, out)
-        out = out.reshape(*leading, self.rows.n_out, self.cols.n_out, *x.shape[x.ndim - channel_axes :])
-        if self.dtype.kind in "iu" and self.compute != self.dtype:
-            return _saturate(np.rint(out), self.dtype)
-        return out.astype(self.dtype, copy=False)
+        return out.reshape(*leading, self.rows.n_out, self.cols.n_out, *x.shape[x.ndim - channel_axes :])
 
     def on_channels_last(self) -> SeparablePlan:
         """The same plan for images whose channels are the last axis, (..., H, W, C)."""
-        return SeparablePlan(self.rows, self.cols, self.dtype, channels_last=True)
+        return SeparablePlan(self.rows, self.cols, self.dtype, True, self.compute)
 
 
 def _box_divisors(table: AxisTable) -> np.ndarray | None:
@@ -175,39 +183,51 @@ def _box_divisors(table: AxisTable) -> np.ndarray | None:
 DIGIT_BITS = 16
 
 
-class ExactBoxPlan(Plan):
+class ExactBoxPlan(SeparablePlan):
     """out = round(window sum / divisor) (ties to even), saturated, for integer images and box tables.
 
-    The sums are made by the float kernel with unit weights, exact while they stay below 2^53: for values up to
-    32 bits and windows up to 2^21 pixels directly; otherwise on the image split into 16-bit digits, whose sums are
-    joined in Python integers (for 64-bit values, or huge windows).
+    The sums are made by the float kernel with unit weights. Where every sum stays below 2^23 in size (uint8 and
+    int8 images, 16-bit ones in small windows) and divisors below 2^24, in float32: the sums are exact, and so is
+    rint(s / d) of their float32 quotient (its rounding error, below |s / d| 2^-24, is less than the 1 / (2 |d|)
+    that separates any s / d that is not a tie from a tie). Otherwise in float64, exact below 2^53, with one
+    correction step of the quotient (`_nearest_quotients`): for values up to 32 bits and windows up to 2^21 pixels
+    directly; beyond, on the image split into 16-bit digits, whose sums are joined in Python integers (for 64-bit
+    values, or huge windows).
     """
 
-    def __init__(self, rows: AxisTable, cols: AxisTable, divisor: np.ndarray, dtype: np.dtype):
-        self.rows, self.cols, self.divisor, self.dtype = rows, cols, divisor, dtype
-        self._units = (rows.index, np.ones_like(rows.weight), rows.count, cols.index, np.ones_like(cols.weight),
-                      cols.count)  # fmt: skip
+    def __init__(self, rows: AxisTable, cols: AxisTable, divisor: np.ndarray, dtype: np.dtype,
+                 channels_last: bool = False):  # fmt: skip
         info = np.iinfo(dtype)
         largest = max(-info.min, info.max) * int(rows.count.max()) * int(cols.count.max())
+        compute = np.float32 if largest < 2**23 and np.abs(divisor).max() < 2**24 else np.float64
         self.digits = 1 if largest < 2**53 else info.bits // DIGIT_BITS
+        self.box_rows, self.box_cols, self.divisor = rows, cols, divisor
+        units = (rows._replace(weight=np.ones_like(rows.weight)), cols._replace(weight=np.ones_like(cols.weight)))
+        super().__init__(*units, dtype, channels_last, compute)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        n_out = (self.rows.n_out, self.cols.n_out)
-        if self.digits == 1:
-            sums = _checks.on_planes(_resample_float, x, (1, *self._units), n_out, np.float64)
-            quotients = np.empty(sums.shape, np.int64)
-            _nearest_quotients(sums.reshape(-1, *n_out), self.divisor, quotients.reshape(-1, *n_out))
-        else:
+        divisor = self.divisor[:, :, None] if self.channels_last else self.divisor  # broadcasts against the sums
+        if self.digits > 1:
             sums = 0
             for d in range(self.digits):
                 digit = x >> (DIGIT_BITS * d)
                 if d < self.digits - 1:  # the top digit keeps the sign
                     digit = digit & (2**DIGIT_BITS - 1)
-                digit_sums = _checks.on_planes(_resample_float, digit, (1, *self._units), n_out, np.float64)
-                sums = sums + digit_sums.astype(np.int64).astype(object) * (1 << (DIGIT_BITS * d))
-            quotients = _NEAREST_QUOTIENT_OF_OBJECTS(sums, self.divisor.astype(object))
+                sums = sums + self.weighted_sums(digit).astype(np.int64).astype(object) * (1 << (DIGIT_BITS * d))
+            quotients = _NEAREST_QUOTIENT_OF_OBJECTS(sums, divisor.astype(object))
+        elif self.compute == np.float32:
+            quotients = self.weighted_sums(x)
+            np.rint(np.divide(quotients, divisor.astype(np.float32), out=quotients), out=quotients)
+        else:
+            sums = self.weighted_sums(x)
+            quotients = np.empty(sums.shape, np.int64)
+            _nearest_quotients(sums.ravel(), np.broadcast_to(divisor, sums.shape).ravel(), quotients.ravel())
         info = np.iinfo(self.dtype)
-        return np.clip(quotients, info.min, info.max).astype(self.dtype)
+        return np.clip(quotients, info.min, info.max, out=quotients).astype(self.dtype)
+
+    def on_channels_last(self) -> ExactBoxPlan:
+        """The same plan for images whose channels are the last axis, (..., H, W, C)."""
+        return ExactBoxPlan(self.box_rows, self.box_cols, self.divisor, self.dtype, channels_last=True)
 
 
 @njit(cache=True, error_model="numpy")
@@ -230,13 +250,11 @@ _NEAREST_QUOTIENT_OF_OBJECTS = np.frompyfunc(lambda s, d: _nearest_quotient.py_f
 
 @njit(cache=True, error_model="numpy")  # no division-by-zero check (divisors are not 0), which is 6x faster
 def _nearest_quotients(sums, divisor, out):
-    """out[p, i, j] = sums[p, i, j] / divisor[i, j] rounded (_nearest_quotient) for whole float64 sums below 2^53
-    in size: the float quotient, rounded, is within 1.5 of the true one (its error is below |s / d| 2^-53 < 1)."""
-    for p in range(sums.shape[0]):
-        for i in range(sums.shape[1]):
-            for j in range(sums.shape[2]):
-                s, d = sums[p, i, j], divisor[i, j]
-                out[p, i, j] = _nearest_quotient(np.int64(s), d, np.int64(np.rint(s / d)))
+    """out[k] = sums[k] / divisor[k] rounded (_nearest_quotient) for whole float64 sums below 2^53 in size: the
+    float quotient, rounded, is within 1.5 of the true one (its error is below |s / d| 2^-53 < 1)."""
+    for k in range(sums.shape[0]):
+        s, d = sums[k], divisor[k]
+        out[k] = _nearest_quotient(np.int64(s), d, np.int64(np.rint(s / d)))
 
 
 def _saturate(values: np.ndarray, dtype: np.dtype) -> np.ndarray:

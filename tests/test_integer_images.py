@@ -87,23 +87,33 @@ def adaptive_reference(x, rows, cols):
     ceil_mode=st.booleans(),
     count_include_pad=st.booleans(),
     divisor_override=st.one_of(st.none(), st.integers(-7, 7).filter(bool), st.sampled_from([2**40, -(2**50)])),
+    channels_last=st.booleans(),
 )
-def test_avg_pool_of_integers_is_the_exact_mean_rounded(x, k, s, p, ceil_mode, count_include_pad, divisor_override):
+def test_avg_pool_of_integers_is_the_exact_mean_rounded(
+    x, k, s, p, ceil_mode, count_include_pad, divisor_override, channels_last
+):
     p = min(p, k // 2)
     if output_length(x.shape[-2], k, s, p, ceil_mode) < 1 or output_length(x.shape[-1], k, s, p, ceil_mode) < 1:
         return
-    result = aa.avg_pool2d(x, k, s, p, ceil_mode, count_include_pad, divisor_override, channel_axis=-3)
     expected = avg_pool_reference(x, k, s, p, ceil_mode, count_include_pad, divisor_override)
+    if channels_last:
+        x, expected = np.moveaxis(x, -3, -1), np.moveaxis(expected, -3, -1)
+    result = aa.avg_pool2d(x, k, s, p, ceil_mode, count_include_pad, divisor_override,
+                           channel_axis=-1 if channels_last else -3)  # fmt: skip
     assert result.dtype == x.dtype
     np.testing.assert_array_equal(result, expected)
 
 
 @settings(max_examples=300, deadline=None)
-@given(x=integer_images(), rows=st.integers(1, 10), cols=st.integers(1, 10))
-def test_area_of_integers_is_the_exact_mean_rounded(x, rows, cols):
+@given(x=integer_images(), rows=st.integers(1, 10), cols=st.integers(1, 10), channels_last=st.booleans())
+def test_area_of_integers_is_the_exact_mean_rounded(x, rows, cols, channels_last):
     expected = adaptive_reference(x, rows, cols)
-    np.testing.assert_array_equal(aa.adaptive_avg_pool2d(x, (rows, cols), channel_axis=-3), expected)
-    np.testing.assert_array_equal(aa.interpolate(x, size=(rows, cols), mode="area", channel_axis=-3), expected)
+    channel_axis = -3
+    if channels_last:
+        x, expected, channel_axis = np.moveaxis(x, -3, -1), np.moveaxis(expected, -3, -1), -1
+    area = aa.interpolate(x, size=(rows, cols), mode="area", channel_axis=channel_axis)
+    np.testing.assert_array_equal(aa.adaptive_avg_pool2d(x, (rows, cols), channel_axis=channel_axis), expected)
+    np.testing.assert_array_equal(area, expected)
 
 
 @settings(max_examples=200, deadline=None)
