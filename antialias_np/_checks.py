@@ -17,6 +17,7 @@ Kernels see images as a stack of planes (B, H, W); `to_planes` and `from_planes`
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Callable
@@ -216,9 +217,36 @@ def layout_plan(image: ImageSpec, channel_axis: object, build: Callable[[ImageSp
 
 def apply(build: Callable[..., Plan], x: object, name: str, channel_axis: object, *arguments) -> np.ndarray:
     """Check the image `x` (the caller's argument `name`), build its plan with build(spec, *arguments) in torch
-    layout and run it in x's layout: the body of every public function."""
+    layout and run it in x's layout: the body of every public function.
+
+    Plans depend only on the image's shape and dtype and on the arguments, so the last 256 are kept (`kept_plan`):
+    a repeated call only runs the kernel. Arguments that cannot be hashed (lists, arrays) build a plan every time.
+    """
     x = check_image(x, name)
-    return layout_plan(ImageSpec.of(x, name), channel_axis, lambda image: build(image, *arguments))(x)
+    key = (build, x.shape, x.dtype, name, channel_axis, arguments, type(channel_axis), _types(arguments))
+    try:
+        plan = kept_plan(*key)
+    except TypeError:
+        try:
+            hash(key)
+        except TypeError:
+            plan = layout_plan(ImageSpec.of(x, name), channel_axis, lambda spec: build(spec, *arguments))
+        else:
+            raise  # a check refused an argument
+    return plan(x)
+
+
+@functools.lru_cache(maxsize=256)
+def kept_plan(build, shape, dtype, name, channel_axis, arguments, *argument_types) -> Plan:
+    """layout_plan for build(spec, *arguments), kept per key; a plan whose checks fail is not kept, so the error is
+    raised on every call. The argument types are in the key because arguments that are equal need not be valid
+    alike (scale=1 and scale=True; align_corners=1 and True)."""
+    return layout_plan(ImageSpec(shape, dtype, name), channel_axis, lambda spec: build(spec, *arguments))
+
+
+def _types(values: tuple) -> tuple:
+    """The type of every item of values, nested as its tuples are."""
+    return tuple([_types(value) if type(value) is tuple else type(value) for value in values])
 
 
 def check_channels(image: ImageSpec, operation: str) -> None:

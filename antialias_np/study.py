@@ -19,7 +19,6 @@ int(1/scale) would silently use another step. The filters followed by subsamplin
 
 from __future__ import annotations
 
-import functools
 import inspect
 
 import numpy as np
@@ -158,50 +157,23 @@ def downsample(
 
     Equals:
         The study's torch 2.13 / kornia 0.9.0 pipelines above, as `interpolate` and the filters equal theirs.
-        Without options, the checks and tables (which depend only on the image's shape and dtype and on the
-        arguments) are made once and kept, the last 256: a repeated call only runs the kernel.
+        The checks and tables (which depend only on the image's shape and dtype and on the arguments) are made
+        once and kept, the last 256: a repeated call only runs the kernel.
 
     Example:
         >>> frame = np.zeros((256, 256, 3), np.uint8)  # as imageio, OpenCV and Pillow give it
         >>> downsample(frame, 0.25, "bilinear", channel_axis=-1).shape
         (64, 64, 3)
     """
-    image = _checks.check_image(image, "image")
-    spec = _checks.ImageSpec.of(image, "image")
-    if options:  # not kept: option values need not be hashable, and 3 == 3.0 == True would share a plan
-        return _downsample_plan(spec, scale, method, channel_axis, tuple(options.items()))(image)
-    # The types keep apart arguments that are equal but not valid alike: scale=1 and scale=True.
-    key = (spec, scale, type(scale), method, channel_axis, type(channel_axis))
-    try:
-        plan = _kept_plan(*key)
-    except TypeError:
-        if _hashable(key):  # the checks refused an argument
-            raise
-        plan = _downsample_plan(spec, scale, method, channel_axis, ())  # whose checks will say what is wrong
-    return plan(image)
+    return _checks.apply(downsample_plan, image, "image", channel_axis, scale, method, tuple(options.items()))
 
 
-def _hashable(key: tuple) -> bool:
-    try:
-        hash(key)
-    except TypeError:
-        return False
-    return True
-
-
-@functools.lru_cache(maxsize=256)
-def _kept_plan(spec, scale, scale_type, method, channel_axis, channel_axis_type) -> _checks.Plan:
-    return _downsample_plan(spec, scale, method, channel_axis, ())
-
-
-def _downsample_plan(
-    image: _checks.ImageSpec, scale: object, method: object, channel_axis: object, options: tuple
-) -> _checks.Plan:
-    """downsample for images of one shape and dtype, checked and with its tables built."""
+def downsample_plan(image: _checks.ImageSpec, scale: object, method: object, options: tuple) -> _checks.Plan:
+    """downsample for images of one shape and dtype (in torch layout), checked and with its tables built."""
     scale = _checks.check_downsample_scale(scale)
     method = _checks.check_choice(method, "method", METHODS + EXTRA_METHODS)
     unknown = [name for name, _ in options if name not in OPTIONS[method]]
     if unknown:
         takes = ", ".join(OPTIONS[method]) or "no options"
         raise TypeError(f"method={method!r} got unknown option(s) {', '.join(unknown)}; it takes {takes}")
-    return _checks.layout_plan(image, channel_axis, lambda spec: PIPELINES[method](spec, scale, **dict(options)))
+    return PIPELINES[method](image, scale, **dict(options))

@@ -7,7 +7,7 @@ import pytest
 from helpers import AWKWARD_LAYOUTS, awkward_layouts
 
 import antialias_np as aa
-from antialias_np.study import _kept_plan
+from antialias_np._checks import kept_plan
 
 FRAME = np.random.default_rng(0).random((2, 3, 32, 24)).astype(np.float32)
 
@@ -54,7 +54,7 @@ def test_scale_one_returns_a_new_array(method):
 
 def test_downsample_plans_are_kept_apart_by_shape_dtype_and_arguments():
     """downsample keeps a plan per (shape, dtype, scale, method, options, channel_axis): calls that differ in any
-    one of them, made in turn, each get the result of the function that does not cache."""
+    one of them, made in turn, each get the result of the public function the method names."""
     calls = [
         (FRAME, 0.25, "median", {}, lambda x: aa.median_blur(x, 3)[..., ::4, ::4]),
         (FRAME.astype(np.float64), 0.25, "median", {}, lambda x: aa.median_blur(x, 3)[..., ::4, ::4]),
@@ -73,11 +73,20 @@ def test_downsample_plans_are_kept_apart_by_shape_dtype_and_arguments():
 
 
 def test_downsample_builds_a_plan_once_per_shape_dtype_and_arguments():
-    _kept_plan.cache_clear()
+    kept_plan.cache_clear()
     for x in (FRAME, FRAME + 1, FRAME.astype(np.float64), FRAME[:1], FRAME + 2):
         aa.downsample(x, 0.25, "area")
-    info = _kept_plan.cache_info()
+    info = kept_plan.cache_info()
     assert (info.misses, info.hits) == (3, 2)
+
+
+def test_every_function_keeps_plans_apart_by_argument_types():
+    """align_corners=1 equals True, and hashes alike, but is refused: a plan kept for True must not serve it."""
+    expected = aa.interpolate(FRAME, size=(8, 6), mode="bilinear", align_corners=True)
+    for _ in range(2):
+        with pytest.raises(TypeError, match="align_corners"):
+            aa.interpolate(FRAME, size=(8, 6), mode="bilinear", align_corners=1)
+        np.testing.assert_array_equal(aa.interpolate(FRAME, size=(8, 6), mode="bilinear", align_corners=True), expected)
 
 
 def test_downsample_refuses_bad_arguments_every_time():

@@ -17,7 +17,7 @@ from antialias_np.separable import (
     resample_plan,
     resample_reference,
 )
-from antialias_np.study import _kept_plan
+from antialias_np.study import downsample_plan
 from antialias_np.weights import AxisTable, to_fixed_point
 
 
@@ -100,7 +100,7 @@ def test_torch_order_plan_is_the_reference_rounded_to_float16(rows, cols, planes
                                               ("median", "MedianPlan"), ("bilateral", "BilateralPlan")])
 def test_a_plan_prints_what_it_holds_and_runs(method, plan):
     spec = ImageSpec((3, 64, 48), np.dtype(np.float32), "image")
-    text = repr(_kept_plan(spec, 0.25, float, method, None, type(None)))
+    text = repr(downsample_plan(spec, 0.25, method, ()))
     assert text.startswith(f"{plan}(")
     assert "<function" not in text and "<lambda>" not in text
 
