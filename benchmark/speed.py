@@ -1,5 +1,5 @@
 """The speed table (`python bench.py --speed`): antialias_np, torch and the fastest other library per method, in
-microseconds per 3 x 256 x 256 frame, one thread each, against the project's speed targets."""
+microseconds per 3 x 256 x 256 frame, one thread each; then real images (benchmark.speed_images)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from benchmark.cold_start import cold_markdown, cold_start
 from benchmark.peers import Peers, check_one_thread, environment, load_peers, peer_runners, pin_threads, thread_counts
 from benchmark.protocol import FRAME_SIZE, SCALE
 from benchmark.report import as_json, command_line, fmt, fmt_us, markdown_table, progress, write
+from benchmark.speed_images import image_rows, images_markdown, layout_markdown, layout_rows
 from benchmark.synthetic import synthetic_frames
 from benchmark.threads import (
     BUSY_ROUNDS,
@@ -26,36 +27,6 @@ from benchmark.threads import (
 )
 from benchmark.timing import measure
 from benchmark.torch_pipelines import study_pipelines
-
-SPEED_TARGETS_US = {
-    "gaussian": 30,
-    "subsample": 10,
-    "nearest": 10,
-    "bicubic": 60,
-    "bilinear": 40,
-    "area": 30,
-    "avgpool": 30,
-    "median": 50,
-    "bilateral": 250,
-}
-"""The project's speed targets: antialias_np at most this many microseconds per 3 x 256 x 256 float32 frame, one thread.
-For uint8 (bicubic and bilinear) the target is to be no slower than Pillow on the same image."""
-
-
-SPEED_TARGET_RATIOS = {
-    "gaussian": (150, 8),
-    "subsample": (None, 0.5),
-    "nearest": (None, 0.5),
-    "bicubic": (4, 7),
-    "bilinear": (5, 6),
-    "area": (None, 2),
-    "avgpool": (None, 2),
-    "median": (30, 2),
-    "bilateral": (15, 4),
-}
-"""What the time targets meant on the machine they were set on: (torch / ours, fastest peer / ours) at least these
-(None: no ratio asked; 0.5 is "within 2x of OpenCV"). Ratios in one run do not depend on the machine's speed as
-much."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,6 +57,9 @@ def run_speed(args: argparse.Namespace) -> None:
     result = {"command": command_line(), "environment": environment(peers), "repeats": args.repeats}
     result["rows"] = rows  # timings in seconds per call
     sections = [speed_markdown(result)]
+    images, layouts = image_rows(peers, args.repeats, args.quick), layout_rows(args.repeats, args.quick)
+    sections += [images_markdown(images), layout_markdown(layouts)]
+    result["images"], result["layouts"] = [as_json(r) for r in images], [as_json(r) for r in layouts]
     if args.scaling:
         result["scaling"] = scaling(args.repeats, repeat_time)
         result["threads"] = two_threads(args.repeats, repeat_time)
@@ -108,7 +82,6 @@ def speed_row(case: Case, frame: np.ndarray, peers: Peers, repeats: int, repeat_
     threads = check_one_thread(peers)
     ours = aa.downsample(frame, SCALE, case.method)
     row = {"case": case.name, "method": case.method, "dtype": case.dtype}
-    row["target_us"] = SPEED_TARGETS_US[case.method] if case.dtype == "float32" else None
     row["antialias_np"] = measure(
         functools.partial(aa.downsample, frame, SCALE, case.method), repeats, repeat_time
     )
@@ -144,9 +117,6 @@ def max_abs_diff(a: np.ndarray, b: np.ndarray, interior: bool = False) -> float:
 SPEED_HEADER = [
     "case",
     "antialias_np µs (IQR)",
-    "target µs",
-    "met",
-    "ratio targets: torch, peer",
     "torch µs (IQR)",
     "torch / ours",
     "fastest peer",
@@ -170,8 +140,7 @@ def speed_markdown(result: dict) -> str:
         f"{result['repeats']} repeats after warm-up (IQR in brackets). Ratios above 1: antialias_np is faster. "
         "Each library gets the frame in its own layout (torch NCHW tensor, OpenCV HWC, Pillow per-channel 'F' "
         "images or one RGB image); the conversion is not timed. torch's subsample returns a strided view, the "
-        "others a new array. max diff: the largest absolute difference on this frame. uint8 target: no slower "
-        "than Pillow.",
+        "others a new array. max diff: the largest absolute difference on this frame.",
         "",
         markdown_table(SPEED_HEADER, [speed_cells(row) for row in result["rows"]]),
         "",
@@ -189,9 +158,6 @@ def speed_cells(row: dict) -> list[str]:
     return [
         row["case"],
         f"{fmt_us(ours['median'])} ({fmt_us(ours['q1'])}-{fmt_us(ours['q3'])})",
-        fmt(row["target_us"], 0),
-        meets_target(row, peer),
-        ratio_targets(row, peer),
         "-" if torch is None else f"{fmt_us(torch['median'])} ({fmt_us(torch['q1'])}-{fmt_us(torch['q3'])})",
         "-" if torch is None else fmt(torch["median"] / ours["median"], 1, "x"),
         peer_name or "-",
@@ -201,32 +167,6 @@ def speed_cells(row: dict) -> list[str]:
         "-" if peer is None else peer_difference(peer),
         "-" if torch is None else fmt(torch["faults_per_call"], 0),
     ]
-
-
-def meets_target(row: dict, peer: dict | None) -> str:
-    """'yes' or 'no' against the time target, or for uint8 against Pillow; '-' when there is nothing to
-    compare with."""
-    ours = row["antialias_np"]["median"]
-    if row["target_us"] is not None:
-        return "yes" if ours * 1e6 <= row["target_us"] else "no"
-    if peer is None:
-        return "-"
-    return "yes" if ours <= peer["timing"]["median"] else "no"
-
-
-def ratio_targets(row: dict, peer: dict | None) -> str:
-    """The ratio targets for the case, each with yes or no: '>= 150x no, >= 8x no'; '-' where none applies."""
-    if row["dtype"] != "float32":
-        return "-"
-    ours = row["antialias_np"]["median"]
-    others = (row["torch"], None if peer is None else peer["timing"])
-    cells = []
-    for target, other in zip(SPEED_TARGET_RATIOS[row["method"]], others, strict=True):
-        if target is None or other is None:
-            cells.append("-")
-        else:
-            cells.append(f">= {fmt(target, 3, 'x', 'g')} {'yes' if other['median'] / ours >= target else 'no'}")
-    return ", ".join(cells)
 
 
 def fastest_peer(peers: dict) -> tuple[str | None, dict | None]:
