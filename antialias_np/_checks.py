@@ -167,6 +167,23 @@ def on_planes(kernel, x: np.ndarray, tables: tuple, n_out: tuple[int, int], dtyp
     return from_planes(out, x)
 
 
+def on_channel_planes(
+    kernel, x: np.ndarray, channels_last: bool, tables: tuple, n_out: tuple[int, int], dtype
+) -> np.ndarray:
+    """Run kernel(planes, C, *tables, out) on x seen as (B, H, W * C) planes of C interleaved channels: C = 1 in
+    torch layout, and channels-last images, (..., H, W, C), are read as they are, without a transposed copy. The
+    (B, h, w * C) result is given x's leading (and channel) axes."""
+    channel_axes = 1 if channels_last else 0
+    channels = x.shape[-1] if channels_last else 1
+    leading = x.shape[: x.ndim - 2 - channel_axes]
+    height, width = x.shape[x.ndim - 2 - channel_axes : x.ndim - channel_axes]
+    planes = np.ascontiguousarray(x.reshape(math.prod(leading), height, width * channels))
+    out = np.empty((planes.shape[0], n_out[0], n_out[1] * channels), dtype)
+    if out.size:
+        kernel(planes, channels, *tables, out)
+    return out.reshape(*leading, *n_out, *x.shape[x.ndim - channel_axes :])
+
+
 def check_channel_axis(image: ImageSpec, channel_axis: object) -> bool:
     """True if `channel_axis` says image's channels are last, False for torch layout; else raise a ValueError.
 

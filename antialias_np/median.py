@@ -38,6 +38,7 @@ from antialias_np._checks import (
     check_int,
     check_odd_kernel_size,
     check_window_fits,
+    on_channel_planes,
     on_planes,
 )
 from antialias_np._kernels import njit, plane_kernel
@@ -116,15 +117,27 @@ def median_plan(
 
 class MedianPlan(Plan):
     """A median kernel (`_median_3x3` or `_median_any`) with its window tables, run on the kept pixels; float16
-    goes through float32, which holds each of its values exactly."""
+    goes through float32, which holds each of its values exactly. The 3 x 3 kernel reads channels-last images as
+    they are."""
 
-    def __init__(self, kernel, tables: tuple, n_out: tuple[int, int], dtype: np.dtype):
+    def __init__(self, kernel, tables: tuple, n_out: tuple[int, int], dtype: np.dtype, channels_last: bool = False):
         self.kernel, self.tables, self.n_out, self.dtype = kernel, tables, n_out, dtype
         self.compute = np.dtype(np.float32) if dtype == np.float16 else dtype
+        self.channels_last = channels_last
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         source = x.astype(self.compute, copy=False)
-        return on_planes(self.kernel, source, self.tables, self.n_out, self.compute).astype(self.dtype, copy=False)
+        if self.kernel is _median_3x3:
+            out = on_channel_planes(self.kernel, source, self.channels_last, self.tables, self.n_out, self.compute)
+        else:
+            out = on_planes(self.kernel, source, self.tables, self.n_out, self.compute)
+        return out.astype(self.dtype, copy=False)
+
+    def on_channels_last(self) -> Plan:
+        """The same plan for images whose channels are the last axis, (..., H, W, C)."""
+        if self.kernel is _median_3x3:
+            return MedianPlan(self.kernel, self.tables, self.n_out, self.dtype, channels_last=True)
+        return super().on_channels_last()
 
 
 def median_reference(
@@ -179,43 +192,68 @@ def _nan_unless_finite(value, a, b, c):
     return value - ((a - a) + (b - b) + (c - c))
 
 
+@njit(cache=True, inline="always")
+def _shifted(row, channels):
+    """Views of a row padded by C values on each side: each value's left neighbour, itself and its right neighbour
+    at one index, so that the loops combining them read no offsets (and vectorise as in one channel)."""
+    width = row.shape[0] - 2 * channels
+    return row[:width], row[channels : channels + width], row[2 * channels :]
+
+
 @plane_kernel()
-def _median_3x3(planes, rows, left_column, right_column, step, out):
+def _median_3x3(planes, channels, rows, left_column, right_column, step, out):
     """out[b, i, j] = the median of plane b on rows rows[i] (a 3-wide borders.window_table) and the columns around
     j * step; left_column and right_column are the columns read for -1 and W (-1: the constant border's zero).
+    Planes hold C interleaved channels, (H, W * C), and out (h, w * C): C = 1 in torch layout.
+    """
+    for b in prange(planes.shape[0]):  # one plane per thread, each with its own buffers
+        if channels == 1:  # a constant the compiler folds into the loops: 1.3x faster than C read at run time
+            _median_3x3_plane(planes[b], 1, rows, left_column, right_column, step, out[b])
+        else:
+            _median_3x3_plane(planes[b], channels, rows, left_column, right_column, step, out[b])
+
+
+@njit(cache=True, inline="always")
+def _median_3x3_plane(plane, channels, rows, left_column, right_column, step, out):
+    """_median_3x3 on one plane.
 
     With each column of a 3x3 window sorted into (low, middle, high), the median of the nine values is the median
     of (the largest low, the median of the middles, the smallest high). For each kept row, the columns are sorted,
     and then combined at every column, in loops over the whole row that the compiler vectorises: faster than
     combining at the kept columns only, one at a time. The kept columns are then picked out.
     """
-    width = planes.shape[2]
-    zeros = np.zeros(width, planes.dtype)
-    for b in prange(planes.shape[0]):  # one plane per thread, each with its own buffers
-        # Sorted columns, with the border's column on each side: column c is at c + 1.
-        low = np.zeros(width + 2, planes.dtype)
-        middle = np.zeros(width + 2, planes.dtype)
-        high = np.zeros(width + 2, planes.dtype)
-        medians = np.empty(width, planes.dtype)
-        for i in range(rows.shape[0]):
-            top = planes[b, rows[i, 0]] if rows[i, 0] >= 0 else zeros
-            centre = planes[b, rows[i, 1]] if rows[i, 1] >= 0 else zeros
-            bottom = planes[b, rows[i, 2]] if rows[i, 2] >= 0 else zeros
-            for c in range(width):
-                low[c + 1], m, high[c + 1] = _sort3(top[c], centre[c], bottom[c])
-                # A column holding a NaN or an infinity gets a NaN middle, which marks its windows below.
-                middle[c + 1] = _nan_unless_finite(m, top[c], centre[c], bottom[c])
-            for side, column in ((0, left_column), (width + 1, right_column)):
-                if column >= 0:  # else the zeros they were made with
-                    low[side], middle[side], high[side] = low[column + 1], middle[column + 1], high[column + 1]
-            for c in range(width):
-                m0, m1, m2 = middle[c], middle[c + 1], middle[c + 2]
-                largest_low = _max(_max(low[c], low[c + 1]), low[c + 2])
-                smallest_high = _min(_min(high[c], high[c + 1]), high[c + 2])
-                median = _sort3(largest_low, _sort3(m0, m1, m2)[1], smallest_high)[1]
-                medians[c] = _nan_unless_finite(median, m0, m1, m2)
-            for j in range(out.shape[2]):
-                out[b, i, j] = medians[j * step]
+    width = plane.shape[1]  # W * C values per row
+    zeros = np.zeros(width, plane.dtype)
+    # Sorted columns, with the border's column on each side: value c of the row is at c + C.
+    low = np.zeros(width + 2 * channels, plane.dtype)
+    middle = np.zeros(width + 2 * channels, plane.dtype)
+    high = np.zeros(width + 2 * channels, plane.dtype)
+    low_left, low_centre, low_right = _shifted(low, channels)
+    middle_left, middle_centre, middle_right = _shifted(middle, channels)
+    high_left, high_centre, high_right = _shifted(high, channels)
+    medians = np.empty(width, plane.dtype)
+    for i in range(rows.shape[0]):
+        top = plane[rows[i, 0]] if rows[i, 0] >= 0 else zeros
+        centre = plane[rows[i, 1]] if rows[i, 1] >= 0 else zeros
+        bottom = plane[rows[i, 2]] if rows[i, 2] >= 0 else zeros
+        for c in range(width):
+            low_centre[c], m, high_centre[c] = _sort3(top[c], centre[c], bottom[c])
+            # A column holding a NaN or an infinity gets a NaN middle, which marks its windows below.
+            middle_centre[c] = _nan_unless_finite(m, top[c], centre[c], bottom[c])
+        for side, column in ((0, left_column), (width // channels + 1, right_column)):
+            if column >= 0:  # else the zeros they were made with
+                for k in range(channels):
+                    to, source = side * channels + k, (column + 1) * channels + k
+                    low[to], middle[to], high[to] = low[source], middle[source], high[source]
+        for c in range(width):
+            m0, m1, m2 = middle_left[c], middle_centre[c], middle_right[c]
+            largest_low = _max(_max(low_left[c], low_centre[c]), low_right[c])
+            smallest_high = _min(_min(high_left[c], high_centre[c]), high_right[c])
+            median = _sort3(largest_low, _sort3(m0, m1, m2)[1], smallest_high)[1]
+            medians[c] = _nan_unless_finite(median, m0, m1, m2)
+        for j in range(out.shape[1] // channels):
+            for k in range(channels):
+                out[i, j * channels + k] = medians[j * step * channels + k]
 
 
 @plane_kernel()

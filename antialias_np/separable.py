@@ -13,8 +13,6 @@ rows, each pass rounding.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from llvmlite import ir
 from numba import prange, types
@@ -151,17 +149,8 @@ class SeparablePlan(Plan):
     def weighted_sums(self, x: np.ndarray) -> np.ndarray:
         """The kernel's result in its compute dtype, with x's leading (and channel) axes."""
         source = x.astype(self.compute, copy=False) if self.dtype.kind == "f" else x
-        # The kernels take planes of C interleaved channels, (B, H, W * C): C = 1 in torch layout, and channels-last
-        # images are read as they are, without a transposed copy.
-        channel_axes = 1 if self.channels_last else 0
-        channels = x.shape[-1] if self.channels_last else 1
-        leading = x.shape[: x.ndim - 2 - channel_axes]
-        height, width = x.shape[x.ndim - 2 - channel_axes : x.ndim - channel_axes]
-        planes = np.ascontiguousarray(source.reshape(math.prod(leading), height, width * channels))
-        out = np.empty((planes.shape[0], self.rows.n_out, self.cols.n_out * channels), self.compute)
-        if out.size:
-            self.kernel(planes, channels, *self._arguments, out)
-        return out.reshape(*leading, self.rows.n_out, self.cols.n_out, *x.shape[x.ndim - channel_axes :])
+        n_out = (self.rows.n_out, self.cols.n_out)
+        return _checks.on_channel_planes(self.kernel, source, self.channels_last, self._arguments, n_out, self.compute)
 
     def on_channels_last(self) -> SeparablePlan:
         """The same plan for images whose channels are the last axis, (..., H, W, C)."""

@@ -55,6 +55,19 @@ def test_kernel_equals_reference(case):
     np.testing.assert_array_equal(result, expected)  # NaNs in the same places count as equal
 
 
+@settings(max_examples=150, deadline=None)
+@given(median_cases(), st.integers(1, 5))
+def test_channels_last_equals_reference(case, channels):
+    """Channels-last images are read in place, as planes of C interleaved channels (the 3 x 3 kernel's path): each
+    channel must see only its own neighbours, at the borders too."""
+    x, kernel_size, border_type, step = case
+    x = x.reshape(-1, *x.shape[-2:])  # (N, H, W), to which channels are added last
+    x = np.stack([x] + [np.roll(x, k, axis=-1) for k in range(1, channels)], axis=-1)
+    result = median_subsample(x, step, kernel_size, border_type, channel_axis=-1)
+    expected = np.moveaxis(median_reference(np.moveaxis(x, -1, -3), kernel_size, border_type, step), -3, -1)
+    np.testing.assert_array_equal(result, expected)
+
+
 @settings(max_examples=60, deadline=None)
 @given(median_cases())
 def test_subsample_equals_blur_then_slice(case):
