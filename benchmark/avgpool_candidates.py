@@ -49,9 +49,14 @@ def candidates() -> list[Candidate]:
     return found
 
 
-def candidate_errors(frames: np.ndarray, detector, baseline: np.ndarray, kept: np.ndarray | None = None) -> list[float]:
-    """The study's error against the baseline keypoints (N, K, 2) of each candidate, over the frames `kept`."""
+def candidate_errors(
+    frames: np.ndarray, detector, baseline: np.ndarray, kept: np.ndarray | None = None
+) -> list[float | None]:
+    """The study's error against the baseline keypoints (N, K, 2) of each candidate, over the frames `kept` (all
+    when None); None for every candidate when no frame is kept."""
     kept = np.ones(len(frames), bool) if kept is None else kept
+    if not kept.any():
+        return [None] * len(candidates())
     return [
         keypoint_error(baseline[kept], detector.predict_from_downsampled(candidate(frames[kept]))["value"])
         for candidate in candidates()

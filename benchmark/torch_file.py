@@ -118,10 +118,14 @@ def _read_zip(archive: zipfile.ZipFile):
 
 
 def _read_legacy(file: IO[bytes]):
-    header = [pickle.load(file) for _ in range(3)]  # plain data: numbers and a dict of them
-    if header[0] != LEGACY_MAGIC_NUMBER or header[1] != LEGACY_PROTOCOL_VERSION:
-        raise ValueError("not a torch file: no zip archive, and no legacy torch header")
-    if not header[2].get("little_endian", False):
+    try:
+        magic_number, protocol_version = _Unpickler(file, None).load(), _Unpickler(file, None).load()
+    except Exception:  # any bytes that do not begin with a pickle of numbers
+        magic_number = protocol_version = None
+    if magic_number != LEGACY_MAGIC_NUMBER or protocol_version != LEGACY_PROTOCOL_VERSION:
+        raise ValueError("not a torch file: neither a zip archive nor a legacy torch header")
+    system_info = _Unpickler(file, None).load()
+    if not system_info.get("little_endian", False):
         raise ValueError("the file's tensors are big-endian; only little-endian files are read")
     storage_types: dict[str, StorageType] = {}
 
@@ -132,7 +136,7 @@ def _read_legacy(file: IO[bytes]):
     # The storages' bytes follow the pickles: each tensor is kept as its arguments until they are read.
     pending = _Unpickler(file, note_storage, rebuild=lambda *args: args).load()
     storages = {}
-    for key in pickle.load(file):
+    for key in _Unpickler(file, None).load():
         (count,) = struct.unpack("<q", file.read(8))
         dtype = storage_types[key].dtype
         storages[key] = np.frombuffer(file.read(count * dtype.itemsize), dtype)
