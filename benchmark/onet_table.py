@@ -9,6 +9,7 @@ so its landmarks mean nothing: such frames are counted, reported and left out of
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,13 +25,27 @@ FACE_THRESHOLD = 0.9
 """Frames whose baseline crop ONet finds a face with a lower probability are left out of the error."""
 
 
-def onet_table(args: argparse.Namespace) -> tuple[dict, np.ndarray, ONet, np.ndarray]:
-    """The second table's result (settings and rows), and for the avgpool candidates: ONet's frames, ONet, and
-    which frames count (a boolean per frame)."""
+@dataclass
+class OnetRun:
+    """What the avgpool candidates and the figure need of ONet's run."""
+
+    frames: np.ndarray
+    """(N, 3, 192, 192)"""
+    detector: ONet
+    kept: np.ndarray
+    """(N,) bool: the frames whose baseline image ONet finds a face, the only ones in the error"""
+    first: dict[str, np.ndarray]
+    """per method, the first frame as ONet sees it (3, 48, 48)"""
+    keypoints: dict[str, np.ndarray]
+    """per method, ONet's landmarks (N, 5, 2) in [-1, 1]"""
+
+
+def onet_table(args: argparse.Namespace) -> tuple[dict, OnetRun]:
+    """The second table's result (settings and rows), and the run that made it."""
     frames, description = load_onet_frames(args)
     onet = ONet.load()
     progress(f"{description}; MTCNN's ONet")
-    _, predictions = method_predictions(frames, onet)
+    first, predictions = method_predictions(frames, onet)
     probability = predictions[BASELINE]["face_probability"]
     kept = probability >= FACE_THRESHOLD
     baseline = predictions[BASELINE]["value"][kept]
@@ -50,7 +65,8 @@ def onet_table(args: argparse.Namespace) -> tuple[dict, np.ndarray, ONet, np.nda
         "frames_left_out": int(np.count_nonzero(~kept)),
         "baseline_face_probability": {"min": float(probability.min()), "median": float(np.median(probability))},
     }
-    return {"settings": settings, "rows": rows}, frames, onet, kept
+    keypoints = {method: prediction["value"] for method, prediction in predictions.items()}
+    return {"settings": settings, "rows": rows}, OnetRun(frames, onet, kept, first, keypoints)
 
 
 def onet_markdown(result: dict) -> str:

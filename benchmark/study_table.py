@@ -16,9 +16,10 @@ from benchmark import figures
 from benchmark.analytic import AnalyticDetector
 from benchmark.avgpool_candidates import candidate_errors, candidates, candidates_markdown
 from benchmark.commands import CommandError, first_line
-from benchmark.figures import CHART_FILE, PANEL_FILE
+from benchmark.figures import CHART_FILE, ONET_PANEL_FILE, PANEL_FILE
 from benchmark.frames import load_frames
 from benchmark.keypoints import keypoint_error, method_predictions
+from benchmark.onet.detector import LANDMARK_NAMES as ONET_LANDMARK_NAMES
 from benchmark.onet_table import onet_markdown, onet_table
 from benchmark.peers import Peers, environment, load_peers, pin_threads
 from benchmark.protocol import BASELINE, NUM_KEYPOINTS, SCALE, STUDY, STUDY_MACHINE
@@ -37,10 +38,9 @@ def run_study(args: argparse.Namespace) -> None:
     if truth is not None and args.checkpoint is not None:
         truth = None  # FOMM's keypoints are its own, not the synthetic landmarks
     errors = study_errors(keypoints, truth)
-    onet_result, onet_frames, onet, kept = onet_table(args)
+    onet_result, onet = onet_table(args)
     avgpool = avgpool_rows(
-        (frames, detector, keypoints[BASELINE], None),
-        (onet_frames, onet, onet.predict_from_downsampled(aa.downsample(onet_frames, SCALE))["value"], kept),
+        (frames, detector, keypoints[BASELINE], None), (onet.frames, onet.detector, onet.keypoints[BASELINE], onet.kept)
     )
 
     peers = load_peers(args.no_compare)
@@ -57,7 +57,8 @@ def run_study(args: argparse.Namespace) -> None:
     result["keypoints"] = list(names)
     result["onet"] = onet_result
     result["avgpool_candidates"] = avgpool
-    result["figures"] = [] if args.no_figures or not figures.have_matplotlib() else [PANEL_FILE, CHART_FILE]
+    drawn = [PANEL_FILE, ONET_PANEL_FILE, CHART_FILE]
+    result["figures"] = [] if args.no_figures or not figures.have_matplotlib() else drawn
     markdown = "\n\n".join(
         [study_markdown(result), onet_markdown(onet_result), candidates_markdown(avgpool, short_name(detector))]
     )
@@ -68,6 +69,9 @@ def run_study(args: argparse.Namespace) -> None:
     if result["figures"]:
         errors_vs_baseline = {m: errors[m]["error_vs_baseline"] for m in aa.METHODS}
         figures.panel_figure(args.out / PANEL_FILE, small, keypoints, errors_vs_baseline, names)
+        onet_errors = {row["method"]: row["error_vs_baseline"] for row in onet_result["rows"]}
+        figures.panel_figure(args.out / ONET_PANEL_FILE, onet.first, onet.keypoints, onet_errors,
+                             ONET_LANDMARK_NAMES)
         figures.error_time_chart(args.out / CHART_FILE, rows, result["environment"]["cpu"])
         written += result["figures"]
     elif not args.no_figures:
@@ -204,6 +208,8 @@ def figure_notes(files: list[str]) -> list[str]:
     notes = {
         PANEL_FILE: f"{PANEL_FILE}: the first frame as each method hands it to the detector (64 x 64), with the "
         f"method's keypoints (crosses, one colour per keypoint) and the baseline's (white circles).",
+        ONET_PANEL_FILE: f"{ONET_PANEL_FILE}: the same for ONet: the first photo frame as each method hands it to "
+        f"ONet (48 x 48), with the method's landmarks and the baseline's.",
         CHART_FILE: f"{CHART_FILE}: each method's error against its time per frame: antialias_np and torch on this "
         f"machine, and the study's published rows.",
     }

@@ -72,8 +72,9 @@ def test_study_table(tmp_path, compare):
     assert 0.15 < by_method["bilinear"]["error_vs_baseline"] < 0.2
     assert 0 < by_method["median"]["error_vs_baseline"] < 0.1
 
-    assert result["figures"] == ["figure.png", "error_vs_time.png"]
-    for name, (min_height, min_width) in {"figure.png": (900, 1000), "error_vs_time.png": (500, 800)}.items():
+    assert result["figures"] == ["figure.png", "onet_figure.png", "error_vs_time.png"]
+    sizes = {"figure.png": (900, 1000), "onet_figure.png": (900, 1000), "error_vs_time.png": (500, 800)}
+    for name, (min_height, min_width) in sizes.items():
         image = iio.imread(tmp_path / name)
         assert image.ndim == 3 and image.dtype == np.uint8 and image.shape[0] >= min_height, name
         assert image.shape[1] >= min_width and image[..., :3].std() > 10, name  # drawn on, not blank
