@@ -16,12 +16,13 @@
                                         the study's exact protocol: FOMM's trained keypoint detector
                                         (benchmark.fomm; make the .npz with `python -m benchmark.fomm convert
                                         vox-cpk.pth.tar kp_detector.npz`, which needs torch) on your frames in
-                                        the first table; a video (.mp4, ...) needs PyAV: pip install
-                                        "antialias_np[video]". Without --checkpoint, the analytic detector (made
-                                        for the synthetic faces) is used and its points are labelled "point k",
-                                        not landmarks. ONet's table reads the same frames, centre-cropped to a
-                                        square and resized to 192 x 192 (antialiased bilinear): give face crops
-                                        framed as MTCNN frames a face (forehead to chin)
+                                        the first table; a video (.mp4, ...) needs PyAV:
+                                        pip install "antialias_np[video]". Without --checkpoint, the analytic
+                                        detector (made for the synthetic faces) is used and its points are
+                                        labelled "point k", not landmarks. ONet's table reads the same
+                                        frames, centre-cropped to a square and resized to 192 x 192
+                                        (antialiased bilinear): give face crops framed as MTCNN frames a face
+                                        (brows to chin); frames ONet finds no face in are counted, left out
     python bench.py --speed [--scaling] [--threads] [--cold]
                                         the speed tables: microseconds per frame against torch and the fastest
                                         other library (OpenCV, Pillow) that computes the same thing or a similar
