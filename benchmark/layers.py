@@ -30,7 +30,7 @@ def conv2d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, padding: int) ->
 def prelu(x: np.ndarray, slope: np.ndarray) -> np.ndarray:
     """torch's PReLU on x (C, ...) with one slope a_c per channel: x where x > 0, else a_c x."""
     slope = slope.reshape(-1, *(1,) * (x.ndim - 1))
-    return np.where(x > 0, x, slope * x)
+    return np.maximum(x, 0) + slope * np.minimum(x, 0)
 
 
 def max_pool2d_ceil(x: np.ndarray, kernel: int, stride: int) -> np.ndarray:
@@ -47,5 +47,9 @@ def max_pool2d_ceil(x: np.ndarray, kernel: int, stride: int) -> np.ndarray:
     (out_h, out_w) = sizes
     pad_h, pad_w = (out_h - 1) * stride + kernel - h, (out_w - 1) * stride + kernel - w
     x = np.pad(x, ((0, 0), (0, 0), (0, pad_h), (0, pad_w)), constant_values=-np.inf)
-    windows = sliding_window_view(x, (kernel, kernel), axis=(2, 3))[:, :, ::stride, ::stride]
-    return windows.max(axis=(4, 5))
+    # The maximum over the kernel's k * k offsets, each a strided view of every window's pixel at that offset.
+    out = np.full((*x.shape[:2], out_h, out_w), -np.inf, x.dtype)
+    for dy in range(kernel):
+        for dx in range(kernel):
+            np.maximum(out, x[:, :, dy : dy + stride * out_h : stride, dx : dx + stride * out_w : stride], out=out)
+    return out
