@@ -21,8 +21,8 @@ scale_factor 0.25, estimate_jacobian True). Shapes for one frame, (channels, hei
 How it is computed (measured against the plain way; see FRAMES_PER_BATCH and _upsample2_conv3x3):
 - BatchNorm runs in eval mode (running statistics), so it is an affine map per channel: it is folded into the
   convolution before it.
-- Every convolution is im2col + one float32 matrix product (BLAS). Activations are laid out (channels, frames,
-  height, width) inside, so a product comes out in that layout with no transpose.
+- Every convolution is im2col + one float32 matrix product (BLAS; benchmark.layers.conv2d). Activations are laid
+  out (channels, frames, height, width) inside, so a product comes out in that layout with no transpose.
 - The decoder never builds its upsampled images: a 3x3 convolution of a nearest-upsampled image is, at each of the
   four output pixel parities, a 2x2 convolution of the small image: 4/9 of the products, 51 -> 39 ms a frame.
 """
