@@ -105,15 +105,17 @@ def _rebuild_tensor(storage, offset, size, stride, requires_grad=False, backward
 
 
 def _read_zip(archive: zipfile.ZipFile):
-    (pickle_name,) = [n for n in archive.namelist() if n.endswith("/data.pkl") or n == "data.pkl"]
-    prefix = pickle_name.removesuffix("data.pkl")
-    if archive.namelist().count(f"{prefix}byteorder") and archive.read(f"{prefix}byteorder") != b"little":
+    pickles = [n for n in archive.namelist() if n.endswith("/data.pkl") or n == "data.pkl"]
+    if len(pickles) != 1:
+        raise ValueError(f"a zip archive with {len(pickles)} data.pkl files; torch's has one")
+    prefix = pickles[0].removesuffix("data.pkl")
+    if f"{prefix}byteorder" in archive.namelist() and archive.read(f"{prefix}byteorder") != b"little":
         raise ValueError("the file's tensors are big-endian; only little-endian files are read")
 
     def load_storage(storage_type: StorageType, key: str, numel: int) -> np.ndarray:
         return np.frombuffer(archive.read(f"{prefix}data/{key}"), storage_type.dtype, count=numel)
 
-    with archive.open(pickle_name) as file:
+    with archive.open(pickles[0]) as file:
         return _Unpickler(file, load_storage).load()
 
 
@@ -135,6 +137,8 @@ def _read_legacy(file: IO[bytes]):
 
     # The storages' bytes follow the pickles: each tensor is kept as its arguments until they are read.
     pending = _Unpickler(file, note_storage, rebuild=lambda *args: args).load()
+    if not isinstance(pending, dict):
+        return pending  # not a state dict: read_state_dict says so
     storages = {}
     for key in _Unpickler(file, None).load():
         (count,) = struct.unpack("<q", file.read(8))
