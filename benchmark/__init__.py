@@ -5,13 +5,21 @@ It uses only antialias_np's public API. One concern per module:
     protocol.py         the study's constants and its published table
     synthetic.py        synthetic face frames with known landmarks
     analytic.py         an analytic landmark detector in the style of FOMM's
-    keypoints.py        what every detector shares: softmax, expected coordinate; the study's keypoint error
+    keypoints.py        what every detector shares: softmax, expected coordinate; the study's keypoint error;
+                        a detector run on every method's downsampled frames
+    layers.py           the trained detectors' layers in NumPy: convolution, PReLU, max pooling
     fomm/               FOMM's keypoint detector in NumPy; python -m benchmark.fomm convert CKPT OUT.npz
+    onet/               MTCNN's ONet in NumPy; python -m benchmark.onet convert onet.pt OUT.npz (no torch)
+    torch_file.py       torch's state dict files read without torch
+    photo.py            frames of a real photo's face (data/astronaut_face.png) for ONet
+    data/               ONet's weights and the photo, with their provenance and licences (data/README.md)
     frames.py           a user's frames (a folder of images or a video) as study frames
     torch_pipelines.py  the study's nine pipelines in torch / kornia (bench, fixtures and differential test)
     peers.py            the optional libraries: torch, kornia, OpenCV, Pillow, one thread each
     timing.py           how a call is timed
-    study_table.py      the study's table (python bench.py)
+    study_table.py      the study's tables (python bench.py)
+    onet_table.py       its second table: ONet on the photo frames
+    avgpool_candidates.py  which avg_pool2d window the study's avgpool could be
     figures.py          the panel figure and the error-vs-time chart (matplotlib)
     speed.py            the speed table (python bench.py --speed)
     threads.py          time against size, batch and Numba threads; a busy machine (--scaling, --threads)

@@ -1,17 +1,28 @@
 """Benchmark of antialias_np: the FOMM downsampling study's table, and how fast each method runs.
 
-    python bench.py                     the study's table: keypoint error and time of the nine methods, on
-                                        synthetic face frames with the analytic detector (benchmark.analytic);
-                                        needs neither torch nor a trained model; draws figure.png and
-                                        error_vs_time.png with matplotlib (pip install -e ".[bench]")
+    python bench.py                     the study's tables, needing neither torch nor a download:
+                                        1. keypoint error and time of the nine methods on synthetic face
+                                        frames with known landmarks and an analytic detector
+                                        (benchmark.analytic);
+                                        2. the error with a trained detector, MTCNN's ONet (benchmark.onet,
+                                        facenet-pytorch's weights, shipped) on frames of a real photo
+                                        (benchmark.photo, the public-domain astronaut portrait);
+                                        3. every avg_pool2d window that could be the study's avgpool, with
+                                        its error on both detectors.
+                                        Draws figure.png, onet_figure.png and error_vs_time.png with
+                                        matplotlib (pip install -e ".[bench]")
     python bench.py --quick             the same in seconds (4 frames, few repeats): a smoke test
     python bench.py --frames DIR_OR_VIDEO --checkpoint kp_detector.npz
                                         the study's exact protocol: FOMM's trained keypoint detector
                                         (benchmark.fomm; make the .npz with `python -m benchmark.fomm convert
-                                        vox-cpk.pth.tar kp_detector.npz`, which needs torch) on your frames; a
-                                        video (.mp4, ...) needs PyAV: pip install "antialias_np[video]". Without
-                                        --checkpoint, the analytic detector (made for the synthetic faces)
-                                        is used and its points are labelled "point k", not landmarks
+                                        vox-cpk.pth.tar kp_detector.npz`, which needs torch) on your frames in
+                                        the first table; a video (.mp4, ...) needs PyAV:
+                                        pip install "antialias_np[video]". Without --checkpoint, the analytic
+                                        detector (made for the synthetic faces) is used and its points are
+                                        labelled "point k", not landmarks. ONet's table reads the same
+                                        frames, centre-cropped to a square and resized to 192 x 192
+                                        (antialiased bilinear): give face crops framed as MTCNN frames a face
+                                        (brows to chin); frames ONet finds no face in are counted, left out
     python bench.py --speed [--scaling] [--threads] [--cold]
                                         the speed tables: microseconds per frame against torch and the fastest
                                         other library (OpenCV, Pillow) that computes the same thing or a similar
@@ -24,7 +35,7 @@ keypoints of ||b_k - t_k||_2, in the detector's [-1, 1] coordinates. Times are m
 are optional (pip install -e ".[compare]"): without them their columns show "-".
 
 Results are printed as markdown and written to --out (default ./bench_results): study.md, study.json,
-figure.png and error_vs_time.png, or speed.md and speed.json.
+figure.png, onet_figure.png and error_vs_time.png, or speed.md and speed.json.
 """
 
 from __future__ import annotations
@@ -52,12 +63,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="few frames and repeats: finishes in seconds")
     parser.add_argument("--no-compare", action="store_true", help="skip torch, kornia, OpenCV, Pillow if installed")
     parser.add_argument("--repeats", type=int, metavar="N", help="timed repeats (default 7; --speed 11; --quick 3)")
-    study = parser.add_argument_group("the study's table (the default)")
-    study.add_argument("--frames", type=Path, metavar="PATH", help='a folder of images or a video, not synthetic '
-                       '(videos need PyAV: pip install "antialias_np[video]")')
-    study.add_argument("--checkpoint", type=Path, metavar="FILE.npz", help="use FOMM's detector with these weights")
-    study.add_argument("--n-frames", type=int, metavar="N", help="synthetic frames, or most frames read (64)")
-    study.add_argument("--seed", type=int, default=0, help="seed of the synthetic frames (0)")
+    study = parser.add_argument_group("the study's tables (the default)")
+    study.add_argument("--frames", type=Path, metavar="PATH", help="a folder of images or a video, not synthetic, "
+                       'for both tables (videos need PyAV: pip install "antialias_np[video]")')
+    study.add_argument("--checkpoint", type=Path, metavar="FILE.npz",
+                       help="FOMM's detector with these weights, in the first table")
+    study.add_argument("--n-frames", type=int, metavar="N", help="synthetic and photo frames, or most frames read (64)")
+    study.add_argument("--seed", type=int, default=0, help="seed of the synthetic frames and of the photo's motion (0)")
     study.add_argument("--no-figures", action="store_true", help="write the tables only, no PNG (no matplotlib)")
     speed = parser.add_argument_group("speed")
     speed.add_argument("--speed", action="store_true", help="the speed table: antialias_np, torch, fastest peer")

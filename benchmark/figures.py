@@ -1,6 +1,7 @@
 """The study's figures, drawn with matplotlib (the `bench` extra), which is imported only when a figure is made:
 
-    panels.png          every method's 64x64 image of one frame with its keypoints and the baseline's
+    figure.png          every method's 64x64 image of one frame with its keypoints and the baseline's
+    onet_figure.png     the same for ONet: every method's 48x48 image of one photo frame with its landmarks
     error_vs_time.png   each method's keypoint error against its time: antialias_np, torch, the study's rows
 """
 
@@ -11,8 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from benchmark.protocol import BASELINE, STUDY_MACHINE
+from benchmark.report import fmt
 
 PANEL_FILE = "figure.png"
+ONET_PANEL_FILE = "onet_figure.png"
 CHART_FILE = "error_vs_time.png"
 MATPLOTLIB_MISSING = 'no figures: matplotlib is not installed; pip install -e ".[bench]", or pass --no-figures'
 COLUMNS = 3
@@ -32,7 +35,7 @@ def panel_figure(
     path: Path,
     small: dict[str, np.ndarray],
     keypoints: dict[str, np.ndarray],
-    errors: dict[str, float],
+    errors: dict[str, float | None],
     names: tuple[str, ...],
 ) -> None:
     """Write a grid of panels, one per method (in `small`'s order): its (3, h, w) image of the first frame, pixel
@@ -54,7 +57,7 @@ def panel_figure(
         ax.scatter(*baseline.T, s=60, facecolors="none", edgecolors="white", linewidths=1.2)
         points = _pixels(keypoints[method][0], image.shape[:2])
         ax.scatter(*points.T, s=50, marker="x", c=[colours(k % 10) for k in range(len(points))], linewidths=1.8)
-        ax.set_title(f"{method}   error {errors[method]:.4f}", fontsize=11)
+        ax.set_title(f"{method}   error {fmt(errors[method], 4)}", fontsize=11)
         ax.set_xticks([])
         ax.set_yticks([])
     for ax in axes.flat[len(methods) :]:
@@ -64,7 +67,8 @@ def panel_figure(
     baseline_label = f"{BASELINE} (the baseline),\nwhite circles"
     handles.append(Line2D([], [], ls="", marker="o", ms=8, mfc="none", mec="grey", label=baseline_label))
     figure.legend(handles=handles, loc="outside right center", title="keypoints", fontsize=10, frameon=False)
-    figure.suptitle("The first frame as each method hands it to the detector (64 x 64)", fontsize=13)
+    h, w = small[methods[0]].shape[-2:]
+    figure.suptitle(f"The first frame as each method hands it to the detector ({h} x {w})", fontsize=13)
     figure.savefig(path, dpi=100)
 
 

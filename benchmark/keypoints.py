@@ -1,9 +1,15 @@
 """What every keypoint detector of the study shares: FOMM's heatmap head (softmax, expected coordinate on the
-[-1, 1] grid) and the study's keypoint error."""
+[-1, 1] grid), the study's keypoint error, and running a detector on every method's downsampled frames."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
+
+import antialias_np as aa
+from benchmark.protocol import SCALE
+from benchmark.report import progress
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -29,3 +35,17 @@ def keypoint_error(a: np.ndarray, b: np.ndarray) -> float:
     if a.shape != b.shape or a.ndim != 3 or a.shape[-1] != 2:
         raise ValueError(f"keypoint sets must both be (N, K, 2), got shapes {a.shape} and {b.shape}")
     return float(np.mean(np.sum(np.linalg.norm(a - b, axis=-1), axis=-1)))
+
+
+def method_predictions(frames: np.ndarray, detector) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
+    """Per method of aa.METHODS: the first frame downsampled by SCALE (3, h, w), and the detector's outputs on every
+    frame so downsampled (`detector.predict_from_downsampled`'s dict, "value" (N, K, 2) among them)."""
+    first, predictions = {}, {}
+    for i, method in enumerate(aa.METHODS, 1):
+        start = time.perf_counter()
+        small = aa.downsample(frames, SCALE, method)
+        predictions[method] = detector.predict_from_downsampled(small)
+        first[method] = small[0]
+        seconds = time.perf_counter() - start
+        progress(f"[{i}/{len(aa.METHODS)}] {method}: keypoints of {len(frames)} frames in {seconds:.2f} s")
+    return first, predictions

@@ -1,10 +1,12 @@
-"""The study's table (`python bench.py`): every method's keypoint error against the baseline's, and its time."""
+"""The study's tables (`python bench.py`): every method's keypoint error against the baseline's and its time; the
+same errors with a trained detector, ONet, on a photo (benchmark.onet_table); and the avgpool candidates
+(benchmark.avgpool_candidates)."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
-import time
 from pathlib import Path
 
 import numpy as np
@@ -12,10 +14,13 @@ import numpy as np
 import antialias_np as aa
 from benchmark import figures
 from benchmark.analytic import AnalyticDetector
+from benchmark.avgpool_candidates import candidate_errors, candidates, candidates_markdown
 from benchmark.commands import CommandError, first_line
-from benchmark.figures import CHART_FILE, PANEL_FILE
+from benchmark.figures import CHART_FILE, ONET_PANEL_FILE, PANEL_FILE
 from benchmark.frames import load_frames
-from benchmark.keypoints import keypoint_error
+from benchmark.keypoints import keypoint_error, method_predictions
+from benchmark.onet.detector import LANDMARK_NAMES as ONET_LANDMARK_NAMES
+from benchmark.onet_table import onet_markdown, onet_table
 from benchmark.peers import Peers, environment, load_peers, pin_threads
 from benchmark.protocol import BASELINE, NUM_KEYPOINTS, SCALE, STUDY, STUDY_MACHINE
 from benchmark.report import command_line, fmt, markdown_table, progress, write
@@ -28,13 +33,18 @@ def run_study(args: argparse.Namespace) -> None:
     detector, detector_description = make_detector(args.checkpoint, synthetic_frames=args.frames is None)
     frames, truth, frames_description = load_frames(args)
     progress(f"{frames_description}; {detector_description}")
-    small, keypoints = study_keypoints(frames, detector)
+    small, predictions = method_predictions(frames, detector)
+    keypoints = {method: prediction["value"] for method, prediction in predictions.items()}
     if truth is not None and args.checkpoint is not None:
         truth = None  # FOMM's keypoints are its own, not the synthetic landmarks
     errors = study_errors(keypoints, truth)
+    onet_result, onet = onet_table(args)
+    avgpool = avgpool_rows(
+        (frames, detector, keypoints[BASELINE], None), (onet.frames, onet.detector, onet.keypoints[BASELINE], onet.kept)
+    )
 
     peers = load_peers(args.no_compare)
-    pin_threads(peers)  # after study_keypoints has compiled and run every method
+    pin_threads(peers)  # after the detectors have compiled and run every method
     timings = study_timings(frames[:1], peers, args)
 
     rows = [
@@ -45,8 +55,13 @@ def run_study(args: argparse.Namespace) -> None:
     result = {"command": command_line(), "environment": environment(peers), "settings": settings, "rows": rows}
     names = keypoint_names(detector, synthetic_frames=args.frames is None)
     result["keypoints"] = list(names)
-    result["figures"] = [] if args.no_figures or not figures.have_matplotlib() else [PANEL_FILE, CHART_FILE]
-    markdown = study_markdown(result)
+    result["onet"] = onet_result
+    result["avgpool_candidates"] = avgpool
+    drawn = [PANEL_FILE, ONET_PANEL_FILE, CHART_FILE]
+    result["figures"] = [] if args.no_figures or not figures.have_matplotlib() else drawn
+    markdown = "\n\n".join(
+        [study_markdown(result), onet_markdown(onet_result), candidates_markdown(avgpool, short_name(detector))]
+    )
     print(markdown)
     args.out.mkdir(parents=True, exist_ok=True)
     write(args.out, "study", result, markdown)
@@ -54,11 +69,30 @@ def run_study(args: argparse.Namespace) -> None:
     if result["figures"]:
         errors_vs_baseline = {m: errors[m]["error_vs_baseline"] for m in aa.METHODS}
         figures.panel_figure(args.out / PANEL_FILE, small, keypoints, errors_vs_baseline, names)
+        onet_errors = {row["method"]: row["error_vs_baseline"] for row in onet_result["rows"]}
+        figures.panel_figure(args.out / ONET_PANEL_FILE, onet.first, onet.keypoints, onet_errors,
+                             ONET_LANDMARK_NAMES)
         figures.error_time_chart(args.out / CHART_FILE, rows, result["environment"]["cpu"])
         written += result["figures"]
     elif not args.no_figures:
         progress(figures.MATPLOTLIB_MISSING)
     progress(f"wrote {', '.join(written)} in {args.out}")
+
+
+def avgpool_rows(first: tuple, second: tuple) -> list[dict]:
+    """Each avgpool candidate's window and its error on both detectors; `first` and `second` are (frames,
+    detector, baseline keypoints, frames kept or None) of the first table and of ONet's."""
+    progress(f"avgpool candidates: {len(candidates())} windows, both detectors")
+    errors = zip(candidate_errors(*first), candidate_errors(*second), strict=True)
+    return [
+        {**dataclasses.asdict(candidate), "centre": candidate.centre, "error_first_detector": a, "error_onet": b}
+        for candidate, (a, b) in zip(candidates(), errors, strict=True)
+    ]
+
+
+def short_name(detector) -> str:
+    """The first table's detector in a column header."""
+    return "analytic detector" if isinstance(detector, AnalyticDetector) else "FOMM"
 
 
 def make_detector(checkpoint: Path | None, synthetic_frames: bool):
@@ -91,19 +125,6 @@ def keypoint_names(detector, synthetic_frames: bool) -> tuple[str, ...]:
         return LANDMARK_NAMES
     return tuple(f"{'point' if isinstance(detector, AnalyticDetector) else 'keypoint'} {k}"
                  for k in range(NUM_KEYPOINTS))  # fmt: skip
-
-
-def study_keypoints(frames: np.ndarray, detector) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Per method: the first frame downsampled (3, 64, 64), and the keypoints of every frame (N, 10, 2)."""
-    first, keypoints = {}, {}
-    for i, method in enumerate(aa.METHODS, 1):
-        start = time.perf_counter()
-        small = aa.downsample(frames, SCALE, method)
-        keypoints[method] = detector.predict_from_downsampled(small)["value"]
-        first[method] = small[0]
-        seconds = time.perf_counter() - start
-        progress(f"[{i}/{len(aa.METHODS)}] {method}: keypoints of {len(frames)} frames in {seconds:.2f} s")
-    return first, keypoints
 
 
 def study_errors(keypoints: dict[str, np.ndarray], truth: np.ndarray | None) -> dict[str, dict[str, float | None]]:
@@ -187,6 +208,8 @@ def figure_notes(files: list[str]) -> list[str]:
     notes = {
         PANEL_FILE: f"{PANEL_FILE}: the first frame as each method hands it to the detector (64 x 64), with the "
         f"method's keypoints (crosses, one colour per keypoint) and the baseline's (white circles).",
+        ONET_PANEL_FILE: f"{ONET_PANEL_FILE}: the same for ONet: the first photo frame as each method hands it to "
+        f"ONet (48 x 48), with the method's landmarks and the baseline's.",
         CHART_FILE: f"{CHART_FILE}: each method's error against its time per frame: antialias_np and torch on this "
         f"machine, and the study's published rows.",
     }

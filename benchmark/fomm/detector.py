@@ -21,8 +21,8 @@ scale_factor 0.25, estimate_jacobian True). Shapes for one frame, (channels, hei
 How it is computed (measured against the plain way; see FRAMES_PER_BATCH and _upsample2_conv3x3):
 - BatchNorm runs in eval mode (running statistics), so it is an affine map per channel: it is folded into the
   convolution before it.
-- Every convolution is im2col + one float32 matrix product (BLAS). Activations are laid out (channels, frames,
-  height, width) inside, so a product comes out in that layout with no transpose.
+- Every convolution is im2col + one float32 matrix product (BLAS; benchmark.layers.conv2d). Activations are laid
+  out (channels, frames, height, width) inside, so a product comes out in that layout with no transpose.
 - The decoder never builds its upsampled images: a 3x3 convolution of a nearest-upsampled image is, at each of the
   four output pixel parities, a 2x2 convolution of the small image: 4/9 of the products, 51 -> 39 ms a frame.
 """
@@ -33,10 +33,10 @@ import os
 from collections.abc import Mapping
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 import antialias_np as aa
 from benchmark.keypoints import coordinate_grid, softmax
+from benchmark.layers import conv2d
 from benchmark.protocol import FRAME_SIZE, NUM_KEYPOINTS, SCALE, SMALL_SIZE
 
 TEMPERATURE = 0.1
@@ -150,7 +150,7 @@ class KPDetector:
         heatmap_k = exp(l_k / T) / sum exp(l_k / T);  value_k = sum heatmap_k * grid;
         jacobian_k = sum heatmap_k * J_k, J_k its 4 jacobian maps read as a 2x2 matrix (row-major)."""
         features = self._hourglass(small.transpose(1, 0, 2, 3))
-        maps = _conv2d(features, *self.heads, padding=0)
+        maps = conv2d(features, *self.heads, padding=0)
         _, n, h, w = maps.shape
         heatmap = softmax(maps[:NUM_KEYPOINTS].reshape(NUM_KEYPOINTS, n, h * w) / np.float32(TEMPERATURE))
         value = _expected_coordinate(heatmap.reshape(NUM_KEYPOINTS, n, h, w))
@@ -165,7 +165,7 @@ class KPDetector:
         """(3, N, 64, 64) -> (35, N, 64, 64): the encoder keeps every output for the decoder's skips."""
         skips = [x]
         for weight, bias in self.down_blocks:
-            x = _average_pool2(_relu(_conv2d(x, weight, bias, padding=1)))
+            x = _average_pool2(_relu(conv2d(x, weight, bias, padding=1)))
             skips.append(x)
         x = skips.pop()
         for kernels, bias in self.up_blocks:
@@ -250,23 +250,6 @@ def _parity_kernels(weight: np.ndarray) -> np.ndarray:
     return np.einsum("ary,bsx,ocyx->abocrs", NEAREST_TAPS, NEAREST_TAPS, weight)
 
 
-def _conv2d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, padding: int) -> np.ndarray:
-    """torch's conv2d (stride 1, zero padding) on x laid out (C, N, H, W); weight (O, C, k, k) -> (O, N, H', W').
-
-    im2col: column (n, i, j) of the (C*k*k, N*H'*W') matrix holds the k x k window at (i, j) of frame n, in the
-    weight's (c, dy, dx) order, so the convolution is one matrix product.
-    """
-    c_out, c_in, k, _ = weight.shape
-    if padding:
-        x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    windows = sliding_window_view(x, (k, k), axis=(2, 3))  # (C, N, H', W', k, k), a view
-    _, n, h, w, _, _ = windows.shape
-    columns = windows.transpose(0, 4, 5, 1, 2, 3).reshape(c_in * k * k, n * h * w)
-    out = weight.reshape(c_out, -1) @ columns
-    out += bias[:, None]
-    return out.reshape(c_out, n, h, w)
-
-
 def _upsample2_conv3x3(x: np.ndarray, kernels: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """conv3x3(nearest_upsample_x2(x), pad 1) on x (C, N, h, w) -> (O, N, 2h, 2w), from the small image only.
 
@@ -280,7 +263,7 @@ def _upsample2_conv3x3(x: np.ndarray, kernels: np.ndarray, bias: np.ndarray) -> 
     for a in range(2):
         for b in range(2):
             window = padded[:, :, a : a + h + 1, b : b + w + 1]
-            out[:, :, a::2, b::2] = _conv2d(window, kernels[a, b], bias, padding=0)
+            out[:, :, a::2, b::2] = conv2d(window, kernels[a, b], bias, padding=0)
     return out
 
 

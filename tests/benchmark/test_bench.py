@@ -29,10 +29,20 @@ def run_bench(*args: str) -> subprocess.CompletedProcess:
     return done
 
 
-def table_rows(markdown: str) -> dict[str, list[str]]:
-    """The cells of each markdown table row, by its first cell."""
-    rows = [line.strip("|").split("|") for line in markdown.splitlines() if line.startswith("| ")]
+def table_rows(markdown: str, section: str | None = None) -> dict[str, list[str]]:
+    """The cells of each markdown table row, by its first cell: of the first table, or of the section whose
+    "## " heading starts with `section`."""
+    sections = markdown.split("\n## ")
+    text = sections[0] if section is None else next(s for s in sections if s.startswith(section))
+    rows = [line.strip("|").split("|") for line in text.splitlines() if line.startswith("| ")]
     return {cells[0].strip(): [c.strip() for c in cells[1:]] for cells in rows}
+
+
+def section_rows(markdown: str, section: str) -> list[list[str]]:
+    """Every row of the table under the "## " heading that starts with `section`, header and rule aside."""
+    text = next(s for s in markdown.split("\n## ") if s.startswith(section))
+    lines = [line for line in text.splitlines() if line.startswith("| ")]
+    return [[c.strip() for c in line.strip("|").split("|")] for line in lines[1:]]
 
 
 @pytest.mark.parametrize(
@@ -55,17 +65,37 @@ def test_study_table(tmp_path, compare):
     assert by_method["gaussian"]["error_vs_baseline"] == 0.0
     assert all(row["error_vs_truth"] is not None for row in result["rows"])
     assert (tmp_path / "study.md").read_text().strip() == done.stdout.strip()
+    check_onet_and_avgpool_tables(done.stdout, result)
 
     # The shifted methods' error is the 0.375-pixel shift of ten keypoints (0.168), the on-grid ones' far less.
     assert 0.15 < by_method["bilinear"]["error_vs_baseline"] < 0.2
     assert 0 < by_method["median"]["error_vs_baseline"] < 0.1
 
-    assert result["figures"] == ["figure.png", "error_vs_time.png"]
-    for name, (min_height, min_width) in {"figure.png": (900, 1000), "error_vs_time.png": (500, 800)}.items():
+    assert result["figures"] == ["figure.png", "onet_figure.png", "error_vs_time.png"]
+    sizes = {"figure.png": (900, 1000), "onet_figure.png": (900, 1000), "error_vs_time.png": (500, 800)}
+    for name, (min_height, min_width) in sizes.items():
         image = iio.imread(tmp_path / name)
         assert image.ndim == 3 and image.dtype == np.uint8 and image.shape[0] >= min_height, name
         assert image.shape[1] >= min_width and image[..., :3].std() > 10, name  # drawn on, not blank
         assert name in done.stdout
+
+
+def check_onet_and_avgpool_tables(markdown: str, result: dict) -> None:
+    """The second table (ONet on the photo frames) and the avgpool candidates, in study.md and study.json."""
+    onet = table_rows(markdown, "A trained detector")
+    assert list(onet)[1:] == list(antialias_np.METHODS) and onet["gaussian"][0] == "0.0000"
+    assert "0 frames below 0.9 left out" in markdown  # the photo's frames are all faces to ONet
+    rows = {row["method"]: row for row in result["onet"]["rows"]}
+    # The shifted methods move every landmark 0.375 pixel of the 48 grid along x and y: 5 * 0.375 * sqrt(2) * 2 / 47
+    # = 0.113 in all; the on-grid ones far less.
+    assert 0.08 < rows["bilinear"]["error_vs_baseline"] < 0.14 and rows["median"]["error_vs_baseline"] < 0.06
+    assert all(row["lowest_face_probability"] > 0.9 for row in rows.values())
+
+    candidates = result["avgpool_candidates"]
+    assert len(section_rows(markdown, "Which avg_pool2d")) == len(candidates) == 24
+    window_4 = next(c for c in candidates if (c["kernel_size"], c["padding"]) == (4, 0))
+    assert window_4["error_first_detector"] == result["rows"][6]["error_vs_baseline"]  # the table's avgpool
+    assert window_4["error_onet"] == rows["avgpool"]["error_vs_baseline"]
 
 
 def test_no_figures_writes_the_tables_only(tmp_path):
@@ -95,6 +125,10 @@ def test_study_on_a_folder_of_images(tmp_path):
     done = run_bench("--no-compare", "--frames", str(folder), "--out", str(tmp_path / "out"))
     assert "2 frames of" in done.stdout
     assert all(cells[1] == "-" for name, cells in table_rows(done.stdout).items() if name in antialias_np.METHODS)
+    # Noise is no face to ONet: both frames are left out, and said to be.
+    assert "2 frames below 0.9 left out of the error" in done.stdout
+    assert all(cells[0] == "-" for name, cells in table_rows(done.stdout, "A trained detector").items()
+               if name in antialias_np.METHODS)  # fmt: skip
 
 
 def test_study_with_a_fomm_checkpoint(tmp_path):
