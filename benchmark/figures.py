@@ -2,6 +2,7 @@
 
     panels.png          every method's 64x64 image of one frame with its keypoints and the baseline's
     error_vs_time.png   each method's keypoint error against its time: antialias_np, torch, the study's rows
+    scorecard.png       every method's frequency response, beside the output's Nyquist frequency
 """
 
 from __future__ import annotations
@@ -108,3 +109,42 @@ def _pixels(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """(K, 2) keypoints (x, y) in [-1, 1] -> pixel coordinates of an (h, w) image: x -> (x + 1)(w - 1) / 2."""
     h, w = shape
     return (np.asarray(points) + 1) / 2 * np.array([w - 1, h - 1])
+
+
+def response_chart(path: Path, scorecard: dict) -> None:
+    """Write every method's gain against frequency (benchmark.scorecard's result) in two panels: the study's
+    methods, and the others beside the baseline; measured (nonlinear) responses dotted, the ideal dashed black; the
+    band beyond the output's Nyquist frequency, where whatever passes comes back as aliasing, shaded."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from antialias_np import METHODS
+
+    frequencies = np.array(scorecard["frequencies"])
+    nyquist = scorecard["scale"] / 2
+    colours = matplotlib.colormaps[KEYPOINT_COLOURS]
+    figure = Figure(figsize=(13, 5.5), layout="constrained")
+    panels = figure.subplots(1, 2, sharey=True)
+    groups = ([r for r in scorecard["rows"] if r["method"] in METHODS],
+              [r for r in scorecard["rows"] if r["method"] not in METHODS or r["method"] == BASELINE])  # fmt: skip
+    titles = ("the study's methods", f"beyond the study, with the baseline ({BASELINE})")
+    for ax, rows, title in zip(panels, groups, titles, strict=True):
+        for i, row in enumerate(rows):
+            measured = row["response_from"].startswith("measured")
+            analytic = row["response_from"] == "analytic"
+            ax.plot(frequencies, row["response_width"], ":" if measured else "--" if analytic else "-",
+                    color="black" if analytic else colours(i % 10), lw=1.8,
+                    label=row["method"] + (" (measured)" if measured else ""))  # fmt: skip
+        ax.axvline(nyquist, color="grey", linestyle="--", lw=1)
+        ax.axvspan(nyquist, frequencies[-1], color="red", alpha=0.06)
+        ax.text(nyquist, 1.02, f" output Nyquist ({nyquist:g})", color="grey", va="bottom")
+        ax.set_xlim(0, frequencies[-1])
+        ax.set_ylim(0, 1.1)
+        ax.set_xlabel("frequency (cycles per input pixel); shaded: aliased band")
+        ax.set_title(title, fontsize=11)
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="lower left", fontsize=9)
+    panels[0].set_ylabel("gain |H(f)| along the width")
+    figure.suptitle(f"Frequency responses at scale 1/{round(1 / scorecard['scale'])} (coinciding lines hide "
+                    f"each other: subsample = nearest = bilateral at this contrast, area = avgpool)", fontsize=12)
+    figure.savefig(path, dpi=100)
