@@ -69,10 +69,12 @@ def panel_figure(
     figure.savefig(path, dpi=100)
 
 
-def error_time_chart(path: Path, rows: list[dict], machine: str) -> None:
+def error_time_chart(path: Path, rows: list[dict], machine: str, pareto: dict | None = None) -> None:
     """Write a chart of keypoint error against ms per frame (log scale): one colour per method, one marker per
     source (antialias_np and, when measured, torch on this machine with this run's errors; the study's published
-    rows), a method's points joined by a thin line."""
+    rows), a method's points joined by a thin line. With `pareto` (benchmark.pareto.summary), the methods beyond
+    the study too (antialias_np, diamonds) and the first detector's Pareto front: its points ringed and joined by
+    a staircase."""
     import matplotlib
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -91,18 +93,44 @@ def error_time_chart(path: Path, rows: list[dict], machine: str) -> None:
         ax.plot(times, errors, color=colours(i % 10), lw=0.8, alpha=0.5)
         for t, e, marker in points:
             ax.scatter(t, e, marker=marker, s=60, color=colours(i % 10), edgecolors="black", linewidths=0.5, zorder=3)
+    method_handles = [Line2D([], [], ls="", marker="o", ms=8, color=colours(i % 10), label=row["method"])
+                      for i, row in enumerate(rows)]  # fmt: skip
+    if pareto is not None:
+        method_handles += _pareto_marks(ax, pareto, [row["method"] for row in rows])
     ax.set_xscale("log")
     ax.set_xlabel("ms per 3 x 256 x 256 frame, one thread (log scale)")
     ax.set_ylabel(f"keypoint error against {BASELINE}\n(sum over 10 keypoints, [-1, 1] units)")
     ax.set_title(f"Keypoint error against time per frame (this machine: {machine})", fontsize=12)
     ax.grid(True, which="both", alpha=0.3)
-    method_handles = [Line2D([], [], ls="", marker="o", ms=8, color=colours(i % 10), label=row["method"])
-                      for i, row in enumerate(rows)]  # fmt: skip
     source_handles = [Line2D([], [], ls="", marker=marker, ms=8, mfc="white", mec="black", label=label)
                       for label, t, _, marker in sources if any(r[t] is not None for r in rows)]  # fmt: skip
     figure.legend(handles=method_handles, loc="outside right upper", title="method", frameon=False)
     figure.legend(handles=source_handles, loc="outside right lower", title="measured by", frameon=False)
     figure.savefig(path, dpi=100)
+
+
+def _pareto_marks(ax, pareto: dict, study_methods: list[str]) -> list:
+    """Draw the methods beyond the study (diamonds) and the first detector's Pareto front; return legend handles."""
+    import matplotlib
+    from matplotlib.lines import Line2D
+
+    name, detector = next(iter(pareto["detectors"].items()))
+    errors, times = detector["errors"], pareto["times_ms"]
+    extra = [m for m in errors if m not in study_methods]
+    colours = matplotlib.colormaps["Dark2"]
+    handles = []
+    for i, method in enumerate(extra):
+        ax.scatter(times[method], errors[method], marker="D", s=60, color=colours(i % 8), edgecolors="black",
+                   linewidths=0.5, zorder=3)
+        handles.append(Line2D([], [], ls="", marker="D", ms=7, color=colours(i % 8), label=f"{method} (extra)"))
+    front = detector["front"]
+    ax.step([times[m] for m in front], [errors[m] for m in front], where="post", color="black", lw=1, ls="--",
+            zorder=2)
+    ax.scatter([times[m] for m in front], [errors[m] for m in front], s=220, facecolors="none", edgecolors="black",
+               linewidths=1.2, zorder=4)
+    handles.append(Line2D([], [], ls="--", marker="o", ms=12, mfc="none", mec="black", color="black",
+                          label=f"Pareto front ({name})"))
+    return handles
 
 
 def _pixels(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -182,7 +182,7 @@ def centre(method: str, scale: float) -> float:
         return 0.0
     f = np.array([0.01])
     h = measured_response(lambda x: aa.downsample(x, scale, method), scale, f)[0]
-    return float(np.angle(h) / (2 * np.pi * f[0])) + 0.0  # no -0.00
+    return round(float(np.angle(h) / (2 * np.pi * f[0])), 9) + 0.0  # + 0.0: no "-0.00" for a rounding error
 
 
 def mean_square(x: np.ndarray) -> float:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 import antialias_np as aa
-from benchmark import figures
+from benchmark import figures, pareto
 from benchmark.analytic import AnalyticDetector
 from benchmark.commands import CommandError, first_line
 from benchmark.figures import CHART_FILE, PANEL_FILE
@@ -43,6 +43,7 @@ def run_study(args: argparse.Namespace) -> None:
     ]
     settings = {"frames": frames_description, "detector": detector_description, "repeats": args.repeats}
     result = {"command": command_line(), "environment": environment(peers), "settings": settings, "rows": rows}
+    result["pareto"] = all_methods_pareto(frames, detector, keypoints, rows, args)
     names = keypoint_names(detector, synthetic_frames=args.frames is None)
     result["keypoints"] = list(names)
     result["figures"] = [] if args.no_figures or not figures.have_matplotlib() else [PANEL_FILE, CHART_FILE]
@@ -54,7 +55,7 @@ def run_study(args: argparse.Namespace) -> None:
     if result["figures"]:
         errors_vs_baseline = {m: errors[m]["error_vs_baseline"] for m in aa.METHODS}
         figures.panel_figure(args.out / PANEL_FILE, small, keypoints, errors_vs_baseline, names)
-        figures.error_time_chart(args.out / CHART_FILE, rows, result["environment"]["cpu"])
+        figures.error_time_chart(args.out / CHART_FILE, rows, result["environment"]["cpu"], result["pareto"])
         written += result["figures"]
     elif not args.no_figures:
         progress(figures.MATPLOTLIB_MISSING)
@@ -140,6 +141,23 @@ def study_timings(frame: np.ndarray, peers: Peers, args: argparse.Namespace) -> 
     return timings
 
 
+def all_methods_pareto(frames: np.ndarray, detector, keypoints: dict[str, np.ndarray], rows: list[dict],
+                       args: argparse.Namespace) -> dict:
+    """EXTRA_METHODS' error against the baseline and time, measured as the study's rows, and the Pareto front of
+    error against time over every method for this run's detector (benchmark.pareto). Call after pin_threads."""
+    errors = {row["method"]: row["error_vs_baseline"] for row in rows}
+    times = {row["method"]: row["antialias_np_ms"] for row in rows}
+    for method in aa.EXTRA_METHODS:
+        small = aa.downsample(frames, SCALE, method)
+        errors[method] = keypoint_error(keypoints[BASELINE], detector.predict_from_downsampled(small)["value"])
+        timing = measure(functools.partial(aa.downsample, frames[:1], SCALE, method), args.repeats,
+                         0.002 if args.quick else 0.02)
+        times[method] = timing.median * 1e3
+        progress(f"{method}: error {errors[method]:.4f}, {times[method]:.3f} ms")
+    name = "analytic detector" if isinstance(detector, AnalyticDetector) else "FOMM detector"
+    return pareto.summary({name: errors}, times)
+
+
 def study_markdown(result: dict) -> str:
     settings, env = result["settings"], result["environment"]
     header = [
@@ -175,6 +193,8 @@ def study_markdown(result: dict) -> str:
             f"one thread per library, on {env['cpu']}; speedup = torch ms / antialias_np ms.",
             "",
             markdown_table(header, rows),
+            "",
+            *pareto.markdown_lines(result.get("pareto")),
             "",
             f"`{result['command']}`",
             *figure_notes(result["figures"]),

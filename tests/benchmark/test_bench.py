@@ -20,6 +20,8 @@ from benchmark.fomm import random_state_dict
 BENCH = Path(__file__).resolve().parents[2] / "bench.py"
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 HAS_KORNIA = HAS_TORCH and importlib.util.find_spec("kornia") is not None
+TABLES = ["scorecard.json", "scorecard.md", "study.json", "study.md"]
+"""What a run without figures writes."""
 
 
 def run_bench(*args: str) -> subprocess.CompletedProcess:
@@ -31,8 +33,11 @@ def run_bench(*args: str) -> subprocess.CompletedProcess:
 
 
 def table_rows(markdown: str) -> dict[str, list[str]]:
-    """The cells of each markdown table row, by its first cell."""
-    rows = [line.strip("|").split("|") for line in markdown.splitlines() if line.startswith("| ")]
+    """The cells of each row of the first markdown table (the study's or the speed table), by its first cell."""
+    lines = markdown.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| "))
+    table = itertools.takewhile(lambda line: line.startswith("|"), lines[start:])
+    rows = [line.strip("|").split("|") for line in table if line.startswith("| ")]
     return {cells[0].strip(): [c.strip() for c in cells[1:]] for cells in rows}
 
 
@@ -55,23 +60,30 @@ def test_study_table(tmp_path, compare):
     assert list(by_method) == list(antialias_np.METHODS)
     assert by_method["gaussian"]["error_vs_baseline"] == 0.0
     assert all(row["error_vs_truth"] is not None for row in result["rows"])
-    assert (tmp_path / "study.md").read_text().strip() == done.stdout.strip()
+    study, card = (tmp_path / "study.md").read_text().strip(), (tmp_path / "scorecard.md").read_text().strip()
+    assert done.stdout.strip() == f"{study}\n\n{card}"  # the study's table, then the scorecard
+    scored = {row["method"] for row in json.loads((tmp_path / "scorecard.json").read_text())["rows"]}
+    assert set(antialias_np.METHODS + antialias_np.EXTRA_METHODS) <= scored
+    pareto = result["pareto"]["detectors"]["analytic detector"]
+    assert set(pareto["errors"]) == set(antialias_np.METHODS + antialias_np.EXTRA_METHODS)
+    assert "gaussian" in pareto["front"] and "## Pareto front" in study
 
     # The shifted methods' error is the 0.375-pixel shift of ten keypoints (0.168), the on-grid ones' far less.
     assert 0.15 < by_method["bilinear"]["error_vs_baseline"] < 0.2
     assert 0 < by_method["median"]["error_vs_baseline"] < 0.1
 
     assert result["figures"] == ["figure.png", "error_vs_time.png"]
-    for name, (min_height, min_width) in {"figure.png": (900, 1000), "error_vs_time.png": (500, 800)}.items():
+    sizes = {"figure.png": (900, 1000), "error_vs_time.png": (500, 800), "scorecard.png": (500, 1200)}
+    for name, (min_height, min_width) in sizes.items():
         image = iio.imread(tmp_path / name)
         assert image.ndim == 3 and image.dtype == np.uint8 and image.shape[0] >= min_height, name
         assert image.shape[1] >= min_width and image[..., :3].std() > 10, name  # drawn on, not blank
-        assert name in done.stdout
+        assert name in done.stdout or name == "scorecard.png"
 
 
 def test_no_figures_writes_the_tables_only(tmp_path):
     done = run_bench("--no-compare", "--no-figures", "--out", str(tmp_path))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["study.json", "study.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == TABLES
     assert "matplotlib" not in done.stderr
 
 
@@ -83,7 +95,7 @@ def test_without_matplotlib_the_tables_come_and_the_figures_are_explained(tmp_pa
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=BENCH.parent)
     assert done.returncode == 0, done.stderr
     assert "matplotlib is not installed" in done.stderr and ".[bench]" in done.stderr and "--no-figures" in done.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["study.json", "study.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == TABLES
 
 
 def test_study_on_a_folder_of_images(tmp_path):
