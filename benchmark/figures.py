@@ -151,7 +151,7 @@ def response_chart(path: Path, scorecard: dict) -> None:
     frequencies = np.array(scorecard["frequencies"])
     nyquist = scorecard["scale"] / 2
     colours = matplotlib.colormaps[KEYPOINT_COLOURS]
-    figure = Figure(figsize=(13, 5.5), layout="constrained")
+    figure = Figure(figsize=(13, 6.5), layout="constrained")
     panels = figure.subplots(1, 2, sharey=True)
     groups = ([r for r in scorecard["rows"] if r["method"] in METHODS],
               [r for r in scorecard["rows"] if r["method"] not in METHODS or r["method"] == BASELINE])  # fmt: skip
@@ -171,7 +171,7 @@ def response_chart(path: Path, scorecard: dict) -> None:
         ax.set_xlabel("frequency (cycles per input pixel); shaded: aliased band")
         ax.set_title(title, fontsize=11)
         ax.grid(True, alpha=0.3)
-        ax.legend(loc="lower left", fontsize=9)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize=9, frameon=False)
     panels[0].set_ylabel("gain |H(f)| along the width")
     figure.suptitle(f"Frequency responses at scale 1/{round(1 / scorecard['scale'])} (coinciding lines hide "
                     f"each other: subsample = nearest = bilateral at this contrast, area = avgpool)", fontsize=12)

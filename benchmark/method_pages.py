@@ -78,6 +78,12 @@ def aliased_share(frequencies: np.ndarray, gain: np.ndarray, scale: float = SCAL
     return float(energy[frequencies > scale / 2].sum() / energy.sum())
 
 
+def offset_from_grid(central: np.ndarray) -> float:
+    """Where output CENTRAL_OUTPUT sits, in input pixels from 4k: the weighted mean of the positions it reads
+    (rounded to 1e-9, so that a rounding error does not print as -0.00)."""
+    return round(float(central @ np.arange(WIDTH) / central.sum()) - 4 * CENTRAL_OUTPUT, 9) + 0.0
+
+
 def page(method: str, out: Path) -> None:
     lines = [f"# {method}", "", f"At scale 1/4, output pixel k of `downsample(x, 0.25, {method!r})` is:", "",
              f"    {PIPELINES[method]}", ""]
@@ -89,12 +95,12 @@ def page(method: str, out: Path) -> None:
     weights = weight_matrix(method)
     central = weights[CENTRAL_OUTPUT]
     taps = np.flatnonzero(np.abs(central) > 1e-12)
-    centre = float(central @ np.arange(WIDTH) / central.sum())
+    centre = offset_from_grid(central)
     lines += ["## Weights of output pixel k (k = 8 shown; the same for every k away from the borders)", "",
               "| input pixel | " + " | ".join(f"4k {x - 4 * CENTRAL_OUTPUT:+d}" for x in taps) + " |",
               "|---|" + "---|" * len(taps),
               "| weight | " + " | ".join(f"{central[x]:.4f}" for x in taps) + " |", "",
-              f"Output pixel k sits at input position **4k {centre - 4 * CENTRAL_OUTPUT:+.2f}** (the weighted mean "
+              f"Output pixel k sits at input position **4k {centre:+.2f}** (the weighted mean "
               f"of the positions it reads); the baseline, `gaussian`, sits at 4k.", ""]
     frequencies = np.linspace(0, 0.5, 201)
     gain = frequency_response(central, frequencies)
@@ -152,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         central = weight_matrix(method)[CENTRAL_OUTPUT]
         gain = frequency_response(central, frequencies)
-        centre = central @ np.arange(WIDTH) / central.sum() - 4 * CENTRAL_OUTPUT
+        centre = offset_from_grid(central)
         index.append(f"| [{method}]({method}.md) | 4k {centre:+.2f} | {np.interp(SCALE / 2, frequencies, gain):.2f} "
                      f"| {aliased_share(frequencies, gain):.0%} |")
     (out / "README.md").write_text("\n".join(index) + "\n")
