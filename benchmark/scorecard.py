@@ -280,7 +280,9 @@ def run_scorecard(out: Path | None = None, scale: float = SCALE, draw: bool = Tr
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         result["figures"] = [SCORECARD_FILE] if draw and figures.have_matplotlib() else []
-        (out / "scorecard.json").write_text(json.dumps(result, indent=1) + "\n")
+        rows = [{k: None if isinstance(v, float) and not np.isfinite(v) else v for k, v in row.items()}
+                for row in result["rows"]]  # JSON has no infinity: the ideal's PSNR is written as null
+        (out / "scorecard.json").write_text(json.dumps({**result, "rows": rows}, indent=1) + "\n")
         (out / "scorecard.md").write_text(markdown + "\n")
         if result["figures"]:
             figures.response_chart(out / SCORECARD_FILE, result)
