@@ -208,6 +208,6 @@ def figure_notes(files: list[str]) -> list[str]:
         PANEL_FILE: f"{PANEL_FILE}: the first frame as each method hands it to the detector (64 x 64), with the "
         f"method's keypoints (crosses, one colour per keypoint) and the baseline's (white circles).",
         CHART_FILE: f"{CHART_FILE}: each method's error against its time per frame: antialias_np and torch on this "
-        f"machine, and the study's published rows.",
+        f"machine, and the study's published rows; the extra methods (diamonds) and the Pareto front (ringed).",
     }
     return ["", *(notes[f] for f in files)] if files else []
