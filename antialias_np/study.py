@@ -12,9 +12,18 @@ For scale = 1/n each method equals, value for value, the torch or kornia pipelin
     median      kornia.filters.median_blur(x, 3, border_type="reflect")[..., ::n, ::n]
     bilateral   kornia.filters.bilateral_blur(x, 5, 0.1, (1.5, 1.5), "reflect", "l1")[..., ::n, ::n]
 
+Beyond the study (EXTRA_METHODS): lanczos, and four cheap filters centred where the baseline centres output k (on
+input n k), with zero padding (antialias_np.ongrid):
+
+    box5        the mean of the 5 x 5 window around input (n i, n j): avg_pool2d(x, 5, n, padding=2)
+    gaussian7   FOMM's Gaussian cut to its central 7 x 7 taps (rescaled to sum 1), then x[..., ::n, ::n]
+    gaussian9   the same with 9 x 9 taps
+    binomial    log2(n) levels of the binomial pyramid ([1, 4, 6, 4, 1] / 16 per axis, every 2nd pixel)
+
 Other scales: nearest, bicubic, bilinear, area and lanczos do what torch does with them; the methods that step n
-pixels at a time (gaussian, subsample, avgpool, median, bilateral) refuse a scale that is not 1/n, where FOMM's
-int(1/scale) would silently use another step. The filters followed by subsampling compute the kept pixels only.
+pixels at a time (gaussian, subsample, avgpool, median, bilateral and the four above) refuse a scale that is not
+1/n, where FOMM's int(1/scale) would silently use another step. The filters followed by subsampling compute the kept
+pixels only.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from antialias_np import _checks
 from antialias_np.bilateral import bilateral_plan
 from antialias_np.gaussian import anti_alias_plan
 from antialias_np.median import median_plan
+from antialias_np.ongrid import binomial, box5, gaussian7, gaussian9
 from antialias_np.pooling import adaptive_avg_pool_plan, avg_pool_plan
 from antialias_np.resample import interpolate_plan
 from antialias_np.separable import gather_plan
@@ -101,12 +111,14 @@ def bilateral(
 
 
 STUDY_PIPELINES = (gaussian, subsample, nearest, bicubic, bilinear, area, avgpool, median, bilateral)
-PIPELINES = {f.__name__: f for f in (*STUDY_PIPELINES, lanczos)}
+PIPELINES = {f.__name__: f for f in (*STUDY_PIPELINES, lanczos, box5, gaussian7, gaussian9, binomial)}
 METHODS = tuple(f.__name__ for f in STUDY_PIPELINES)
 """The study's methods, in its order; 'gaussian' is the baseline."""
-EXTRA_METHODS = ("lanczos",)
+EXTRA_METHODS = ("lanczos", "box5", "gaussian7", "gaussian9", "binomial")
 """Methods beyond the study's that downsample also takes: 'lanczos' is
-interpolate(x, size=(int(H * scale), int(W * scale)), mode='lanczos', antialias=True), Pillow's LANCZOS."""
+interpolate(x, size=(int(H * scale), int(W * scale)), mode='lanczos', antialias=True), Pillow's LANCZOS; the others
+are cheap filters centred on the baseline's grid (output k on input n k, antialias_np.ongrid): a 5 x 5 box, FOMM's
+Gaussian cut to 7 x 7 or 9 x 9 taps, and the binomial pyramid."""
 OPTIONS = {name: tuple(inspect.signature(f).parameters)[2:] for name, f in PIPELINES.items()}
 """The options each method takes (its pipeline's arguments after image and scale)."""
 
@@ -133,10 +145,17 @@ def downsample(
         median      median_blur(x, 3)[..., ::n, ::n]
         bilateral   bilateral_blur(x, 5, 0.1, (1.5, 1.5))[..., ::n, ::n]
 
-    and beyond the study (EXTRA_METHODS), lanczos: interpolate(x, size=..., mode='lanczos', antialias=True).
+    and beyond the study (EXTRA_METHODS), lanczos: interpolate(x, size=..., mode='lanczos', antialias=True), and
+    four cheap filters that centre output k on input n k as gaussian does, with zero padding:
+
+        box5        the mean of the 5 x 5 window around input (n i, n j): avg_pool2d(x, 5, n, padding=2)
+        gaussian7   FOMM's Gaussian cut to its central 7 x 7 taps (rescaled to sum 1), then x[..., ::n, ::n]
+        gaussian9   the same with 9 x 9 taps
+        binomial    log2(n) levels of the binomial pyramid ([1, 4, 6, 4, 1] / 16 per axis, every 2nd pixel)
+
     The filters followed by subsampling compute only the kept pixels. nearest, bicubic, bilinear, area and lanczos
-    take any scale; the methods that step n pixels at a time (gaussian, subsample, avgpool, median, bilateral)
-    refuse a scale that is not 1 / n.
+    take any scale; the methods that step n pixels at a time refuse a scale that is not 1 / n (binomial: n a power
+    of 2).
 
     Args:
         image: (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C).

@@ -434,18 +434,68 @@ def fomm_gaussian(scale: float) -> np.ndarray:
     return kernel / kernel.sum()
 
 
-@cached_table
 def gaussian_table(n_in: int, scale: float, step: int) -> AxisTable:
     """FOMM's zero-padded Gaussian kept at every step-th output (0, step, ...).
 
     Output i reads inputs step*i - k//2 + t, t < k; taps that fall in the padding read zeros and are dropped.
     """
+    return kept_kernel_table(n_in, tuple(fomm_gaussian(scale)), step)
+
+
+def truncated_gaussian(scale: float, taps: int) -> np.ndarray:
+    """FOMM's Gaussian for `scale` cut to its central `taps` (odd) taps, or all of it if shorter, rescaled to sum 1."""
     kernel = fomm_gaussian(scale)
+    cut = max(0, (len(kernel) - taps) // 2)
+    kernel = kernel[cut : len(kernel) - cut]
+    return kernel / kernel.sum()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# On-grid kernels: output i centred on input step*i, as FOMM's Gaussian
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@cached_table
+def kept_kernel_table(n_in: int, kernel: tuple[float, ...], step: int) -> AxisTable:
+    """A zero-padded correlation with an odd kernel, kept at every step-th output: output i reads inputs
+    step*i - k//2 + t, t < k (centred on input step*i); taps in the padding read zeros and are dropped."""
     half = len(kernel) // 2
     starts = np.arange(0, n_in, step) - half
+    kernel = np.asarray(kernel, np.float64)
     first, weights = [], []
     for start in starts:
         lo, hi = max(start, 0), min(start + len(kernel), n_in)
         first.append(lo)
         weights.append(kernel[lo - start : hi - start])
     return table_from_windows(np.array(first), weights)
+
+
+BINOMIAL_5 = (1 / 16, 4 / 16, 6 / 16, 4 / 16, 1 / 16)
+"""The 5-tap binomial kernel [1, 4, 6, 4, 1] / 16 of the Burt-Adelson pyramid (OpenCV's pyrDown)."""
+
+
+@cached_table
+def binomial_pyramid_table(n_in: int, levels: int) -> AxisTable:
+    """`levels` steps of the binomial pyramid along one axis, as one table: each step is kept_kernel_table(n,
+    BINOMIAL_5, 2) (zero-padded, every 2nd output), so output i of the last step is centred on input 2^levels * i."""
+    table = kept_kernel_table(n_in, BINOMIAL_5, 2)
+    for _ in range(levels - 1):
+        table = composed_table(table, kept_kernel_table(table.n_out, BINOMIAL_5, 2))
+    return table
+
+
+def composed_table(first: AxisTable, second: AxisTable) -> AxisTable:
+    """The table of `second` applied to the output of `first` (float weights, contiguous windows):
+    out[i] = sum_t second.weight[i, t] * sum_u first.weight[j, u] * in[first.index[j, u]], j = second.index[i, t]."""
+    middle = second.index  # (n_out, t2): the intermediate samples each output reads
+    index = first.index[middle]  # (n_out, t2, t1)
+    used = (np.arange(second.index.shape[1]) < second.count[:, None])[..., None] & (
+        np.arange(first.index.shape[1]) < first.count[middle][..., None]
+    )
+    weight = np.where(used, second.weight[..., None] * first.weight[middle], 0.0)
+    starts = np.where(used, index, np.iinfo(np.int64).max).min(axis=(1, 2))
+    ends = np.where(used, index, -1).max(axis=(1, 2)) + 1
+    window = np.zeros((len(starts), int((ends - starts).max())))
+    rows = np.broadcast_to(np.arange(len(starts))[:, None, None], index.shape)
+    np.add.at(window, (rows[used], (index - starts[:, None, None])[used]), weight[used])
+    return table_from_windows(starts, [w[: e - b] for w, b, e in zip(window, starts, ends, strict=True)])

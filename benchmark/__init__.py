@@ -20,12 +20,14 @@ It uses only antialias_np's public API. One concern per module:
     study_table.py      the study's tables (python bench.py)
     onet_table.py       its second table: ONet on the photo frames
     avgpool_candidates.py  which avg_pool2d window the study's avgpool could be
-    figures.py          the panel figure and the error-vs-time chart (matplotlib)
+    figures.py          the panel figures, the error-vs-time chart, the responses (matplotlib)
     speed.py            the speed table (python bench.py --speed)
     threads.py          time against size, batch and Numba threads; a busy machine (--scaling, --threads)
     cold_start.py       import time, first call, compile time in fresh processes (--cold)
     report.py           markdown tables, number formats, writing results
     commands.py         command-line errors in one line, with an exit status
     method_pages.py     a page per method: weights, centre, frequency response (python -m benchmark.method_pages)
+    pareto.py           the Pareto front of keypoint error against time, per detector
+    scorecard.py        the aliasing scorecard of every method (python -m benchmark.scorecard)
     cli.py              bench.py's command line
 """

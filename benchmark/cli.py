@@ -34,8 +34,13 @@ keypoints of ||b_k - t_k||_2, in the detector's [-1, 1] coordinates. Times are m
 3 x 256 x 256 float32 frame after warm-up, with one thread for every library. torch, kornia, OpenCV and Pillow
 are optional (pip install -e ".[compare]"): without them their columns show "-".
 
+The study's run also prints the Pareto front of error against time over every method (the study's and
+antialias_np's extra ones), and then the aliasing scorecard of every method (benchmark.scorecard: frequency
+responses, alias energy, shift change, PSNR against the ideal downsample).
+
 Results are printed as markdown and written to --out (default ./bench_results): study.md, study.json,
-figure.png, onet_figure.png and error_vs_time.png, or speed.md and speed.json.
+figure.png, onet_figure.png, error_vs_time.png, scorecard.md, scorecard.json and scorecard.png, or speed.md and
+speed.json.
 """
 
 from __future__ import annotations
@@ -46,7 +51,9 @@ import time
 from pathlib import Path
 
 from benchmark.commands import CommandError, CommandLineParser, check_input_file
+from benchmark.protocol import SCALE
 from benchmark.report import progress
+from benchmark.scorecard import run_scorecard
 from benchmark.speed import run_speed
 from benchmark.study_table import run_study
 
@@ -105,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
             run_speed(args)
         else:
             run_study(args)
+            print()
+            run_scorecard(args.out, SCALE, draw=not args.no_figures)
     except CommandError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.status

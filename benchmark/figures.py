@@ -3,6 +3,7 @@
     figure.png          every method's 64x64 image of one frame with its keypoints and the baseline's
     onet_figure.png     the same for ONet: every method's 48x48 image of one photo frame with its landmarks
     error_vs_time.png   each method's keypoint error against its time: antialias_np, torch, the study's rows
+    scorecard.png       every method's frequency response, beside the output's Nyquist frequency
 """
 
 from __future__ import annotations
@@ -72,10 +73,12 @@ def panel_figure(
     figure.savefig(path, dpi=100)
 
 
-def error_time_chart(path: Path, rows: list[dict], machine: str) -> None:
+def error_time_chart(path: Path, rows: list[dict], machine: str, pareto: dict | None = None) -> None:
     """Write a chart of keypoint error against ms per frame (log scale): one colour per method, one marker per
     source (antialias_np and, when measured, torch on this machine with this run's errors; the study's published
-    rows), a method's points joined by a thin line."""
+    rows), a method's points joined by a thin line. With `pareto` (benchmark.pareto.summary), the methods beyond
+    the study too (antialias_np, diamonds) and the first detector's Pareto front: its points ringed and joined by
+    a staircase."""
     import matplotlib
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -94,13 +97,15 @@ def error_time_chart(path: Path, rows: list[dict], machine: str) -> None:
         ax.plot(times, errors, color=colours(i % 10), lw=0.8, alpha=0.5)
         for t, e, marker in points:
             ax.scatter(t, e, marker=marker, s=60, color=colours(i % 10), edgecolors="black", linewidths=0.5, zorder=3)
+    method_handles = [Line2D([], [], ls="", marker="o", ms=8, color=colours(i % 10), label=row["method"])
+                      for i, row in enumerate(rows)]  # fmt: skip
+    if pareto is not None:
+        method_handles += _pareto_marks(ax, pareto, [row["method"] for row in rows])
     ax.set_xscale("log")
     ax.set_xlabel("ms per 3 x 256 x 256 frame, one thread (log scale)")
     ax.set_ylabel(f"keypoint error against {BASELINE}\n(sum over 10 keypoints, [-1, 1] units)")
     ax.set_title(f"Keypoint error against time per frame (this machine: {machine})", fontsize=12)
     ax.grid(True, which="both", alpha=0.3)
-    method_handles = [Line2D([], [], ls="", marker="o", ms=8, color=colours(i % 10), label=row["method"])
-                      for i, row in enumerate(rows)]  # fmt: skip
     source_handles = [Line2D([], [], ls="", marker=marker, ms=8, mfc="white", mec="black", label=label)
                       for label, t, _, marker in sources if any(r[t] is not None for r in rows)]  # fmt: skip
     figure.legend(handles=method_handles, loc="outside right upper", title="method", frameon=False)
@@ -108,7 +113,70 @@ def error_time_chart(path: Path, rows: list[dict], machine: str) -> None:
     figure.savefig(path, dpi=100)
 
 
+def _pareto_marks(ax, pareto: dict, study_methods: list[str]) -> list:
+    """Draw the methods beyond the study (diamonds) and the first detector's Pareto front; return legend handles."""
+    import matplotlib
+    from matplotlib.lines import Line2D
+
+    name, detector = next(iter(pareto["detectors"].items()))
+    errors, times = detector["errors"], pareto["times_ms"]
+    extra = [m for m in errors if m not in study_methods]
+    colours = matplotlib.colormaps["Dark2"]
+    handles = []
+    for i, method in enumerate(extra):
+        ax.scatter(times[method], errors[method], marker="D", s=60, color=colours(i % 8), edgecolors="black",
+                   linewidths=0.5, zorder=3)
+        handles.append(Line2D([], [], ls="", marker="D", ms=7, color=colours(i % 8), label=f"{method} (extra)"))
+    front = detector["front"]
+    ax.step([times[m] for m in front], [errors[m] for m in front], where="post", color="black", lw=1, ls="--",
+            zorder=2)
+    ax.scatter([times[m] for m in front], [errors[m] for m in front], s=220, facecolors="none", edgecolors="black",
+               linewidths=1.2, zorder=4)
+    handles.append(Line2D([], [], ls="--", marker="o", ms=12, mfc="none", mec="black", color="black",
+                          label=f"Pareto front ({name})"))
+    return handles
+
+
 def _pixels(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """(K, 2) keypoints (x, y) in [-1, 1] -> pixel coordinates of an (h, w) image: x -> (x + 1)(w - 1) / 2."""
     h, w = shape
     return (np.asarray(points) + 1) / 2 * np.array([w - 1, h - 1])
+
+
+def response_chart(path: Path, scorecard: dict) -> None:
+    """Write every method's gain against frequency (benchmark.scorecard's result) in two panels: the study's
+    methods, and the others beside the baseline; measured (nonlinear) responses dotted, the ideal dashed black; the
+    band beyond the output's Nyquist frequency, where whatever passes comes back as aliasing, shaded."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from antialias_np import METHODS
+
+    frequencies = np.array(scorecard["frequencies"])
+    nyquist = scorecard["scale"] / 2
+    colours = matplotlib.colormaps[KEYPOINT_COLOURS]
+    figure = Figure(figsize=(13, 6.5), layout="constrained")
+    panels = figure.subplots(1, 2, sharey=True)
+    groups = ([r for r in scorecard["rows"] if r["method"] in METHODS],
+              [r for r in scorecard["rows"] if r["method"] not in METHODS or r["method"] == BASELINE])  # fmt: skip
+    titles = ("the study's methods", f"beyond the study, with the baseline ({BASELINE})")
+    for ax, rows, title in zip(panels, groups, titles, strict=True):
+        for i, row in enumerate(rows):
+            measured = row["response_from"].startswith("measured")
+            analytic = row["response_from"] == "analytic"
+            ax.plot(frequencies, row["response_width"], ":" if measured else "--" if analytic else "-",
+                    color="black" if analytic else colours(i % 10), lw=1.8,
+                    label=row["method"] + (" (measured)" if measured else ""))  # fmt: skip
+        ax.axvline(nyquist, color="grey", linestyle="--", lw=1)
+        ax.axvspan(nyquist, frequencies[-1], color="red", alpha=0.06)
+        ax.text(nyquist, 1.02, f" output Nyquist ({nyquist:g})", color="grey", va="bottom")
+        ax.set_xlim(0, frequencies[-1])
+        ax.set_ylim(0, 1.1)
+        ax.set_xlabel("frequency (cycles per input pixel); shaded: aliased band")
+        ax.set_title(title, fontsize=11)
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize=9, frameon=False)
+    panels[0].set_ylabel("gain |H(f)| along the width")
+    figure.suptitle(f"Frequency responses at scale 1/{round(1 / scorecard['scale'])} (coinciding lines hide "
+                    f"each other: subsample = nearest = bilateral at this contrast, area = avgpool)", fontsize=12)
+    figure.savefig(path, dpi=100)

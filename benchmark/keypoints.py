@@ -37,15 +37,20 @@ def keypoint_error(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(np.sum(np.linalg.norm(a - b, axis=-1), axis=-1)))
 
 
-def method_predictions(frames: np.ndarray, detector) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
-    """Per method of aa.METHODS: the first frame downsampled by SCALE (3, h, w), and the detector's outputs on every
-    frame so downsampled (`detector.predict_from_downsampled`'s dict, "value" (N, K, 2) among them)."""
+ALL_METHODS = aa.METHODS + aa.EXTRA_METHODS
+
+
+def method_predictions(
+    frames: np.ndarray, detector, methods: tuple[str, ...] = ALL_METHODS
+) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
+    """Per method: the first frame downsampled by SCALE (3, h, w), and the detector's outputs on every frame so
+    downsampled (`detector.predict_from_downsampled`'s dict, "value" (N, K, 2) among them)."""
     first, predictions = {}, {}
-    for i, method in enumerate(aa.METHODS, 1):
+    for i, method in enumerate(methods, 1):
         start = time.perf_counter()
         small = aa.downsample(frames, SCALE, method)
         predictions[method] = detector.predict_from_downsampled(small)
         first[method] = small[0]
         seconds = time.perf_counter() - start
-        progress(f"[{i}/{len(aa.METHODS)}] {method}: keypoints of {len(frames)} frames in {seconds:.2f} s")
+        progress(f"[{i}/{len(methods)}] {method}: keypoints of {len(frames)} frames in {seconds:.2f} s")
     return first, predictions

@@ -23,8 +23,9 @@ import numpy as np
 import antialias_np as aa
 
 SCALE = 0.25
-WIDTH = 64
-"""Input pixels along the measured axis: 16 outputs, away from the borders in the middle."""
+OUTPUTS = 16
+"""Outputs along the measured axis (64 input pixels at scale 1/4); output 8 is away from the borders."""
+WIDTH = round(OUTPUTS / SCALE)
 CENTRAL_OUTPUT = 8
 NONLINEAR = {"median": "the median of the 3 x 3 window around input pixel 4k (reflect border), then every 4th pixel",
              "bilateral": "a 5 x 5 bilateral filter around input pixel 4k (sigma_color 0.1, sigma_space 1.5), then "
@@ -41,18 +42,28 @@ PIPELINES = {
     "avgpool": "F.avg_pool2d(x, 4): the mean of each 4 x 4 block",
     "lanczos": "F.interpolate(x, size=(H // 4, W // 4), mode='lanczos', antialias=True): Lanczos-3 stretched to 4 "
                "pixels (Pillow's LANCZOS)",
+    "box5": "the mean of the 5 x 5 window around input pixel 4k (zero padding): F.avg_pool2d(x, 5, 4, padding=2)",
+    "gaussian7": "FOMM's Gaussian (sigma 1.5) cut to its central 7 taps and rescaled to sum 1 (zero padding), then "
+                 "x[..., ::4, ::4]",
+    "gaussian9": "FOMM's Gaussian (sigma 1.5) cut to its central 9 taps and rescaled to sum 1 (zero padding), then "
+                 "x[..., ::4, ::4]",
+    "binomial": "two levels of the binomial pyramid: [1, 4, 6, 4, 1] / 16 per axis (zero padding), every 2nd pixel, "
+                "twice",
     **NONLINEAR,
 }
 
 
-def weight_matrix(method: str) -> np.ndarray:
-    """(outputs, WIDTH) weights along the width: row k is output k's response to each input column, lit alone."""
-    rows = []
-    for column in range(WIDTH):
-        image = np.zeros((WIDTH, WIDTH))
-        image[:, column] = 1
-        rows.append(aa.downsample(image, SCALE, method)[CENTRAL_OUTPUT])  # far from the top and bottom borders
-    return np.array(rows).T
+def weight_matrix(method: str, scale: float = SCALE, axis: int = -1) -> np.ndarray:
+    """(OUTPUTS, OUTPUTS / scale) weights along the width (axis -1) or the height (-2): row k is output k's response
+    to each input column (row), lit alone, read far from the other axis' borders."""
+    width = round(OUTPUTS / scale)
+    lines = []
+    for line in range(width):
+        image = np.zeros((width, width))
+        image[(slice(None), line) if axis == -1 else line] = 1
+        small = aa.downsample(image, scale, method)
+        lines.append(small[CENTRAL_OUTPUT] if axis == -1 else small[:, CENTRAL_OUTPUT])
+    return np.array(lines).T
 
 
 def frequency_response(weights: np.ndarray, frequencies: np.ndarray) -> np.ndarray:
@@ -61,10 +72,16 @@ def frequency_response(weights: np.ndarray, frequencies: np.ndarray) -> np.ndarr
     return np.abs(np.exp(-2j * np.pi * frequencies[:, None] * positions[None, :]) @ weights)
 
 
-def aliased_share(frequencies: np.ndarray, gain: np.ndarray) -> float:
-    """The share of the squared gain (energy) above the output's Nyquist frequency, SCALE / 2."""
+def aliased_share(frequencies: np.ndarray, gain: np.ndarray, scale: float = SCALE) -> float:
+    """The share of the squared gain (energy) above the output's Nyquist frequency, scale / 2."""
     energy = gain**2
-    return float(energy[frequencies > SCALE / 2].sum() / energy.sum())
+    return float(energy[frequencies > scale / 2].sum() / energy.sum())
+
+
+def offset_from_grid(central: np.ndarray) -> float:
+    """Where output CENTRAL_OUTPUT sits, in input pixels from 4k: the weighted mean of the positions it reads
+    (rounded to 1e-9, so that a rounding error does not print as -0.00)."""
+    return round(float(central @ np.arange(WIDTH) / central.sum()) - 4 * CENTRAL_OUTPUT, 9) + 0.0
 
 
 def page(method: str, out: Path) -> None:
@@ -78,12 +95,12 @@ def page(method: str, out: Path) -> None:
     weights = weight_matrix(method)
     central = weights[CENTRAL_OUTPUT]
     taps = np.flatnonzero(np.abs(central) > 1e-12)
-    centre = float(central @ np.arange(WIDTH) / central.sum())
+    centre = offset_from_grid(central)
     lines += ["## Weights of output pixel k (k = 8 shown; the same for every k away from the borders)", "",
               "| input pixel | " + " | ".join(f"4k {x - 4 * CENTRAL_OUTPUT:+d}" for x in taps) + " |",
               "|---|" + "---|" * len(taps),
               "| weight | " + " | ".join(f"{central[x]:.4f}" for x in taps) + " |", "",
-              f"Output pixel k sits at input position **4k {centre - 4 * CENTRAL_OUTPUT:+.2f}** (the weighted mean "
+              f"Output pixel k sits at input position **4k {centre:+.2f}** (the weighted mean "
               f"of the positions it reads); the baseline, `gaussian`, sits at 4k.", ""]
     frequencies = np.linspace(0, 0.5, 201)
     gain = frequency_response(central, frequencies)
@@ -141,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         central = weight_matrix(method)[CENTRAL_OUTPUT]
         gain = frequency_response(central, frequencies)
-        centre = central @ np.arange(WIDTH) / central.sum() - 4 * CENTRAL_OUTPUT
+        centre = offset_from_grid(central)
         index.append(f"| [{method}]({method}.md) | 4k {centre:+.2f} | {np.interp(SCALE / 2, frequencies, gain):.2f} "
                      f"| {aliased_share(frequencies, gain):.0%} |")
     (out / "README.md").write_text("\n".join(index) + "\n")

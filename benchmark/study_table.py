@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 import antialias_np as aa
-from benchmark import figures
+from benchmark import figures, pareto
 from benchmark.analytic import AnalyticDetector
 from benchmark.avgpool_candidates import candidate_errors, candidates, candidates_markdown
 from benchmark.commands import CommandError, first_line
@@ -20,7 +20,7 @@ from benchmark.figures import CHART_FILE, ONET_PANEL_FILE, PANEL_FILE
 from benchmark.frames import load_frames
 from benchmark.keypoints import keypoint_error, method_predictions
 from benchmark.onet.detector import LANDMARK_NAMES as ONET_LANDMARK_NAMES
-from benchmark.onet_table import onet_markdown, onet_table
+from benchmark.onet_table import OnetRun, onet_markdown, onet_table
 from benchmark.peers import Peers, environment, load_peers, pin_threads
 from benchmark.protocol import BASELINE, NUM_KEYPOINTS, SCALE, STUDY, STUDY_MACHINE
 from benchmark.report import command_line, fmt, markdown_table, progress, write
@@ -53,6 +53,7 @@ def run_study(args: argparse.Namespace) -> None:
     ]
     settings = {"frames": frames_description, "detector": detector_description, "repeats": args.repeats}
     result = {"command": command_line(), "environment": environment(peers), "settings": settings, "rows": rows}
+    result["pareto"] = all_methods_pareto(frames, detector, keypoints, onet, rows, args)
     names = keypoint_names(detector, synthetic_frames=args.frames is None)
     result["keypoints"] = list(names)
     result["onet"] = onet_result
@@ -68,11 +69,12 @@ def run_study(args: argparse.Namespace) -> None:
     written = ["study.md", "study.json"]
     if result["figures"]:
         errors_vs_baseline = {m: errors[m]["error_vs_baseline"] for m in aa.METHODS}
-        figures.panel_figure(args.out / PANEL_FILE, small, keypoints, errors_vs_baseline, names)
+        study_small = {m: small[m] for m in aa.METHODS}
+        figures.panel_figure(args.out / PANEL_FILE, study_small, keypoints, errors_vs_baseline, names)
         onet_errors = {row["method"]: row["error_vs_baseline"] for row in onet_result["rows"]}
-        figures.panel_figure(args.out / ONET_PANEL_FILE, onet.first, onet.keypoints, onet_errors,
-                             ONET_LANDMARK_NAMES)
-        figures.error_time_chart(args.out / CHART_FILE, rows, result["environment"]["cpu"])
+        onet_small = {m: onet.first[m] for m in aa.METHODS}
+        figures.panel_figure(args.out / ONET_PANEL_FILE, onet_small, onet.keypoints, onet_errors, ONET_LANDMARK_NAMES)
+        figures.error_time_chart(args.out / CHART_FILE, rows, result["environment"]["cpu"], result["pareto"])
         written += result["figures"]
     elif not args.no_figures:
         progress(figures.MATPLOTLIB_MISSING)
@@ -161,6 +163,25 @@ def study_timings(frame: np.ndarray, peers: Peers, args: argparse.Namespace) -> 
     return timings
 
 
+def all_methods_pareto(frames: np.ndarray, detector, keypoints: dict[str, np.ndarray], onet: OnetRun,
+                       rows: list[dict], args: argparse.Namespace) -> dict:
+    """Every method's error against the baseline on both detectors (EXTRA_METHODS included) and its time, the
+    study's rows' times reused and EXTRA_METHODS' measured as theirs; and the Pareto front of error against time
+    for each detector (benchmark.pareto). Call after pin_threads."""
+    times = {row["method"]: row["antialias_np_ms"] for row in rows}
+    for method in aa.EXTRA_METHODS:
+        timing = measure(functools.partial(aa.downsample, frames[:1], SCALE, method), args.repeats,
+                         0.002 if args.quick else 0.02)  # fmt: skip
+        times[method] = timing.median * 1e3
+        progress(f"{method}: {times[method]:.3f} ms")
+    first = {m: keypoint_error(keypoints[BASELINE], keypoints[m]) for m in times}
+    errors = {"analytic detector" if isinstance(detector, AnalyticDetector) else "FOMM detector": first}
+    if onet.kept.any():
+        baseline = onet.keypoints[BASELINE][onet.kept]
+        errors["ONet"] = {m: keypoint_error(baseline, onet.keypoints[m][onet.kept]) for m in times}
+    return pareto.summary(errors, times)
+
+
 def study_markdown(result: dict) -> str:
     settings, env = result["settings"], result["environment"]
     header = [
@@ -197,6 +218,8 @@ def study_markdown(result: dict) -> str:
             "",
             markdown_table(header, rows),
             "",
+            *pareto.markdown_lines(result.get("pareto")),
+            "",
             f"`{result['command']}`",
             *figure_notes(result["figures"]),
         ]
@@ -211,6 +234,6 @@ def figure_notes(files: list[str]) -> list[str]:
         ONET_PANEL_FILE: f"{ONET_PANEL_FILE}: the same for ONet: the first photo frame as each method hands it to "
         f"ONet (48 x 48), with the method's landmarks and the baseline's.",
         CHART_FILE: f"{CHART_FILE}: each method's error against its time per frame: antialias_np and torch on this "
-        f"machine, and the study's published rows.",
+        f"machine, and the study's published rows; the extra methods (diamonds) and the Pareto front (ringed).",
     }
     return ["", *(notes[f] for f in files)] if files else []

@@ -19,6 +19,8 @@ from benchmark.fomm import random_state_dict
 BENCH = Path(__file__).resolve().parents[2] / "bench.py"
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 HAS_KORNIA = HAS_TORCH and importlib.util.find_spec("kornia") is not None
+TABLES = ["scorecard.json", "scorecard.md", "study.json", "study.md"]
+"""What a run without figures writes."""
 
 
 def run_bench(*args: str) -> subprocess.CompletedProcess:
@@ -64,20 +66,29 @@ def test_study_table(tmp_path, compare):
     assert list(by_method) == list(antialias_np.METHODS)
     assert by_method["gaussian"]["error_vs_baseline"] == 0.0
     assert all(row["error_vs_truth"] is not None for row in result["rows"])
-    assert (tmp_path / "study.md").read_text().strip() == done.stdout.strip()
+    study, card = (tmp_path / "study.md").read_text().strip(), (tmp_path / "scorecard.md").read_text().strip()
+    assert done.stdout.strip() == f"{study}\n\n{card}"  # the study's tables, then the scorecard
     check_onet_and_avgpool_tables(done.stdout, result)
+    scored = {row["method"] for row in json.loads((tmp_path / "scorecard.json").read_text())["rows"]}
+    assert set(antialias_np.METHODS + antialias_np.EXTRA_METHODS) <= scored
+    for detector in ("analytic detector", "ONet"):
+        pareto = result["pareto"]["detectors"][detector]
+        assert set(pareto["errors"]) == set(antialias_np.METHODS + antialias_np.EXTRA_METHODS)
+        assert "gaussian" in pareto["front"]
+    assert "## Pareto front" in study
 
     # The shifted methods' error is the 0.375-pixel shift of ten keypoints (0.168), the on-grid ones' far less.
     assert 0.15 < by_method["bilinear"]["error_vs_baseline"] < 0.2
     assert 0 < by_method["median"]["error_vs_baseline"] < 0.1
 
     assert result["figures"] == ["figure.png", "onet_figure.png", "error_vs_time.png"]
-    sizes = {"figure.png": (900, 1000), "onet_figure.png": (900, 1000), "error_vs_time.png": (500, 800)}
+    sizes = {"figure.png": (900, 1000), "onet_figure.png": (900, 1000), "error_vs_time.png": (500, 800),
+             "scorecard.png": (500, 1200)}  # fmt: skip
     for name, (min_height, min_width) in sizes.items():
         image = iio.imread(tmp_path / name)
         assert image.ndim == 3 and image.dtype == np.uint8 and image.shape[0] >= min_height, name
         assert image.shape[1] >= min_width and image[..., :3].std() > 10, name  # drawn on, not blank
-        assert name in done.stdout
+        assert name in done.stdout or name == "scorecard.png"
 
 
 def check_onet_and_avgpool_tables(markdown: str, result: dict) -> None:
@@ -100,7 +111,7 @@ def check_onet_and_avgpool_tables(markdown: str, result: dict) -> None:
 
 def test_no_figures_writes_the_tables_only(tmp_path):
     done = run_bench("--no-compare", "--no-figures", "--out", str(tmp_path))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["study.json", "study.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == TABLES
     assert "matplotlib" not in done.stderr
 
 
@@ -112,7 +123,7 @@ def test_without_matplotlib_the_tables_come_and_the_figures_are_explained(tmp_pa
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=BENCH.parent)
     assert done.returncode == 0, done.stderr
     assert "matplotlib is not installed" in done.stderr and ".[bench]" in done.stderr and "--no-figures" in done.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["study.json", "study.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == TABLES
 
 
 def test_study_on_a_folder_of_images(tmp_path):

@@ -1,0 +1,82 @@
+"""On-grid cheap downsamplers: output k centred on input n k, where FOMM's Gaussian (the study's baseline) puts it.
+
+For scale = 1 / n, zero padding on every side (as FOMM's blur), only the kept pixels computed:
+
+    box5        the mean of the 5 x 5 window centred on input (n i, n j)     (avg_pool2d(x, 5, n, 2), padding counted)
+    gaussian7   FOMM's Gaussian for the scale cut to its central 7 x 7 taps, rescaled to sum 1, then x[..., ::n, ::n]
+    gaussian9   the same cut to 9 x 9 taps
+    binomial    log2(n) steps of the binomial pyramid: [1, 4, 6, 4, 1] / 16 on each axis, then every 2nd pixel
+
+bilinear, bicubic and area centre output k on input n k + (n - 1) / 2 instead (1.5 at n = 4), which moves every
+keypoint a detector finds on the small image; these methods keep FOMM's grid at a fraction of its 13 x 13 cost.
+Each is a pair of per-axis tables (weights.kept_kernel_table) run by the separable engine, so every dtype and layout
+works as for the study's methods.
+"""
+
+from __future__ import annotations
+
+from antialias_np import _checks
+from antialias_np.separable import resample_plan
+from antialias_np.weights import binomial_pyramid_table, kept_kernel_table, truncated_gaussian
+
+BOX5 = (0.2,) * 5
+
+
+def box5(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
+    """The mean of the 5 x 5 window centred on input (n i, n j), zero padding counted (FOMM's border):
+
+        out[i, j] = (1 / 25) sum_{|a| <= 2, |b| <= 2} x[n i + a, n j + b],   x = 0 outside the image
+
+    which is avg_pool2d(x, 5, stride=n, padding=2) (count_include_pad=True). Shapes (..., H, W) ->
+    (..., ceil(H / n), ceil(W / n)). Integer images get the exact window mean rounded to the nearest (ties to
+    even); floats are computed in their dtype.
+    """
+    step = _checks.integer_step(scale, "box5")
+    return resample_plan(*(kept_kernel_table(n, BOX5, step) for n in image.shape[-2:]), image.dtype)
+
+
+def _short_gaussian(image: _checks.ImageSpec, scale: float, taps: int, method: str) -> _checks.Plan:
+    step = _checks.integer_step(scale, method)
+    kernel = tuple(truncated_gaussian(scale, taps))
+    return resample_plan(*(kept_kernel_table(n, kernel, step) for n in image.shape[-2:]), image.dtype)
+
+
+def gaussian7(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
+    """FOMM's Gaussian (sigma = (1 / scale - 1) / 2) cut to its central 7 taps per axis, zero padding:
+
+        g[m] = exp(-m^2 / (2 sigma^2)) / sum_{|m'| <= 3} exp(-m'^2 / (2 sigma^2)),  |m| <= 3
+        out[i, j] = sum_{|a| <= 3, |b| <= 3} g[a] g[b] x[n i + a, n j + b],   x = 0 outside the image
+
+    (all of FOMM's kernel when it is shorter: at scale 1/2 it has 5 taps). Shapes (..., H, W) ->
+    (..., ceil(H / n), ceil(W / n)). Integers are computed in float64 and rounded to the nearest (ties to even).
+    """
+    return _short_gaussian(image, scale, 7, "gaussian7")
+
+
+def gaussian9(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
+    """gaussian7 with 9 taps per axis (|m| <= 4): out = sum g[a] g[b] x[n i + a, n j + b] over |a|, |b| <= 4."""
+    return _short_gaussian(image, scale, 9, "gaussian9")
+
+
+def binomial(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
+    """The binomial (Burt-Adelson) pyramid, log2(n) levels for n = 1 / scale a power of 2:
+
+        level(x)[i, j] = sum_{|a| <= 2, |b| <= 2} b[a] b[b] x[2 i + a, 2 j + b],   b = [1, 4, 6, 4, 1] / 16
+
+    with zero padding at every level, so output k is centred on input n k. The levels are composed into one table
+    per axis (13 taps [1, 4, 10, 20, 31, 40, 44, 40, 31, 20, 10, 4, 1] / 256 at n = 4) and applied in one pass:
+    integers are rounded once, at the end (nearest, ties to even), not at every level. Shapes (..., H, W) ->
+    (..., ceil(H / n), ceil(W / n)).
+
+    Raises:
+        ValueError: n is not a power of 2 (the pyramid halves the image at every level).
+    """
+    step = _checks.integer_step(scale, "binomial")
+    levels = step.bit_length() - 1
+    if step != 1 << levels:
+        raise ValueError(f"scale must be 1/n for n a power of 2 with method='binomial' (each pyramid level halves "
+                         f"the image), got {scale}; use method='gaussian7' or 'gaussian9' for other steps")
+    if levels == 0:
+        return resample_plan(*(kept_kernel_table(n, (1.0,), 1) for n in image.shape[-2:]), image.dtype)
+    return resample_plan(*(binomial_pyramid_table(n, levels) for n in image.shape[-2:]), image.dtype)
+
