@@ -24,6 +24,7 @@ import os
 import pickle
 import struct
 import zipfile
+from collections.abc import Mapping
 from typing import IO
 
 import numpy as np
@@ -145,3 +146,16 @@ def _read_legacy(file: IO[bytes]):
         dtype = storage_types[key].dtype
         storages[key] = np.frombuffer(file.read(count * dtype.itemsize), dtype)
     return {name: _rebuild_tensor(storages[args[0]], *args[1:]) for name, args in pending.items()}
+
+
+def check_state_dict(arrays: Mapping[str, np.ndarray], expected: Mapping[str, tuple[int, ...]], network: str) -> None:
+    """Raise a ValueError naming the first key of `expected` missing from `arrays` or of another shape, or the keys
+    `arrays` has beyond it; `network` names the model in the message (e.g. "facenet-pytorch's ONet")."""
+    for key, shape in expected.items():
+        if key not in arrays:
+            raise ValueError(f"the state dict has no {key!r} ({network} has {len(expected)} arrays)")
+        if np.shape(arrays[key]) != shape:
+            raise ValueError(f"{key!r} has shape {np.shape(arrays[key])}, {network} has {shape}")
+    unexpected = sorted(set(arrays) - set(expected))
+    if unexpected:
+        raise ValueError(f"the state dict has keys {network} does not: {unexpected}")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.commands import CommandError, CommandLineParser, check_input_file, first_line
+from benchmark.commands import CommandError, check_input_file, convert_main, first_line, write_npz
 from benchmark.fomm.detector import KPDetector
 
 TORCH_MISSING = (
@@ -64,36 +64,19 @@ def convert(checkpoint: Path, out: Path) -> int:
     except (AttributeError, TypeError, ValueError) as error:
         raise CommandError(f"{checkpoint}'s kp_detector is not FOMM's vox-256 keypoint detector: "
                            f"{first_line(error)}", 1) from None
-    try:
-        with open(out, "wb") as file:  # np.savez(path) would append .npz to any other name
-            np.savez(file, **arrays)
-    except OSError as error:
-        raise CommandError(f"cannot write {out}: {first_line(error)}; give a writable path for the .npz", 1) from None
-    return len(arrays)
+    return write_npz(out, arrays)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = CommandLineParser(
-        prog="python -m benchmark.fomm", description="FOMM's keypoint detector in NumPy: weight conversion."
+    texts = (
+        "FOMM's keypoint detector in NumPy: weight conversion.",
+        "extract the kp_detector weights of a FOMM checkpoint into an .npz (needs torch)",
+        "Extract the kp_detector weights of a FOMM checkpoint (e.g. vox-cpk.pth.tar) into an .npz of float32 arrays "
+        "under FOMM's key names, for KPDetector.load. Needs torch: pip install torch==2.13.0. Exit status 2 for a "
+        "usage error (a missing checkpoint, no torch), 1 for a file that is not a checkpoint.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=CommandLineParser)
-    command = commands.add_parser(
-        "convert",
-        help="extract the kp_detector weights of a FOMM checkpoint into an .npz (needs torch)",
-        description="Extract the kp_detector weights of a FOMM checkpoint (e.g. vox-cpk.pth.tar) into an .npz "
-        "of float32 arrays under FOMM's key names, for KPDetector.load. Needs torch: pip install torch==2.13.0. "
-        "Exit status 2 for a usage error (a missing checkpoint, no torch), 1 for a file that is not a checkpoint.",
-    )
-    command.add_argument("checkpoint", type=Path, help="FOMM checkpoint, e.g. vox-cpk.pth.tar")
-    command.add_argument("out", type=Path, help="the .npz file to write")
-    args = parser.parse_args(argv)
-    try:
-        count = convert(args.checkpoint, args.out)
-    except CommandError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.status
-    print(f"wrote {count} arrays to {args.out}")
-    return 0
+    source = ("checkpoint", "FOMM checkpoint, e.g. vox-cpk.pth.tar")
+    return convert_main(argv, "python -m benchmark.fomm", texts, source, convert)
 
 
 if __name__ == "__main__":

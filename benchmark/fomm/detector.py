@@ -38,6 +38,7 @@ import antialias_np as aa
 from benchmark.keypoints import coordinate_grid, softmax
 from benchmark.layers import conv2d
 from benchmark.protocol import FRAME_SIZE, NUM_KEYPOINTS, SCALE, SMALL_SIZE
+from benchmark.torch_file import check_state_dict
 
 TEMPERATURE = 0.1
 FRAME_SHAPE = (3, FRAME_SIZE, FRAME_SIZE)
@@ -110,16 +111,8 @@ class KPDetector:
         Raises a ValueError naming the first missing, unexpected or wrongly shaped key. num_batches_tracked
         entries are ignored; arrays are converted to float32.
         """
-        expected = parameter_shapes()
         arrays = {k: v for k, v in state_dict.items() if not k.endswith("num_batches_tracked")}
-        for key, shape in expected.items():
-            if key not in arrays:
-                raise ValueError(f"the state dict has no {key!r} (FOMM's kp_detector has {len(expected)} arrays)")
-            if np.shape(arrays[key]) != shape:
-                raise ValueError(f"{key!r} has shape {np.shape(arrays[key])}, FOMM's vox-256 model has {shape}")
-        unexpected = sorted(set(arrays) - set(expected))
-        if unexpected:
-            raise ValueError(f"the state dict has keys FOMM's vox-256 kp_detector does not: {unexpected}")
+        check_state_dict(arrays, parameter_shapes(), "FOMM's vox-256 kp_detector")
         arrays = {k: np.asarray(v, dtype=np.float32) for k, v in arrays.items()}
         _check_down_weight(arrays["down.weight"])
         return cls(arrays)

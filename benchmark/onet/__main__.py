@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.commands import CommandError, CommandLineParser, check_input_file, first_line
+from benchmark.commands import CommandError, check_input_file, convert_main, first_line, write_npz
 from benchmark.onet.detector import ONet
 from benchmark.torch_file import read_state_dict
 
@@ -35,34 +35,18 @@ def convert(state_dict_file: Path, out: Path) -> int:
         ONet.from_state_dict(arrays)  # the state dict of another model fails here, naming the key
     except ValueError as error:
         raise CommandError(f"{state_dict_file} is not ONet's state dict: {first_line(error)}", 1) from None
-    try:
-        with open(out, "wb") as file:  # np.savez_compressed(path) would append .npz to any other name
-            np.savez_compressed(file, **arrays)
-    except OSError as error:
-        raise CommandError(f"cannot write {out}: {first_line(error)}; give a writable path for the .npz", 1) from None
-    return len(arrays)
+    return write_npz(out, arrays, compressed=True)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = CommandLineParser(prog="python -m benchmark.onet", description="MTCNN's ONet in NumPy: weight conversion.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=CommandLineParser)
-    command = commands.add_parser(
-        "convert",
-        help="facenet-pytorch's onet.pt -> an .npz of float32 arrays (no torch needed)",
-        description="Read facenet-pytorch's ONet state dict (facenet_pytorch/data/onet.pt, a torch file) without "
-        "torch and write its arrays, as float32 under the same keys, to an .npz for ONet.load. Exit status 2 for a "
-        "usage error (a missing file), 1 for a file that is not ONet's state dict.",
+    texts = (
+        "MTCNN's ONet in NumPy: weight conversion.",
+        "facenet-pytorch's onet.pt -> an .npz of float32 arrays (no torch needed)",
+        "Read facenet-pytorch's ONet state dict (facenet_pytorch/data/onet.pt, a torch file) without torch and write "
+        "its arrays, as float32 under the same keys, to an .npz for ONet.load. Exit status 2 for a usage error (a "
+        "missing file), 1 for a file that is not ONet's state dict.",
     )
-    command.add_argument("state_dict", type=Path, help="facenet-pytorch's onet.pt")
-    command.add_argument("out", type=Path, help="the .npz file to write")
-    args = parser.parse_args(argv)
-    try:
-        count = convert(args.state_dict, args.out)
-    except CommandError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.status
-    print(f"wrote {count} arrays to {args.out}")
-    return 0
+    return convert_main(argv, "python -m benchmark.onet", texts, ("state_dict", "facenet-pytorch's onet.pt"), convert)
 
 
 if __name__ == "__main__":

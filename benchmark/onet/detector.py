@@ -32,6 +32,7 @@ import numpy as np
 
 from benchmark.keypoints import softmax
 from benchmark.layers import conv2d, max_pool2d_ceil, prelu
+from benchmark.torch_file import check_state_dict
 
 INPUT_SIZE = 48
 CROP_SHAPE = (3, INPUT_SIZE, INPUT_SIZE)
@@ -70,15 +71,7 @@ class ONet:
     @classmethod
     def from_state_dict(cls, state_dict: Mapping[str, np.ndarray]) -> ONet:
         """An ONet with these weights; a ValueError names the first missing, unexpected or wrongly shaped key."""
-        expected = parameter_shapes()
-        for key, shape in expected.items():
-            if key not in state_dict:
-                raise ValueError(f"the state dict has no {key!r} (facenet-pytorch's ONet has {len(expected)} arrays)")
-            if np.shape(state_dict[key]) != shape:
-                raise ValueError(f"{key!r} has shape {np.shape(state_dict[key])}, facenet-pytorch's ONet has {shape}")
-        unexpected = sorted(set(state_dict) - set(expected))
-        if unexpected:
-            raise ValueError(f"the state dict has keys facenet-pytorch's ONet does not: {unexpected}")
+        check_state_dict(state_dict, parameter_shapes(), "facenet-pytorch's ONet")
         return cls(state_dict)
 
     @classmethod
