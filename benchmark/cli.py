@@ -85,14 +85,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--threads", action="store_true", help="add default threads vs one, idle and with busy-loop processes (~3 min)"
     )
     speed.add_argument("--cold", action="store_true", help="add import time, first call, compile time (~2 min)")
+    speed.add_argument("--pillow-simd", type=Path, metavar="PYTHON", help="a Python whose Pillow is Pillow-SIMD: its "
+                       "resize joins the real-image table (it cannot share this process's Pillow)")
     args = parser.parse_args(argv)
-    args.speed = args.speed or args.scaling or args.threads or args.cold
+    args.speed = args.speed or args.scaling or args.threads or args.cold or args.pillow_simd is not None
     if args.n_frames is None:
         args.n_frames = 4 if args.quick else 64
     if args.repeats is None:
         args.repeats = 3 if args.quick else 11 if args.speed else 7
     if args.n_frames < 1 or args.repeats < 1:
         parser.error("--n-frames and --repeats must be >= 1")
+    if args.pillow_simd is not None and not args.pillow_simd.is_file():
+        parser.error(f"--pillow-simd {args.pillow_simd} is not a file; give the python of a venv with Pillow-SIMD")
     if args.frames is not None and not args.frames.exists():
         parser.error(f"--frames {args.frames} does not exist; give a folder of images or a video")
     if args.checkpoint is not None:

@@ -57,7 +57,8 @@ def run_speed(args: argparse.Namespace) -> None:
     result = {"command": command_line(), "environment": environment(peers), "repeats": args.repeats}
     result["rows"] = rows  # timings in seconds per call
     sections = [speed_markdown(result)]
-    images, layouts = image_rows(peers, args.repeats, args.quick), layout_rows(args.repeats, args.quick)
+    images = image_rows(peers, args.repeats, args.quick, args.pillow_simd)
+    layouts = layout_rows(args.repeats, args.quick)
     sections += [images_markdown(images), layout_markdown(layouts)]
     result["images"], result["layouts"] = [as_json(r) for r in images], [as_json(r) for r in layouts]
     if args.scaling:

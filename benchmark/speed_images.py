@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
+import subprocess
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
 import antialias_np as aa
+from benchmark.commands import CommandError
 from benchmark.peers import Peers
 from benchmark.report import fmt, markdown_table, progress
 from benchmark.timing import Timing, measure
@@ -66,10 +71,44 @@ IMAGE_CASES = (
 )
 
 
-def image_rows(peers: Peers, repeats: int, quick: bool) -> list[dict]:
-    """One row per case (only the 256 px ones and the non-integer ratio with --quick)."""
+def image_rows(peers: Peers, repeats: int, quick: bool, pillow_simd: Path | None = None) -> list[dict]:
+    """One row per case (only the 256 px ones and the non-integer ratio with --quick); with `pillow_simd`, a Python
+    whose Pillow is Pillow-SIMD, its resize is a peer of the uint8 bilinear and bicubic rows (`other_pillow`)."""
     cases = [c for c in IMAGE_CASES if not quick or c.size[0] in (256, NON_INTEGER_RATIO[0][0])]
-    return [image_row(case, peers, repeats, 0.002 if quick else 0.03) for case in cases]
+    repeat_time = 0.002 if quick else 0.03
+    rows = [image_row(case, peers, repeats, repeat_time) for case in cases]
+    if pillow_simd is not None:
+        resizes = ("bilinear", "bicubic")
+        resized = [k for k, case in enumerate(cases) if case.dtype == "uint8" and case.method in resizes]
+        measured = other_pillow(pillow_simd, [cases[k] for k in resized], repeats, repeat_time)
+        for k, peer in zip(resized, measured, strict=True):
+            rows[k]["peers"].update(peer)
+    return rows
+
+
+def other_pillow(python: Path, cases: list[ImageCase], repeats: int, repeat_time: float) -> list[dict]:
+    """Per case, {"Pillow-SIMD <version>": {"timing", "max_abs_diff"}} measured by benchmark/pillow_worker.py run
+    with `python` (Pillow-SIMD cannot share this process's Pillow); the images go through .npy files."""
+    with tempfile.TemporaryDirectory() as folder:
+        jobs = []
+        for k, case in enumerate(cases):
+            np.save(Path(folder, f"{k}.npy"), case.image())
+            jobs.append({"image": str(Path(folder, f"{k}.npy")), "result": str(Path(folder, f"{k}-out.npy")),
+                         "size": [int(n * case.scale) for n in reversed(case.size)], "filter": case.method.upper(),
+                         "repeats": repeats, "repeat_time": repeat_time})  # fmt: skip
+        worker = Path(__file__).with_name("pillow_worker.py")
+        done = subprocess.run([str(python), str(worker)], input=json.dumps(jobs), capture_output=True, text=True)
+        if done.returncode != 0:
+            last_line = (done.stderr.strip().splitlines() or ["no error message"])[-1]
+            raise CommandError(f"--pillow-simd {python} cannot run {worker.name}: {last_line}; give the python of a "
+                               f"venv with numpy and Pillow-SIMD", 2)  # fmt: skip
+        report = json.loads(done.stdout)
+        name = f"Pillow-SIMD {report['pillow']}"
+        peers = []
+        for case, job, timing in zip(cases, jobs, report["timings"], strict=True):
+            difference = max_abs_diff(np.load(job["result"]), case.run(case.image()))
+            peers.append({name: {"timing": Timing(**timing, faults_per_call=None), "max_abs_diff": difference}})
+        return peers
 
 
 def image_row(case: ImageCase, peers: Peers, repeats: int, repeat_time: float) -> dict:
