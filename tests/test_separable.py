@@ -8,6 +8,7 @@ from conftest import FLOATS
 from hypothesis import given
 from hypothesis import strategies as st
 
+import antialias_np as aa
 from antialias_np._checks import ImageSpec
 from antialias_np.separable import (
     BLOCK_BYTES,
@@ -52,6 +53,20 @@ def test_engine_equals_numpy_reference_over_many_blocks(dtype):
     tolerance = {np.float32: 1e-4, np.float64: 1e-12, np.uint8: 0}[dtype]
     result = resample_plan(rows, cols, x.dtype)(x)
     np.testing.assert_allclose(result, resample_reference(x, rows, cols), atol=tolerance)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.uint8, np.float16, np.int64])
+@pytest.mark.parametrize("view", ["contiguous", "rows reversed", "channels reversed", "every 2nd column",
+                                  "Fortran order", "big-endian"])  # fmt: skip
+def test_channels_last_slice_plan_equals_numpy_slicing(dtype, view):
+    """Channels-last subsampling copies whole pixels where the channels are contiguous, channels otherwise."""
+    x = (np.random.default_rng(5).random((2, 37, 41, 3)) * 200).astype(dtype)
+    x = {"contiguous": x, "rows reversed": x[:, ::-1], "channels reversed": x[..., ::-1],
+         "every 2nd column": x[:, :, ::2], "Fortran order": np.asfortranarray(x),
+         "big-endian": x.astype(x.dtype.newbyteorder(">"))}[view]  # fmt: skip
+    result = aa.downsample(x, 0.25, "subsample", channel_axis=-1)
+    assert result.flags.c_contiguous and result.dtype == x.dtype.newbyteorder("=")
+    np.testing.assert_array_equal(result, x[..., ::4, ::4, :])
 
 
 @st.composite
