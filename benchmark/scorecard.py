@@ -247,8 +247,9 @@ def scorecard_markdown(result: dict) -> str:
     header = ["method", "output k at", "gain at Nyquist / 2", "gain at Nyquist", "response beyond Nyquist",
               "zone plate: band kept", "zone plate: alias", "shift change", "PSNR zone plate (dB)", "PSNR face (dB)",
               "response from"]  # fmt: skip
-    rows = [[r["method"], f"{step}k {r['centre']:+.2f}", fmt(r["gain_half_nyquist"], 3), fmt(r["gain_nyquist"], 3),
-             f"{r['response_beyond_nyquist']:.0%}", fmt(r["kept"], 3), fmt(r["alias"], 3, style="g"),
+    rows = [[r["method"], f"{step}k {round(r['centre'], 2) + 0:+.2f}",  # + 0: no "-0.00"
+             fmt(r["gain_half_nyquist"], 3), fmt(r["gain_nyquist"], 3), f"{r['response_beyond_nyquist']:.0%}",
+             fmt(r["kept"], 3), fmt(r["alias"] if r["alias"] > 1e-12 else 0, 3, style="g"),  # the ideal's rounding
              fmt(r["shift_change"], 3), fmt(r["psnr_zone_plate"], 1), fmt(r["psnr_face"], 1), r["response_from"]]
             for r in result["rows"]]  # fmt: skip
     nyquist = result["scale"] / 2
