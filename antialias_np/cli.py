@@ -147,9 +147,11 @@ def _print_error(message: str) -> None:
 def downsample_command(args: argparse.Namespace) -> int:
     """Run `antialias-np downsample` with parsed arguments; raise UsageError or another exception on failure."""
     try:
-        destination_kind(args.dst)
+        kind = destination_kind(args.dst)
     except ValueError as error:
         raise UsageError(error) from None
+    if args.fps is not None and kind != "video":
+        raise UsageError(f"--fps sets the frame rate of a video DST, but {args.dst} is a {kind} destination")
     if args.dst.exists() and not args.overwrite and (args.dst.is_file() or any(args.dst.iterdir())):
         raise FileExistsError(f"{args.dst} exists; pass --overwrite to replace it")
     start = time.perf_counter()

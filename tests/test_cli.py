@@ -119,6 +119,7 @@ BAD_COMMANDS = {
     "unknown flag": (["downsample", "{src}", "{tmp}/out", "--colour"], 2, "--colour"),
     "bad channel axis": (["downsample", "{src}", "{tmp}/out", "--channel-axis", "0"], 2, "--channel-axis"),
     "bad destination": (["downsample", "{src}", "{tmp}/out.txt"], 2, "out.txt"),
+    "fps of a folder": (["downsample", "{src}", "{tmp}/out", "--fps", "30"], 2, "--fps"),
     "no command": ([], 2, "command"),
     "destination exists": (["downsample", "{src}", "{src}"], 1, "--overwrite"),
 }
