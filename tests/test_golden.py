@@ -17,10 +17,14 @@ from conftest import FIXTURES, compare, tolerance
 import antialias_np
 
 
+DETECTOR_FIXTURES = ("fomm", "onet")
+"""The benchmark's keypoint detectors, checked with their own tolerances in tests/benchmark/."""
+
+
 def load_cases():
     for path in sorted(FIXTURES.glob("*.npz")):
-        if path.stem == "fomm":
-            continue  # the keypoint detector has its own tolerances: tests/test_fomm.py
+        if path.stem in DETECTOR_FIXTURES:
+            continue
         with np.load(path) as data:
             for case in json.loads(str(data["cases"])):
                 yield pytest.param(path, case, id=f"{path.stem}-{case['id']}")
