@@ -87,10 +87,13 @@ def lanczos(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
 
 
 def avgpool(image: _checks.ImageSpec, scale: float, kernel_size=None, stride=None, padding=0) -> _checks.Plan:
-    """avg_pool2d(x, n); an explicit kernel_size replaces n (and then scale is not used)."""
-    if kernel_size is None:
-        kernel_size = _checks.integer_step(scale, "avgpool")
-    return avg_pool_plan(image, kernel_size, stride, padding)
+    """avg_pool2d(x, kernel_size, n, padding) for scale = 1/n: the step is always n; kernel_size defaults to n (the
+    study's avg_pool2d(x, n)); a stride other than n is refused (call avg_pool2d for other strides)."""
+    step = _checks.integer_step(scale, "avgpool")
+    if stride is not None and _checks.check_pair(stride, "stride", _checks.check_int, minimum=1) != (step, step):
+        raise ValueError(f"stride={stride!r} disagrees with scale={scale}: downsample's avgpool steps 1/scale = "
+                         f"{step} pixels; leave stride out, or call avg_pool2d for another stride")
+    return avg_pool_plan(image, step if kernel_size is None else kernel_size, step, padding)
 
 
 def median(image: _checks.ImageSpec, scale: float, kernel_size=3, border_type="reflect") -> _checks.Plan:
@@ -141,7 +144,7 @@ def downsample(
         bicubic     interpolate(x, size=(int(H * scale), int(W * scale)), mode='bicubic', antialias=True)
         bilinear    interpolate(x, size=(int(H * scale), int(W * scale)), mode='bilinear', antialias=True)
         area        interpolate(x, size=(int(H * scale), int(W * scale)), mode='area')
-        avgpool     avg_pool2d(x, n)
+        avgpool     avg_pool2d(x, n); with options, avg_pool2d(x, kernel_size, n, padding)
         median      median_blur(x, 3)[..., ::n, ::n]
         bilateral   bilateral_blur(x, 5, 0.1, (1.5, 1.5))[..., ::n, ::n]
 

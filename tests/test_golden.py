@@ -16,7 +16,6 @@ from conftest import FIXTURES, compare, tolerance
 
 import antialias_np
 
-
 DETECTOR_FIXTURES = ("fomm", "onet")
 """The benchmark's keypoint detectors, checked with their own tolerances in tests/benchmark/."""
 

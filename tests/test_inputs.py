@@ -80,6 +80,19 @@ def test_downsample_builds_a_plan_once_per_shape_dtype_and_arguments():
     assert (info.misses, info.hits) == (3, 2)
 
 
+def test_avgpool_options_keep_the_step_of_the_scale():
+    """downsample's avgpool always steps 1/scale pixels: options change the window, never the grid."""
+    x = np.random.default_rng(6).random((3, 32, 32)).astype(np.float32)
+    np.testing.assert_array_equal(aa.downsample(x, 0.25, "avgpool", kernel_size=3, padding=1),
+                                  aa.avg_pool2d(x, 3, 4, 1))  # fmt: skip
+    assert aa.downsample(x, 0.25, "avgpool", kernel_size=5, padding=2).shape == (3, 8, 8)
+    np.testing.assert_array_equal(aa.downsample(x, 0.25, "avgpool", stride=(4, 4)), aa.avg_pool2d(x, 4))
+    with pytest.raises(ValueError, match=r"stride=2 disagrees with scale=0\.25"):
+        aa.downsample(x, 0.25, "avgpool", stride=2)
+    with pytest.raises(ValueError, match="scale must be 1/n"):
+        aa.downsample(x, 0.3, "avgpool", kernel_size=3)
+
+
 def test_every_function_keeps_plans_apart_by_argument_types():
     """align_corners=1 equals True, and hashes alike, but is refused: a plan kept for True must not serve it."""
     expected = aa.interpolate(FRAME, size=(8, 6), mode="bilinear", align_corners=True)
