@@ -266,6 +266,21 @@ def _types(values: tuple) -> tuple:
     return tuple([_types(value) if type(value) is tuple else type(value) for value in values])
 
 
+MAX_OUTPUT_VALUES = 2**32
+"""The largest output a function makes in one call (16 GiB of float32): a larger one is refused before its tables
+are built, rather than failing to allocate."""
+
+
+def check_output_size(image: ImageSpec, out_size: tuple[int, int], argument: tuple[str, object], function: str) -> None:
+    """Raise a ValueError if planes of out_size for every plane of image exceed MAX_OUTPUT_VALUES; argument is
+    (the caller's argument that set the size, its value)."""
+    values = math.prod(image.shape[:-2]) * out_size[0] * out_size[1]
+    if values > MAX_OUTPUT_VALUES:
+        name, value = argument
+        raise ValueError(f"{name}={value!r} gives an output of {values} values (shape {out_size} per plane), more "
+                         f"than the {MAX_OUTPUT_VALUES} {function} makes at once; resize in parts")
+
+
 def check_channels(image: ImageSpec, operation: str) -> None:
     """Raise a ValueError if image's channel axis is empty, for the operations torch refuses that for (an empty
     batch, N = 0, is fine everywhere)."""

@@ -140,5 +140,6 @@ def adaptive_avg_pool_plan(image: _checks.ImageSpec, output_size: int | tuple[in
     if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
         output_size = tuple(n if m is None else m for n, m in zip(image.shape[-2:], output_size, strict=True))
     out = _checks.check_pair(output_size, "output_size", _checks.check_int, minimum=1)
+    _checks.check_output_size(image, out, ("output_size", output_size), "adaptive_avg_pool2d")
     tables = (adaptive_box_table(n, m) for n, m in zip(image.shape[-2:], out, strict=True))
     return resample_plan(*tables, image.dtype)

@@ -39,10 +39,6 @@ from antialias_np.weights import (
 MODES = ("nearest", "nearest-exact", "bilinear", "bicubic", "lanczos", "area")
 UINT8 = np.dtype(np.uint8)
 FLOAT16 = np.dtype(np.float16)
-MAX_OUTPUT_VALUES = 2**32
-"""The largest output interpolate makes in one call (16 GiB of float32): a larger one is refused before its tables
-are built, rather than failing to allocate."""
-
 
 def interpolate(
     x: np.ndarray,
@@ -130,11 +126,8 @@ def interpolate_plan(
         raise ValueError(f"antialias=True needs mode 'bilinear', 'bicubic' or 'lanczos', got mode={mode!r}")
     in_size = image.shape[-2:]
     out_size, scales = output_size(in_size, size, scale_factor, recompute_scale_factor)
-    values = math.prod(image.shape[:-2]) * out_size[0] * out_size[1]
-    if values > MAX_OUTPUT_VALUES:
-        argument, value = ("size", size) if size is not None else ("scale_factor", scale_factor)
-        raise ValueError(f"{argument}={value!r} gives an output of {values} values (shape {out_size} per plane), more "
-                         f"than the {MAX_OUTPUT_VALUES} interpolate makes at once; resize in parts")
+    argument = ("size", size) if size is not None else ("scale_factor", scale_factor)
+    _checks.check_output_size(image, out_size, argument, "interpolate")
     channels = image.shape[-3] if image.ndim > 2 else 1
     # torch's dispatch: its vectorised kernels for nearest and float bilinear serve these, its generic ones the rest
     small_kernel = sum(out_size) <= 128 or (tuple(in_size) == (1, 1) and channels > 3)

@@ -67,6 +67,17 @@ def table_from_windows(starts: np.ndarray, weights: list[np.ndarray]) -> AxisTab
     return AxisTable(index, weight, np.array([len(w) for w in weights], np.int64))
 
 
+def box_table(starts: np.ndarray, ends: np.ndarray, divisors: np.ndarray) -> AxisTable:
+    """Output i averages the window starts[i] .. ends[i] - 1, each tap of weight 1 / divisors[i]: table_from_windows
+    for box windows, built without a loop over the outputs (a million of them in a fraction of a second)."""
+    counts = np.maximum(ends - starts, 0).astype(np.int64)
+    taps = np.arange(max(int(counts.max(initial=1)), 1))
+    inside = taps < counts[:, None]
+    index = np.where(inside, starts[:, None] + taps, 0).astype(np.int64)
+    weight = np.where(inside, 1.0 / np.asarray(divisors, np.float64)[:, None], 0.0)
+    return AxisTable(index, weight, counts)
+
+
 def selection_table(indices: np.ndarray) -> AxisTable:
     """Output i is input indices[i] (weight 1): subsampling, nearest, and an axis that is only copied."""
     indices = np.asarray(indices, np.int64)
@@ -397,7 +408,7 @@ def adaptive_box_table(n_in: int, n_out: int) -> AxisTable:
     i = np.arange(n_out)
     starts = (i * n_in) // n_out
     ends = -((-(i + 1) * n_in) // n_out)
-    return table_from_windows(starts, [np.full(e - b, 1.0 / (e - b)) for b, e in zip(starts, ends, strict=True)])
+    return box_table(starts, ends, ends - starts)
 
 
 @cached_table
@@ -415,8 +426,7 @@ def pool_table(n_in: int, kernel: int, stride: int, padding: int, ceil_mode: boo
     ends = np.minimum(starts + kernel, n_in + padding)
     real_starts, real_ends = np.maximum(starts, 0), np.minimum(ends, n_in)
     divisors = {"padded": ends - starts, "real": real_ends - real_starts}.get(divisor, np.full(len(starts), divisor))
-    weights = [np.full(e - b, 1.0 / d) for b, e, d in zip(real_starts, real_ends, divisors, strict=True)]
-    return table_from_windows(real_starts, weights)
+    return box_table(real_starts, real_ends, divisors)
 
 
 # ---------------------------------------------------------------------------------------------------------------

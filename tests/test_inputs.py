@@ -80,6 +80,23 @@ def test_downsample_builds_a_plan_once_per_shape_dtype_and_arguments():
     assert (info.misses, info.hits) == (3, 2)
 
 
+@pytest.mark.parametrize(("call", "argument"), [
+    (lambda x: aa.interpolate(x, size=2**24), "size=16777216"),
+    (lambda x: aa.interpolate(x, scale_factor=2**22.0, mode="area"), "scale_factor=4194304.0"),
+    (lambda x: aa.adaptive_avg_pool2d(x, 2**24), "output_size=16777216"),
+])  # fmt: skip
+def test_an_output_too_large_for_memory_is_refused_by_its_argument(call, argument):
+    with pytest.raises(ValueError, match=f"{argument} gives an output of .* values"):
+        call(np.zeros((1, 1, 4, 4), np.float32))
+
+
+def test_a_tall_adaptive_pool_is_built_without_a_loop_per_output():
+    """A million output rows: each is one input pixel (the tables are built vectorised, not row by row)."""
+    x = np.arange(8, dtype=np.float32).reshape(1, 8, 1)
+    result = aa.adaptive_avg_pool2d(x, (2**20, 1))
+    np.testing.assert_array_equal(result[0, :, 0], np.repeat(np.arange(8, dtype=np.float32), 2**17))
+
+
 def test_avgpool_options_keep_the_step_of_the_scale():
     """downsample's avgpool always steps 1/scale pixels: options change the window, never the grid."""
     x = np.random.default_rng(6).random((3, 32, 32)).astype(np.float32)
