@@ -124,11 +124,13 @@ class ChannelsLastPlan(Plan):
 
 class ImageSpec(NamedTuple):
     """The shape and dtype of a checked image: all that a Plan is built from, and cached by; `name` is the
-    caller's name for the image, which error messages use."""
+    caller's name for the image, which error messages use. Plans are built in torch layout: a channels-last image
+    is described by its torch-layout shape, with `channels_last` set (`described` gives the caller's shape)."""
 
     shape: tuple[int, ...]
     dtype: np.dtype
     name: str = "x"
+    channels_last: bool = False
 
     @classmethod
     def of(cls, image: np.ndarray, name: str = "x") -> ImageSpec:
@@ -137,6 +139,15 @@ class ImageSpec(NamedTuple):
     @property
     def ndim(self) -> int:
         return len(self.shape)
+
+    @property
+    def described(self) -> str:
+        """The image as error messages name it: its shape as the caller gave it, and where H and W are in it."""
+        if self.channels_last:
+            shape = (*self.shape[:-3], *self.shape[-2:], self.shape[-3])
+            return f"{self.name} of shape {shape} (H, W on axes -3 and -2, as channel_axis=-1 says)"
+        layout = "; pass channel_axis=-1 if its channels are last" if self.ndim >= 3 else ""
+        return f"{self.name} of shape {self.shape} (H, W on its last two axes{layout})"
 
 
 def check_dtype(image: np.ndarray | ImageSpec, name: str, allowed: tuple[np.dtype, ...], operation: str) -> None:
@@ -229,7 +240,7 @@ def layout_plan(image: ImageSpec, channel_axis: object, build: Callable[[ImageSp
         )
     if not channels_last:
         return build(image)
-    return build(image._replace(shape=shape)).on_channels_last()
+    return build(image._replace(shape=shape, channels_last=True)).on_channels_last()
 
 
 def apply(build: Callable[..., Plan], x: object, name: str, channel_axis: object, *arguments) -> np.ndarray:
@@ -285,10 +296,7 @@ def check_channels(image: ImageSpec, operation: str) -> None:
     """Raise a ValueError if image's channel axis is empty, for the operations torch refuses that for (an empty
     batch, N = 0, is fine everywhere)."""
     if image.ndim >= 3 and image.shape[-3] == 0:
-        raise ValueError(
-            f"{operation} needs at least one channel, as in torch, but {image.name} has shape {image.shape} "
-            f"(channels on axis -3; pass channel_axis=-1 if they are last)"
-        )
+        raise ValueError(f"{operation} needs at least one channel, as in torch, but got {image.described} with none")
 
 
 def check_bool(value: object, name: str, *, none: bool = False) -> bool | None:
@@ -376,15 +384,17 @@ def check_downsample_scale(scale: object) -> float:
     return scale
 
 
-def integer_step(scale: float, method: str) -> int:
+def integer_step(scale: float, method: str | None) -> int:
     """The step n of a method that works in steps of n pixels (keeps every n-th pixel, or averages n x n blocks);
-    scale must be 1/n (to float rounding).
+    scale must be 1/n (to float rounding). method: downsample's method, or None for anti_alias_interpolation.
 
     FOMM computes int(1/scale), which silently turns scale=0.3 into a step of 3; refusing is safer than
     computing something the caller did not ask for.
     """
     step = round(1 / scale)
     if abs(step * scale - 1) > 1e-6:
+        if method is None:
+            raise ValueError(f"scale must be 1/n for an integer n (FOMM's blur keeps every n-th pixel), got {scale}")
         raise ValueError(
             f"scale must be 1/n for an integer n with method={method!r} (it steps n pixels at a time), got {scale}; "
             f"use method='bilinear', 'bicubic' or 'area' for other scales"
@@ -392,7 +402,7 @@ def integer_step(scale: float, method: str) -> int:
     return step
 
 
-def check_window_fits(image: np.ndarray | ImageSpec, kernel_size: tuple[int, int], border_type: str) -> None:
+def check_window_fits(image: ImageSpec, kernel_size: tuple[int, int], border_type: str) -> None:
     """Raise a ValueError where torch's padding would: reflect needs k // 2 < size, circular k // 2 <= size."""
     for axis, k, n in zip(("height", "width"), kernel_size, image.shape[-2:], strict=True):
         pad = k // 2
@@ -400,8 +410,8 @@ def check_window_fits(image: np.ndarray | ImageSpec, kernel_size: tuple[int, int
             limit = "less than" if border_type == "reflect" else "at most"
             raise ValueError(
                 f"kernel_size {k} pads the {axis} by {pad}, but border_type={border_type!r} needs a pad {limit} the "
-                f"image {axis} ({n}), as in torch; use a smaller kernel or border_type='replicate' or 'constant' "
-                f"(or pass channel_axis=-1 if the image's channels are last)"
+                f"image {axis} ({n}) of {image.described}, as in torch; use a smaller kernel or "
+                f"border_type='replicate' or 'constant'"
             )
 
 

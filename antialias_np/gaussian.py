@@ -93,9 +93,10 @@ def anti_alias_interpolation(x: np.ndarray, scale: float, *, channel_axis: int |
     return _checks.apply(anti_alias_plan, x, "x", channel_axis, scale)
 
 
-def anti_alias_plan(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
-    """anti_alias_interpolation for images of one shape and dtype (in torch layout), checked, tables built."""
+def anti_alias_plan(image: _checks.ImageSpec, scale: float, method: str | None = None) -> _checks.Plan:
+    """anti_alias_interpolation for images of one shape and dtype (in torch layout), checked, tables built;
+    method: downsample's name for it, which errors then use."""
     _checks.check_channels(image, "anti_alias_interpolation")
     scale = _checks.check_downsample_scale(scale)
-    step = _checks.integer_step(scale, "gaussian")
+    step = _checks.integer_step(scale, method)
     return resample_plan(*(gaussian_table(n, scale, step) for n in image.shape[-2:]), image.dtype)

@@ -97,8 +97,7 @@ def avg_pool_plan(
         for n, k, s, p, d in zip(image.shape[-2:], kernel, strides, pads, divisors, strict=True)
     ]
     if min(table.n_out for table in tables) < 1:
-        raise ValueError(f"kernel_size={kernel_size!r} is larger than the padded input of shape {image.shape} "
-                         f"(H, W are its last two axes; pass channel_axis=-1 if its channels are last)")
+        raise ValueError(f"kernel_size={kernel_size!r} is larger than the padded {image.described}")
     return resample_plan(*tables, image.dtype)
 
 

@@ -46,8 +46,7 @@ def _study_size(image: _checks.ImageSpec, scale: float) -> tuple[int, int]:
     """(int(H * scale), int(W * scale)), the size the study passed to interpolate."""
     size = tuple(int(n * scale) for n in image.shape[-2:])
     if min(size) < 1:
-        raise ValueError(f"scale={scale} leaves no pixel of an image of size {image.shape[-2:]} (H, W are the last "
-                         f"two axes; pass channel_axis=-1 if the channels are last)")
+        raise ValueError(f"scale={scale} leaves no pixel of {image.described}")
     return size
 
 
@@ -55,7 +54,7 @@ def _study_size(image: _checks.ImageSpec, scale: float) -> tuple[int, int]:
 
 
 def gaussian(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
-    return anti_alias_plan(image, scale)
+    return anti_alias_plan(image, scale, "gaussian")
 
 
 def subsample(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
@@ -64,6 +63,7 @@ def subsample(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
 
 
 def nearest(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
+    _study_size(image, scale)  # the same size as interpolate's, refused in the caller's terms (scale, not scale_factor)
     return interpolate_plan(image, scale_factor=scale, mode="nearest")
 
 
@@ -90,6 +90,8 @@ def avgpool(image: _checks.ImageSpec, scale: float, kernel_size=None, stride=Non
     """avg_pool2d(x, kernel_size, n, padding) for scale = 1/n: the step is always n; kernel_size defaults to n (the
     study's avg_pool2d(x, n)); a stride other than n is refused (call avg_pool2d for other strides)."""
     step = _checks.integer_step(scale, "avgpool")
+    if kernel_size is None:
+        _study_size(image, scale)  # the n x n blocks: at least one
     if stride is not None and _checks.check_pair(stride, "stride", _checks.check_int, minimum=1) != (step, step):
         raise ValueError(f"stride={stride!r} disagrees with scale={scale}: downsample's avgpool steps 1/scale = "
                          f"{step} pixels; leave stride out, or call avg_pool2d for another stride")

@@ -97,6 +97,29 @@ def test_a_tall_adaptive_pool_is_built_without_a_loop_per_output():
     np.testing.assert_array_equal(result[0, :, 0], np.repeat(np.arange(8, dtype=np.float32), 2**17))
 
 
+@pytest.mark.parametrize("call", [
+    lambda x: aa.downsample(x, 0.25, "avgpool", channel_axis=-1),
+    lambda x: aa.downsample(x, 0.25, "nearest", channel_axis=-1),
+    lambda x: aa.downsample(x, 0.25, "bicubic", channel_axis=-1),
+    lambda x: aa.avg_pool2d(x, 5, channel_axis=-1),
+    lambda x: aa.median_blur(x, 5, channel_axis=-1),
+])  # fmt: skip
+def test_errors_on_channels_last_images_name_the_shape_as_given(call):
+    """The plan sees the image in torch layout; the message must not: the caller's shape, and no advice to pass
+    the channel_axis=-1 already passed. downsample's errors name scale, not interpolate's scale_factor."""
+    with pytest.raises(ValueError) as error:
+        call(np.ones((2, 3, 4), np.float32))
+    message = str(error.value)
+    assert "(2, 3, 4)" in message and "(4, 2, 3)" not in message
+    assert "pass channel_axis=-1" not in message and "scale_factor" not in message
+
+
+def test_anti_alias_interpolation_refuses_a_scale_in_its_own_terms():
+    with pytest.raises(ValueError, match="scale must be 1/n") as error:
+        aa.anti_alias_interpolation(np.ones((3, 8, 8), np.float32), 0.3)
+    assert "method" not in str(error.value)
+
+
 def test_avgpool_options_keep_the_step_of_the_scale():
     """downsample's avgpool always steps 1/scale pixels: options change the window, never the grid."""
     x = np.random.default_rng(6).random((3, 32, 32)).astype(np.float32)
