@@ -64,12 +64,28 @@ def test_bench_with_a_missing_checkpoint(tmp_path):
     assert_one_line_error(bench("--checkpoint", str(tmp_path / "kp.npz")), 2, "does not exist", "convert")
 
 
-@pytest.mark.parametrize("content", [b"", b"plain text", b"\x80\x04garbage"])
-def test_bench_with_a_checkpoint_that_is_not_an_npz(tmp_path, content):
-    path = tmp_path / "vox-cpk.pth.tar"
-    path.write_bytes(content)
+def write_pickled_object_array(path: Path) -> None:
+    np.savez(path, **{"kp.weight": np.array([{}], dtype=object)})
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda path: path.write_bytes(b""),
+        lambda path: path.write_bytes(b"plain text"),
+        lambda path: path.write_bytes(b"\x80\x04garbage"),
+        lambda path: np.save(path.open("wb"), np.zeros(3)),
+        write_pickled_object_array,
+    ],
+    ids=["empty", "plain text", "a pickle", "a .npy file", "an .npz of pickled objects"],
+)
+def test_bench_with_a_checkpoint_that_is_not_an_npz(tmp_path, write):
+    """Without numpy's advice to allow unpickling, which would let the file run code."""
+    path = tmp_path / "kp.npz"
+    write(path)
     done = bench("--checkpoint", str(path), "--out", str(tmp_path))
-    assert_one_line_error(done, 1, "is not an .npz", "python -m benchmark.fomm convert")
+    assert_one_line_error(done, 1, "is not an .npz of FOMM's kp_detector arrays", "python -m benchmark.fomm convert")
+    assert "pickle" not in done.stderr
 
 
 def test_bench_with_an_npz_of_other_arrays(tmp_path):
