@@ -101,6 +101,14 @@ def test_bench_usage_errors(argv):
     assert_one_line_error(bench(*argv), 2, "--help")
 
 
+@pytest.mark.parametrize("out", ["afile", "afile/results"])
+def test_bench_out_under_a_file_is_a_usage_error(tmp_path, out):
+    (tmp_path / "afile").write_text("keep me")
+    done = bench("--out", str(tmp_path / out))
+    assert_one_line_error(done, 2, f"--out {tmp_path / out}", f"{tmp_path / 'afile'} is a file", "--help")
+    assert (tmp_path / "afile").read_text() == "keep me"
+
+
 def test_bench_on_an_empty_folder(tmp_path):
     assert_one_line_error(bench("--frames", str(tmp_path), "--out", str(tmp_path)), 1, "no frames")
 
