@@ -8,6 +8,10 @@ stack (see antialias_np.frames). Frames are read, downsampled and written `--chu
 stays bounded whatever the length of the video. With --scheduler the chunks are read, downsampled and written by
 the workers of a dask.distributed cluster (a video DST, which takes its frames in order, is written here).
 
+DST is written under a temporary name beside it and takes its name only once the run succeeds: a failed or
+interrupted run leaves no partial DST, and an existing DST (replaced only with --overwrite) stays as it was. DST may
+not be SRC, lie inside it or hold it.
+
 Progress goes to stderr (tqdm's bar with the `cli` extra, else a one-line counter) once a run takes more than a
 second; a one-line summary goes to stdout. Errors are one line on stderr; the exit status is 2 when the command line
 is wrong (including method options the method refuses on the first frames) and 1 when the data or the files are.
@@ -18,7 +22,10 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
+import os
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from functools import partial
@@ -27,7 +34,16 @@ from pathlib import Path
 import numpy as np
 
 from antialias_np import _checks, study
-from antialias_np.frames import Frames, FrameWriter, destination_kind, open_frames, open_writer, require
+from antialias_np.frames import (
+    IMAGE_SUFFIXES,
+    Frames,
+    FrameWriter,
+    check_writable,
+    destination_kind,
+    open_frames,
+    open_writer,
+    require,
+)
 
 PROGRESS_DELAY = 1.0
 """Seconds before progress appears: short runs stay quiet."""
@@ -83,6 +99,12 @@ def _fps(text: str) -> float:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _path(text: str) -> Path:
+    if not text:
+        raise argparse.ArgumentTypeError("is empty; give a path")
+    return Path(text)
+
+
 def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
@@ -93,8 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="antialias-np", description="Anti-aliased downsampling of images, videos and stacks.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     down = commands.add_parser("downsample", help="downsample every frame of SRC into DST")
-    down.add_argument("src", type=Path, metavar="SRC", help="a folder of images, a video, a .npy or a .zarr stack")
-    down.add_argument("dst", type=Path, metavar="DST", help="a folder (PNG frames), a video, a .npy or a .zarr path")
+    down.add_argument("src", type=_path, metavar="SRC", help="a folder of images, a video, a .npy or a .zarr stack")
+    down.add_argument(
+        "dst",
+        type=_path,
+        metavar="DST",
+        help="a folder (PNG frames), a video, a .npy or a .zarr path; not SRC, nor inside it or holding it",
+    )
     down.add_argument("--scale", type=_scale, default=0.25, help="in (0, 1]; default 0.25")
     down.add_argument("--method", choices=study.METHODS + study.EXTRA_METHODS, default="gaussian",
                       help="default gaussian")
@@ -114,7 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("--fps", type=_fps, help="frame rate of a video DST (default: SRC's, else 25)")
     down.add_argument("--scheduler", metavar="ADDRESS", help="run on this dask.distributed scheduler (extra dask)")
     down.add_argument(
-        "--overwrite", action="store_true", help="write over DST if it exists (in a folder, frames of the same names)"
+        "--overwrite",
+        action="store_true",
+        help="replace DST if it exists: a file, a .zarr store, or a folder holding only images (its other images "
+        "are removed); DST is written under a temporary name and replaces the old one only once the run succeeds, "
+        "so a failed run leaves DST as it was",
     )
     down.add_argument("--quiet", action="store_true", help="no progress and no summary")
     return parser
@@ -127,20 +158,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return downsample_command(args)
     except UsageError as error:
-        _print_error(f"{error} (see --help)")
+        _print_error(f"{error} (see --help)", error)
         return 2
     except (FileNotFoundError, ImportError) as error:
-        _print_error(str(error))
+        _print_error(str(error), error)
         return 2
-    except KeyboardInterrupt:
-        _print_error("interrupted")
+    except KeyboardInterrupt as error:
+        _print_error("interrupted", error)
         return 130
     except Exception as error:  # a command line shows the cause in one line, never a traceback
-        _print_error(str(error) or type(error).__name__)
+        _print_error(str(error) or type(error).__name__, error)
         return 1
 
 
-def _print_error(message: str) -> None:
+def _print_error(message: str, error: BaseException) -> None:
+    """`message`, then the error's notes (what became of DST), on one line."""
+    message = "; ".join([message, *getattr(error, "__notes__", ())])
     print(f"antialias-np: error: {' '.join(message.split())}", file=sys.stderr)
 
 
@@ -152,8 +185,8 @@ def downsample_command(args: argparse.Namespace) -> int:
         raise UsageError(error) from None
     if args.fps is not None and kind != "video":
         raise UsageError(f"--fps sets the frame rate of a video DST, but {args.dst} is a {kind} destination")
-    if args.dst.exists() and not args.overwrite and (args.dst.is_file() or any(args.dst.iterdir())):
-        raise FileExistsError(f"{args.dst} exists; pass --overwrite to replace it")
+    _check_apart(args.src, args.dst)
+    _check_destination(args.dst, kind, args.overwrite)
     start = time.perf_counter()
     timings = collections.Counter()  # seconds spent in each step, for the summary
     with _stopwatch(timings, "start"):  # mostly Numba loading (or compiling) the method's kernels
@@ -162,35 +195,129 @@ def downsample_command(args: argparse.Namespace) -> int:
         channel_axis = getattr(args, "channel_axis", None)
         downsample_block = _block_downsampler(source.frame_shape, channel_axis, args.scale, args.method, options)
         one_result = _check_arguments(source, downsample_block)
+    _check_writable(args.dst, kind, source, channel_axis, one_result)
 
     frames = 0
     progress = _progress(source.count, args.quiet)
-    with open_writer(
-        args.dst,
-        one_result.shape[1:],
-        one_result.dtype,
-        count=source.count,
-        fps=args.fps or source.fps,
-        chunk_frames=args.chunk_frames,
-    ) as writer:
-        if args.scheduler:
-            done = _on_cluster(source, args.scheduler, args.chunk_frames, downsample_block, writer, timings)
-        else:
-            done = _here(source, args.chunk_frames, downsample_block, writer, timings)
-        try:
-            for block_frames in done:
-                frames += block_frames
-                progress.update(block_frames)
-        finally:
-            progress.close()
+    with _staged(args.dst, kind) as staged_dst:
+        with open_writer(
+            staged_dst,
+            one_result.shape[1:],
+            one_result.dtype,
+            count=source.count,
+            fps=args.fps or source.fps,
+            chunk_frames=args.chunk_frames,
+        ) as writer:
+            if args.scheduler:
+                done = _on_cluster(source, args.scheduler, args.chunk_frames, downsample_block, writer, timings)
+            else:
+                done = _here(source, args.chunk_frames, downsample_block, writer, timings)
+            try:
+                for block_frames in done:
+                    frames += block_frames
+                    progress.update(block_frames)
+            finally:
+                progress.close()
+        if frames == 0:
+            raise ValueError(f"{args.src} holds no frames")
     seconds = time.perf_counter() - start
-    if frames == 0:
-        raise ValueError(f"{args.src} holds no frames")
     if not args.quiet:
         steps = ", ".join(f"{step} {step_seconds:.1f} s" for step, step_seconds in timings.items())
         rate = frames / seconds
         print(f"{frames} frames in {seconds:.1f} s ({rate:.1f} frames/s; {steps}): {args.src} -> {args.dst}")
     return 0
+
+
+def _check_apart(src: Path, dst: Path) -> None:
+    """Refuse a DST that is SRC, lies inside it or holds it, symbolic and hard links followed: writing it would
+    destroy SRC while it is read."""
+    src_real, dst_real = src.resolve(), dst.resolve()
+    if src_real == dst_real or (src.exists() and dst.exists() and os.path.samefile(src, dst)):
+        raise UsageError(f"DST {dst} is SRC {src}; give another DST, SRC is never written over")
+    if src_real in dst_real.parents:
+        raise UsageError(f"DST {dst} is inside SRC {src}; give a DST outside SRC")
+    if dst_real in src_real.parents:
+        raise UsageError(f"SRC {src} is inside DST {dst}, which --overwrite would replace; give a DST outside SRC")
+
+
+_HOLDER = {"folder": "folder", "zarr": "folder", "npy": "file", "video": "file"}
+_WRITTEN_AS = {
+    "folder": "a DST without a suffix is written as a folder of PNGs",
+    "zarr": "a .zarr DST is written as a folder (a zarr store)",
+    "npy": "a .npy DST is written as a file",
+    "video": "a video DST is written as a file",
+}
+
+
+def _check_destination(dst: Path, kind: str, overwrite: bool) -> None:
+    """Refuse an existing DST that this run cannot or may not replace."""
+    if not dst.exists():
+        return
+    found = "folder" if dst.is_dir() else "file"
+    if found != _HOLDER[kind]:
+        raise UsageError(
+            f"DST {dst} is a {found}, but {_WRITTEN_AS[kind]}, and --overwrite replaces a DST of its kind only; "
+            f"remove {dst} or give another DST"
+        )
+    if found == "folder" and not any(dst.iterdir()):
+        return
+    if not overwrite:
+        raise FileExistsError(f"{dst} exists; pass --overwrite to replace it")
+    if kind != "folder":
+        return
+    others = [p.name for p in dst.iterdir() if p.suffix.lower() not in IMAGE_SUFFIXES or not p.is_file()]
+    if others:
+        raise UsageError(
+            f"DST {dst} holds more than images ({', '.join(sorted(others)[:3])}), and --overwrite would replace it "
+            f"whole; give a folder of images only, or another DST"
+        )
+
+
+def _check_writable(dst: Path, kind: str, source: Frames, channel_axis: int | None, one_result: np.ndarray) -> None:
+    """Refuse downsampled frames that DST cannot hold, before anything is written."""
+    try:
+        check_writable(kind, one_result.shape[1:], one_result.dtype)
+    except ValueError as error:
+        if len(source.frame_shape) == 2:
+            layout = "(H, W)"
+        elif channel_axis == -3:
+            layout = "(C, H, W), as --channel-axis none says"
+        else:
+            layout = "(H, W, C), as --channel-axis -1 (the default) says"
+        raise UsageError(
+            f"DST {dst} cannot hold the downsampled frames, {one_result.shape[1:]} {one_result.dtype} (SRC's "
+            f"{source.frame_shape} {source.dtype} frames read as {layout}): {error}; give a .npy or .zarr DST, or "
+            f"check --channel-axis"
+        ) from None
+
+
+@contextlib.contextmanager
+def _staged(dst: Path, kind: str) -> Iterator[Path]:
+    """Yield a path beside `dst` to write the result to; once the block succeeds, move it to `dst`, replacing what
+    is there. If the block fails or is interrupted, remove what it wrote and the folders made for it, leave `dst`
+    as it was, and add a note saying so to the exception."""
+    made_folders = [folder for folder in (dst.parent, *dst.parent.parents) if not folder.exists()]  # deepest first
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dst.name}.", suffix=".partial", dir=dst.parent))
+    staged, old = staging / dst.name, staging / f"{dst.name}.old"
+    if kind == "folder":
+        staged.mkdir()  # a folder with a suffix is a folder DST only once it exists
+    existed = dst.exists()
+    try:
+        yield staged
+        if dst.is_dir():
+            dst.rename(old)  # a folder cannot be replaced in one step (a link to one is moved, not followed)
+        os.replace(staged, dst)
+    except BaseException as error:
+        if old.exists() and not dst.exists():
+            old.rename(dst)
+        error.add_note(f"{dst} was left as it was" if existed else f"nothing was written to {dst}")
+        shutil.rmtree(staging, ignore_errors=True)
+        for folder in made_folders:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    shutil.rmtree(staging)
 
 
 def _block_downsampler(frame_shape: tuple[int, ...], channel_axis: int | None, scale, method, options: dict):

@@ -339,6 +339,27 @@ def destination_kind(path: str | Path) -> str:
     )
 
 
+def check_writable(kind: str, frame_shape: tuple[int, ...], dtype: np.dtype) -> None:
+    """Check that a destination of `kind` (as destination_kind names it) can hold frames of this shape and dtype,
+    before anything is written.
+
+    Raises:
+        ValueError: it cannot; the message says what it holds.
+    """
+    dtype, rank, channels = np.dtype(dtype), len(frame_shape), frame_shape[2:3]
+    if kind == "folder" and not (
+        (dtype == np.uint8 and (rank == 2 or (rank == 3 and channels[0] in (2, 3, 4))))
+        or (dtype == np.uint16 and rank == 2)
+    ):
+        raise ValueError(
+            "a folder of PNGs holds uint8 (H, W), (H, W, 2), (H, W, 3) or (H, W, 4), or uint16 (H, W) frames"
+        )
+    if kind == "video" and not (
+        dtype == np.uint8 and rank == 3 and channels == (3,) and frame_shape[0] % 2 == 0 and frame_shape[1] % 2 == 0
+    ):
+        raise ValueError("an H.264 video holds uint8 (H, W, 3) frames of even height and width")
+
+
 def open_writer(
     path: str | Path,
     frame_shape: tuple[int, ...],

@@ -95,6 +95,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.repeats = 3 if args.quick else 11 if args.speed else 7
     if args.n_frames < 1 or args.repeats < 1:
         parser.error("--n-frames and --repeats must be >= 1")
+    existing = next(path for path in (args.out, *args.out.parents) if path.exists())  # "." always exists
+    if not existing.is_dir():
+        parser.error(f"--out {args.out} cannot be a folder: {existing} is a file; give a folder path (made if missing)")
     if args.pillow_simd is not None and not args.pillow_simd.is_file():
         parser.error(f"--pillow-simd {args.pillow_simd} is not a file; give the python of a venv with Pillow-SIMD")
     if args.frames is not None and not args.frames.exists():

@@ -13,6 +13,7 @@ import pytest
 
 import antialias_np as aa
 from antialias_np import cli
+from antialias_np.frames import FrameWriter
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,6 +89,130 @@ def test_overwrite_replaces_the_destination(folder, tmp_path, capsys):
     assert np.load(tmp_path / "out.npy").shape == (10, 8, 10, 3)
 
 
+def test_overwrite_replaces_a_folder_of_images_whole(folder, tmp_path, capsys):
+    """No frame of an earlier, longer run is left behind among the new ones."""
+    src, _ = folder
+    (tmp_path / "out").mkdir()
+    iio.imwrite(tmp_path / "out" / "000099.png", random_frames(1, (8, 8, 3))[0])
+    assert run("downsample", src, tmp_path / "out", "--overwrite", capsys=capsys)[0] == 0
+    assert sorted(f.name for f in (tmp_path / "out").iterdir()) == [f"{i:06d}.png" for i in range(10)]
+    assert [f.name for f in tmp_path.iterdir() if f.name.startswith(".")] == []  # no staging folder left
+
+
+def test_overwrite_refuses_a_folder_holding_more_than_images(folder, tmp_path, capsys):
+    src, _ = folder
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("keep me")
+    status, _, err = run("downsample", src, tmp_path / "out", "--overwrite", capsys=capsys)
+    assert status == 2 and "notes.txt" in err and err.count("\n") == 1
+    assert [f.name for f in (tmp_path / "out").iterdir()] == ["notes.txt"]
+
+
+def snapshot(path: Path) -> dict:
+    """Every file under `path` (or `path` itself) with its bytes."""
+    files = sorted(path.rglob("*")) if path.is_dir() else [path]
+    return {f: f.read_bytes() for f in files if f.is_file()}
+
+
+@pytest.mark.parametrize(
+    "src, dst",
+    [
+        ("s.npy", "s.npy"),
+        ("s.npy", "link.npy"),  # a symbolic link to s.npy
+        ("s.npy", "hard.npy"),  # a hard link to s.npy
+        ("in", "in"),
+        ("in", "link"),  # a symbolic link to the folder
+        ("in", "in/small"),
+        ("in/../in", "in/small.npy"),
+        ("in", "."),  # SRC inside DST, which --overwrite would replace
+        ("s.zarr", "s.zarr"),
+        ("s.zarr", "s.zarr/small.zarr"),
+    ],
+)
+def test_a_dst_that_is_or_overlaps_src_is_refused_before_anything_is_touched(folder, tmp_path, capsys, src, dst):
+    stack = random_frames(4, (16, 16, 3))
+    np.save(tmp_path / "s.npy", stack)
+    (tmp_path / "link.npy").symlink_to(tmp_path / "s.npy")
+    os.link(tmp_path / "s.npy", tmp_path / "hard.npy")
+    (tmp_path / "link").symlink_to(tmp_path / "in")
+    if src.endswith(".zarr"):
+        zarr = pytest.importorskip("zarr")
+        zarr.create_array(str(tmp_path / "s.zarr"), shape=stack.shape, dtype=stack.dtype)[:] = stack
+    before = snapshot(tmp_path)
+    status, _, err = run("downsample", tmp_path / src, tmp_path / dst, "--overwrite", capsys=capsys)
+    assert status == 2 and "SRC" in err and "DST" in err and err.count("\n") == 1, err
+    assert snapshot(tmp_path) == before
+
+
+def folder_with_a_bad_third_image(tmp_path: Path) -> Path:
+    frames = random_frames(5, (16, 16, 3))
+    (tmp_path / "bad3").mkdir()
+    for i, frame in enumerate(frames):
+        iio.imwrite(tmp_path / "bad3" / f"{i}.png", frame if i != 2 else frame[:8])
+    return tmp_path / "bad3"
+
+
+@pytest.mark.parametrize("dst", ["bad3.npy", "out", "out.zarr", "new/deeper/out.npy"])
+def test_a_failed_run_leaves_no_dst(tmp_path, capsys, dst):
+    if dst.endswith(".zarr"):
+        pytest.importorskip("zarr")
+    src = folder_with_a_bad_third_image(tmp_path)
+    status, _, err = run("downsample", src, tmp_path / dst, "--chunk-frames", 1, capsys=capsys)
+    assert status == 1 and "2.png" in err and f"nothing was written to {tmp_path / dst}" in err, err
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["bad3"]  # nor a staging file, nor the folders made for it
+
+
+def test_a_failed_overwrite_leaves_dst_as_it_was(tmp_path, capsys):
+    src = folder_with_a_bad_third_image(tmp_path)
+    np.save(tmp_path / "out.npy", np.arange(3))
+    status, _, err = run("downsample", src, tmp_path / "out.npy", "--overwrite", "--chunk-frames", 1, capsys=capsys)
+    assert status == 1 and "was left as it was" in err
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), np.arange(3))
+
+
+def test_an_interrupted_run_leaves_no_dst(folder, tmp_path, capsys, monkeypatch):
+    src, _ = folder
+
+    def interrupt(writer, block):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(FrameWriter, "write", interrupt)
+    status, _, err = run("downsample", src, tmp_path / "out", capsys=capsys)
+    assert status == 130 and err == f"antialias-np: error: interrupted; nothing was written to {tmp_path / 'out'}\n"
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["in"]
+
+
+@pytest.mark.parametrize("overwrite", [[], ["--overwrite"]])
+@pytest.mark.parametrize("existing, dst", [("file", "afile"), ("file", "a.zarr"), ("folder", "a.npy")])
+def test_a_dst_of_the_other_type_is_a_usage_error(folder, tmp_path, capsys, overwrite, existing, dst):
+    src, _ = folder
+    if existing == "file":
+        (tmp_path / dst).write_text("keep me")
+    else:
+        (tmp_path / dst).mkdir()
+        (tmp_path / dst / "keep.txt").write_text("keep me")
+    before = snapshot(tmp_path)
+    status, _, err = run("downsample", src, tmp_path / dst, *overwrite, capsys=capsys)
+    assert status == 2 and f"is a {existing}" in err and "pass --overwrite" not in err and err.count("\n") == 1
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    "frames, dst, args, mentioned",
+    [
+        (random_frames(3, (32, 40, 3)), "out", ["--channel-axis", "none"], "--channel-axis"),  # (32, 10, 1) frames
+        (random_frames(3, (32, 40, 3), np.float32), "out", [], ".npy or .zarr DST"),
+        (random_frames(3, (32, 40, 3), np.float32), "out.mp4", [], "H.264"),
+        (random_frames(3, (36, 40, 3)), "out.mp4", [], "even"),  # 9 x 10
+    ],
+)
+def test_frames_dst_cannot_hold_are_a_usage_error_before_writing(tmp_path, capsys, frames, dst, args, mentioned):
+    np.save(tmp_path / "in.npy", frames)
+    status, _, err = run("downsample", tmp_path / "in.npy", tmp_path / dst, *args, capsys=capsys)
+    assert status == 2 and mentioned in err and err.count("\n") == 1, err
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["in.npy"]
+
+
 @pytest.mark.parametrize("with_tqdm", [True, False])
 def test_progress_and_quiet(folder, tmp_path, capsys, monkeypatch, with_tqdm):
     if with_tqdm:
@@ -121,7 +246,9 @@ BAD_COMMANDS = {
     "bad destination": (["downsample", "{src}", "{tmp}/out.txt"], 2, "out.txt"),
     "fps of a folder": (["downsample", "{src}", "{tmp}/out", "--fps", "30"], 2, "--fps"),
     "no command": ([], 2, "command"),
-    "destination exists": (["downsample", "{src}", "{src}"], 1, "--overwrite"),
+    "destination is the source": (["downsample", "{src}", "{src}", "--overwrite"], 2, "is SRC"),
+    "empty source": (["downsample", "", "{tmp}/out"], 2, "SRC: is empty"),
+    "empty destination": (["downsample", "{src}", ""], 2, "DST: is empty"),
 }
 
 

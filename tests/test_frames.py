@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from antialias_np import frames as frames_module
-from antialias_np.frames import destination_kind, open_frames, open_writer
+from antialias_np.frames import check_writable, destination_kind, open_frames, open_writer
 
 
 def random_frames(count: int, shape=(24, 32, 3), seed: int = 0) -> np.ndarray:
@@ -165,3 +165,32 @@ def test_a_missing_extra_names_it(tmp_path, monkeypatch):
 @pytest.mark.parametrize("kind, path", [("folder", "out"), ("npy", "a.NPY"), ("zarr", "a.zarr"), ("video", "a.mp4")])
 def test_destination_kind_by_suffix(tmp_path, kind, path):
     assert destination_kind(tmp_path / path) == kind
+
+
+@pytest.mark.parametrize(
+    "kind, frame_shape, dtype, writable",
+    [
+        ("folder", (8, 8), np.uint8, True),
+        ("folder", (8, 8, 3), np.uint8, True),
+        ("folder", (8, 8), np.uint16, True),
+        ("folder", (8, 8, 1), np.uint8, False),  # imageio refuses one channel
+        ("folder", (8, 8, 3), np.uint16, False),
+        ("folder", (8, 8, 3), np.float32, False),
+        ("video", (8, 8, 3), np.uint8, True),
+        ("video", (9, 8, 3), np.uint8, False),  # H.264's 4:2:0 needs even sizes
+        ("video", (8, 8), np.uint8, False),
+        ("npy", (3, 8, 8), np.float64, True),
+        ("zarr", (8, 8, 1), np.int16, True),
+    ],
+)
+def test_check_writable_matches_what_each_kind_holds(tmp_path, kind, frame_shape, dtype, writable):
+    if not writable:
+        with pytest.raises(ValueError, match="holds"):
+            check_writable(kind, frame_shape, dtype)
+        return
+    check_writable(kind, frame_shape, dtype)
+    if kind == "video":
+        pytest.importorskip("av")
+    name = {"folder": "out", "video": "out.mp4"}.get(kind, f"out.{kind}")
+    with open_writer(tmp_path / name, frame_shape, dtype, count=2) as writer:  # what it accepts is written
+        writer.write(np.zeros((2, *frame_shape), dtype))

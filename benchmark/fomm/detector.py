@@ -30,6 +30,7 @@ How it is computed (measured against the plain way; see FRAMES_PER_BATCH and _up
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Mapping
 
 import numpy as np
@@ -119,9 +120,20 @@ class KPDetector:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> KPDetector:
-        """A detector from an .npz file holding FOMM's `kp_detector` arrays under their key names."""
+        """A detector from an .npz file holding FOMM's `kp_detector` arrays under their key names.
+
+        Raises a ValueError when the file is not an .npz of numeric arrays (nothing in it is ever unpickled), or as
+        from_state_dict.
+        """
+        # np.load would unpickle what is not a zip archive, or say to allow it: an .npz is always a zip archive.
+        if not zipfile.is_zipfile(path):
+            raise ValueError("it is not a zip archive, as every .npz file is")
         with np.load(path) as data:
-            return cls.from_state_dict({key: data[key] for key in data.files})
+            try:
+                arrays = {key: data[key] for key in data.files}
+            except ValueError:  # an object array (pickled Python objects) or a damaged one
+                raise ValueError("its arrays cannot be read as numeric arrays") from None
+        return cls.from_state_dict(arrays)
 
     def __call__(self, frames: np.ndarray, method: str = "gaussian") -> dict[str, np.ndarray]:
         """Keypoints of float32 frames (N, 3, 256, 256) in [0, 1], downsampled to 64x64 by `method`.

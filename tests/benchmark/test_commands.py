@@ -64,12 +64,28 @@ def test_bench_with_a_missing_checkpoint(tmp_path):
     assert_one_line_error(bench("--checkpoint", str(tmp_path / "kp.npz")), 2, "does not exist", "convert")
 
 
-@pytest.mark.parametrize("content", [b"", b"plain text", b"\x80\x04garbage"])
-def test_bench_with_a_checkpoint_that_is_not_an_npz(tmp_path, content):
-    path = tmp_path / "vox-cpk.pth.tar"
-    path.write_bytes(content)
+def write_pickled_object_array(path: Path) -> None:
+    np.savez(path, **{"kp.weight": np.array([{}], dtype=object)})
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda path: path.write_bytes(b""),
+        lambda path: path.write_bytes(b"plain text"),
+        lambda path: path.write_bytes(b"\x80\x04garbage"),
+        lambda path: np.save(path.open("wb"), np.zeros(3)),
+        write_pickled_object_array,
+    ],
+    ids=["empty", "plain text", "a pickle", "a .npy file", "an .npz of pickled objects"],
+)
+def test_bench_with_a_checkpoint_that_is_not_an_npz(tmp_path, write):
+    """Without numpy's advice to allow unpickling, which would let the file run code."""
+    path = tmp_path / "kp.npz"
+    write(path)
     done = bench("--checkpoint", str(path), "--out", str(tmp_path))
-    assert_one_line_error(done, 1, "is not an .npz", "python -m benchmark.fomm convert")
+    assert_one_line_error(done, 1, "is not an .npz of FOMM's kp_detector arrays", "python -m benchmark.fomm convert")
+    assert "pickle" not in done.stderr
 
 
 def test_bench_with_an_npz_of_other_arrays(tmp_path):
@@ -83,6 +99,14 @@ def test_bench_with_an_npz_of_other_arrays(tmp_path):
 @pytest.mark.parametrize("argv", [["--frames", "missing-folder"], ["--n-frames", "0"], ["--bogus"], ["--repeats", "x"]])
 def test_bench_usage_errors(argv):
     assert_one_line_error(bench(*argv), 2, "--help")
+
+
+@pytest.mark.parametrize("out", ["afile", "afile/results"])
+def test_bench_out_under_a_file_is_a_usage_error(tmp_path, out):
+    (tmp_path / "afile").write_text("keep me")
+    done = bench("--out", str(tmp_path / out))
+    assert_one_line_error(done, 2, f"--out {tmp_path / out}", f"{tmp_path / 'afile'} is a file", "--help")
+    assert (tmp_path / "afile").read_text() == "keep me"
 
 
 def test_bench_on_an_empty_folder(tmp_path):
