@@ -9,11 +9,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from antialias_np import EXTRA_METHODS, METHODS
 from benchmark.protocol import BASELINE, STUDY_MACHINE
 from benchmark.report import fmt
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 PANEL_FILE = "figure.png"
 ONET_PANEL_FILE = "onet_figure.png"
@@ -22,6 +27,12 @@ MATPLOTLIB_MISSING = 'no figures: matplotlib is not installed; pip install -e ".
 COLUMNS = 3
 KEYPOINT_COLOURS = "tab10"
 """One colour per keypoint index, from matplotlib's ten-colour qualitative map."""
+METHOD_COLOURS = dict(zip(METHODS + EXTRA_METHODS, [
+    "tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:gray", "tab:olive",
+    "tab:cyan", "#e6ab02", "#1b9e77", "#e7298a", "#7f0000",
+], strict=True))  # fmt: skip
+"""One colour per method in every figure: the study's methods in matplotlib's ten-colour map's order, the others in
+colours none of those is."""
 
 
 def have_matplotlib() -> bool:
@@ -74,12 +85,11 @@ def panel_figure(
 
 
 def error_time_chart(path: Path, rows: list[dict], machine: str, pareto: dict | None = None) -> None:
-    """Write a chart of keypoint error against ms per frame (log scale): one colour per method, one marker per
-    source (antialias_np and, when measured, torch on this machine with this run's errors; the study's published
-    rows), a method's points joined by a thin line. With `pareto` (benchmark.pareto.summary), the methods beyond
-    the study too (antialias_np, diamonds) and the first detector's Pareto front: its points ringed and joined by
-    a staircase."""
-    import matplotlib
+    """Write a chart of keypoint error against ms per frame (log scale): one colour per method (METHOD_COLOURS),
+    one marker per source (antialias_np and, when measured, torch on this machine with this run's errors; the
+    study's published rows), a method's points joined by a thin line. With `pareto` (benchmark.pareto.summary),
+    the methods beyond the study too (antialias_np, diamonds) and the first detector's Pareto front: its points
+    ringed and joined by a staircase."""
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
@@ -88,17 +98,17 @@ def error_time_chart(path: Path, rows: list[dict], machine: str, pareto: dict | 
         ("torch / kornia (this machine)", "torch_ms", "error_vs_baseline", "s"),
         (f"the study (torch, {STUDY_MACHINE})", "study_ms", "study_error", "^"),
     ]
-    colours = matplotlib.colormaps[KEYPOINT_COLOURS]
     figure = Figure(figsize=(10, 6), layout="constrained")
     ax = figure.subplots()
-    for i, row in enumerate(rows):
+    for row in rows:
         points = [(row[t], row[e], marker) for _, t, e, marker in sources if row[t] is not None]
         times, errors, _ = zip(*points, strict=True)
-        ax.plot(times, errors, color=colours(i % 10), lw=0.8, alpha=0.5)
+        ax.plot(times, errors, color=METHOD_COLOURS[row["method"]], lw=0.8, alpha=0.5)
         for t, e, marker in points:
-            ax.scatter(t, e, marker=marker, s=60, color=colours(i % 10), edgecolors="black", linewidths=0.5, zorder=3)
-    method_handles = [Line2D([], [], ls="", marker="o", ms=8, color=colours(i % 10), label=row["method"])
-                      for i, row in enumerate(rows)]  # fmt: skip
+            ax.scatter(t, e, marker=marker, s=60, color=METHOD_COLOURS[row["method"]], edgecolors="black",
+                       linewidths=0.5, zorder=3)
+    method_handles = [Line2D([], [], ls="", marker="o", ms=8, color=METHOD_COLOURS[row["method"]], label=row["method"])
+                      for row in rows]  # fmt: skip
     if pareto is not None:
         method_handles += _pareto_marks(ax, pareto, [row["method"] for row in rows])
     ax.set_xscale("log")
@@ -115,18 +125,16 @@ def error_time_chart(path: Path, rows: list[dict], machine: str, pareto: dict | 
 
 def _pareto_marks(ax, pareto: dict, study_methods: list[str]) -> list:
     """Draw the methods beyond the study (diamonds) and the first detector's Pareto front; return legend handles."""
-    import matplotlib
     from matplotlib.lines import Line2D
 
     name, detector = next(iter(pareto["detectors"].items()))
     errors, times = detector["errors"], pareto["times_ms"]
     extra = [m for m in errors if m not in study_methods]
-    colours = matplotlib.colormaps["Dark2"]
     handles = []
-    for i, method in enumerate(extra):
-        ax.scatter(times[method], errors[method], marker="D", s=60, color=colours(i % 8), edgecolors="black",
+    for method in extra:
+        ax.scatter(times[method], errors[method], marker="D", s=60, color=METHOD_COLOURS[method], edgecolors="black",
                    linewidths=0.5, zorder=3)
-        handles.append(Line2D([], [], ls="", marker="D", ms=7, color=colours(i % 8), label=f"{method} (extra)"))
+        handles.append(Line2D([], [], ls="", marker="D", ms=7, color=METHOD_COLOURS[method], label=f"{method} (extra)"))
     front = detector["front"]
     ax.step([times[m] for m in front], [errors[m] for m in front], where="post", color="black", lw=1, ls="--",
             zorder=2)
@@ -143,29 +151,27 @@ def _pixels(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return (np.asarray(points) + 1) / 2 * np.array([w - 1, h - 1])
 
 
-def response_chart(path: Path, scorecard: dict) -> None:
+def response_chart(path: Path, scorecard: dict) -> Figure:
     """Write every method's gain against frequency (benchmark.scorecard's result) in two panels: the study's
-    methods, and the others beside the baseline; measured (nonlinear) responses dotted, the ideal dashed black; the
-    band beyond the output's Nyquist frequency, where whatever passes comes back as aliasing, shaded."""
-    import matplotlib
+    methods, and the others beside the baseline; each method in its colour of METHOD_COLOURS, the baseline wider,
+    under the lines that coincide with it; measured (nonlinear) responses dotted, the ideal dashed black; the band
+    beyond the output's Nyquist frequency, where whatever passes comes back as aliasing, shaded. Returns the figure."""
     from matplotlib.figure import Figure
-
-    from antialias_np import METHODS
 
     frequencies = np.array(scorecard["frequencies"])
     nyquist = scorecard["scale"] / 2
-    colours = matplotlib.colormaps[KEYPOINT_COLOURS]
     figure = Figure(figsize=(13, 6.5), layout="constrained")
     panels = figure.subplots(1, 2, sharey=True)
     groups = ([r for r in scorecard["rows"] if r["method"] in METHODS],
               [r for r in scorecard["rows"] if r["method"] not in METHODS or r["method"] == BASELINE])  # fmt: skip
     titles = ("the study's methods", f"beyond the study, with the baseline ({BASELINE})")
     for ax, rows, title in zip(panels, groups, titles, strict=True):
-        for i, row in enumerate(rows):
+        for row in rows:
             measured = row["response_from"].startswith("measured")
             analytic = row["response_from"] == "analytic"
             ax.plot(frequencies, row["response_width"], ":" if measured else "--" if analytic else "-",
-                    color="black" if analytic else colours(i % 10), lw=1.8,
+                    color="black" if analytic else METHOD_COLOURS[row["method"]],
+                    lw=4 if row["method"] == BASELINE else 1.8,
                     label=row["method"] + (" (measured)" if measured else ""))  # fmt: skip
         ax.axvline(nyquist, color="grey", linestyle="--", lw=1)
         ax.axvspan(nyquist, frequencies[-1], color="red", alpha=0.06)
@@ -180,3 +186,4 @@ def response_chart(path: Path, scorecard: dict) -> None:
     figure.suptitle(f"Frequency responses at scale 1/{round(1 / scorecard['scale'])} (coinciding lines hide "
                     f"each other: subsample = nearest = bilateral at this contrast, area = avgpool)", fontsize=12)
     figure.savefig(path, dpi=100)
+    return figure
