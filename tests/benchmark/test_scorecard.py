@@ -12,8 +12,13 @@ from benchmark import scorecard
 
 
 @pytest.fixture(scope="module")
-def card() -> dict:
-    return {row["method"]: row for row in scorecard.compute_scorecard(0.25)["rows"]}
+def result() -> dict:
+    return scorecard.compute_scorecard(0.25)
+
+
+@pytest.fixture(scope="module")
+def card(result) -> dict:
+    return {row["method"]: row for row in result["rows"]}
 
 
 @pytest.mark.parametrize(("method", "width"), [("avgpool", 4), ("box5", 5)])
@@ -107,3 +112,19 @@ def test_run_scorecard_writes_the_table_the_data_and_the_plot(tmp_path, capsys):
     written = json.loads((tmp_path / "scorecard.json").read_text(), parse_constant=pytest.fail)  # no Infinity
     assert written["rows"][0]["method"] == "gaussian" and written["rows"][-1]["psnr_face"] is None
     assert result["figures"] == ["scorecard.png"] and (tmp_path / "scorecard.png").stat().st_size > 20000
+
+
+def test_the_plot_gives_a_method_its_one_colour_in_both_panels(result, tmp_path):
+    pytest.importorskip("matplotlib")
+    from matplotlib.colors import to_hex
+
+    from benchmark.figures import METHOD_COLOURS, response_chart
+
+    panels = response_chart(tmp_path / "scorecard.png", result).axes
+    colours = [{line.get_label().removesuffix(" (measured)"): to_hex(line.get_color()) for line in ax.get_lines()
+                if not line.get_label().startswith("_")} for ax in panels]  # fmt: skip
+    assert set(colours[0]) | set(colours[1]) == {*aa.METHODS, *aa.EXTRA_METHODS, scorecard.IDEAL}
+    assert "gaussian" in colours[0] and "gaussian" in colours[1]  # the baseline, in both
+    for panel in colours:
+        for method, colour in panel.items():
+            assert colour == to_hex("black" if method == scorecard.IDEAL else METHOD_COLOURS[method]), method
