@@ -13,6 +13,7 @@ from antialias_np._checks import ImageSpec
 from antialias_np.separable import (
     BLOCK_BYTES,
     TorchOrderPlan,
+    _block_rows,
     _transposed,
     gather_plan,
     resample_plan,
@@ -43,7 +44,8 @@ def test_engine_equals_numpy_reference(rows, cols, planes, dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint8])
 def test_engine_equals_numpy_reference_over_many_blocks(dtype):
     """Rows wide enough that the kernels work a few rows at a time (BLOCK_BYTES), with a block left over."""
-    width = BLOCK_BYTES // np.dtype(dtype).itemsize // 4 + 3  # blocks of 8 rows in the float kernel, 32 in uint8's
+    width = BLOCK_BYTES // np.dtype(dtype).itemsize // 4 + 3
+    assert _block_rows(70, width * np.dtype(dtype).itemsize) == 32  # 43 kept rows, 70 input rows: 2 and 3 blocks
     rng = np.random.default_rng(4)
     rows = AxisTable(rng.integers(0, 70, (43, 3)), rng.random((43, 3)) / 3, rng.integers(1, 4, 43))
     cols = AxisTable(rng.integers(0, width, (9, 2)), rng.random((9, 2)) / 2, rng.integers(1, 3, 9))
