@@ -1,4 +1,9 @@
-"""float16 windowed sums as torch computes them on the CPU: avg_pool2d, adaptive_avg_pool2d and FOMM's Gaussian.
+"""float16 as torch 2.13 computes it on the CPU, step by step: windowed sums (avg_pool2d, adaptive_avg_pool2d,
+FOMM's Gaussian), the summation orders of its interpolation kernels (fused_sum) and its channels-last bilinear
+kernel (CornerBilinearPlan). Each was read in ATen's sources and settled by experiment: inputs whose outputs
+differ between the candidate orders, checked against torch.
+
+Windowed sums:
 
     out[i, j] = fl16( fl32( sum_r sum_c K[row.tap[i, r], col.tap[j, c]] * x[row.index[i, r], col.index[j, c]] )
                       / by[i, j] / then_by[i, j] )
@@ -17,7 +22,9 @@ chain is torch's plain float32 sum (fma(1, x, s) rounds x + s once, as an add do
   this order from the float16 kernel K = fl16(g g^T): by = then_by = 1. Taps in the zero padding are dropped
   (fma(w, 0, s) = s).
 
-Measured against torch 2.13 on its default kernels (NCHW images): bit for bit equal.
+Measured against torch 2.13 on its default kernels (NCHW images, tests/test_differential.py): bit for bit equal.
+Elsewhere torch's slow_conv2d (CPUs without AVX512-FP16 or AMX-FP16) sums the Gaussian in another order: one
+float16 step apart in 1.5e-4 of its outputs.
 """
 
 from __future__ import annotations
@@ -48,11 +55,14 @@ class WindowSumPlan(_checks.Plan):
         self.by, self.then_by = by, then_by
         self._arguments = (rows.index, row_tap, rows.count, cols.index, col_tap, cols.count, kernel, by, then_by)
 
-    @np.errstate(invalid="ignore", over="ignore")  # NaN and infinities spread as in torch, silently
+    @np.errstate(over="ignore")  # beyond float16's range is inf, as in torch
     def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.float32_result(x).astype(FLOAT16)
+
+    def float32_result(self, x: np.ndarray) -> np.ndarray:
+        """The result before its rounding to float16."""
         n_out = (self.rows.n_out, self.cols.n_out)
-        source = x.astype(np.float32)
-        return _checks.on_planes(_window_sums, source, self._arguments, n_out, np.float32).astype(FLOAT16)
+        return _checks.on_planes(_window_sums, x.astype(np.float32), self._arguments, n_out, np.float32)
 
 
 def box_plan(rows: AxisTable, cols: AxisTable, by: np.ndarray, then_by: np.ndarray) -> WindowSumPlan:
@@ -64,7 +74,7 @@ def box_plan(rows: AxisTable, cols: AxisTable, by: np.ndarray, then_by: np.ndarr
 
 
 def window_sums_reference(plan: WindowSumPlan, x: np.ndarray) -> np.ndarray:
-    """What `plan` computes, in plain NumPy over (..., H, W) images: the taps outside a window read 0 (fma(0, x, s)
+    """plan.float32_result(x) in plain NumPy, for (..., H, W) images: the taps outside a window read 0 (fma(0, x, s)
     would not be s for an infinite x, so they are masked, not weighted by 0)."""
     rows, cols = plan.rows, plan.cols
     row_tap, col_tap = plan.row_tap, plan.col_tap
@@ -77,7 +87,7 @@ def window_sums_reference(plan: WindowSumPlan, x: np.ndarray) -> np.ndarray:
                 values = np.where(inside, x[..., rows.index[:, r, None], cols.index[None, :, c]], 0)
                 weight = np.where(inside, plan.kernel[row_tap[:, r, None], col_tap[None, :, c]], 0)
                 total = fused_multiply_add(weight, values, total, np.float32)
-        return (total / plan.by / plan.then_by).astype(FLOAT16)
+        return total / plan.by / plan.then_by
 
 
 def fused_sum(terms: list[tuple[np.ndarray, np.ndarray]], first_rounded: bool = False) -> np.ndarray:
