@@ -85,7 +85,8 @@ def interpolate(
     Returns:
         A new C-contiguous array in x's layout and dtype. dtypes: nearest modes gather any integer or float dtype
         bit for bit; bilinear, bicubic and lanczos compute float32 / float64 in that dtype and uint8 in torch's fixed
-        point; plain bilinear / bicubic and area also take float16 (computed in float32, rounded once); area and the
+        point; plain bilinear / bicubic and area also take float16, computed as torch's float16 kernels compute it
+        (bit for bit; antialias_np/float16.py); area and the
         other integer dtypes give the exact window mean rounded to the nearest integer, ties to even.
 
     Raises:
