@@ -14,6 +14,7 @@ import numpy as np
 
 from antialias_np import _checks
 from antialias_np.borders import kept_windows
+from antialias_np.float16 import FLOAT16, gaussian_plan
 from antialias_np.separable import resample_plan
 from antialias_np.weights import fomm_gaussian, gaussian_table
 
@@ -73,9 +74,10 @@ def anti_alias_interpolation(x: np.ndarray, scale: float, *, channel_axis: int |
         channel_axis: None (torch layout), -1 (channels last) or -3 (torch layout, confirmed).
 
     Returns:
-        A new (..., ceil(H / n), ceil(W / n)) array in x's layout and dtype. Floats are computed in their dtype
-        (float16 in float32, rounded once); integers in float64, rounded to the nearest integer (ties to even) and
-        saturated.
+        A new (..., ceil(H / n), ceil(W / n)) array in x's layout and dtype. float32 and float64 are computed in
+        their dtype; float16 as torch's convolution on CPUs with AVX512-FP16: the 2-D kernel rounded to float16,
+        the taps summed row by row as a chain of float32 fused multiply-adds, rounded once to float16 (see
+        antialias_np.float16); integers in float64, rounded to the nearest integer (ties to even) and saturated.
 
     Raises:
         TypeError: x is not an array of a supported dtype, or scale is not a real number.
@@ -83,7 +85,8 @@ def anti_alias_interpolation(x: np.ndarray, scale: float, *, channel_axis: int |
 
     Equals:
         FOMM's AntiAliasInterpolation2d(C, scale).forward (conv2d in torch 2.13): within 2e-6 (float32) and 1e-12
-        (float64) on [0, 1] images.
+        (float64) on [0, 1] images; float16 (the module converted with .half()) bit for bit where torch runs oneDNN
+        for it (CPUs with AVX512-FP16; elsewhere torch's slow_conv2d sums in another order).
 
     Example:
         >>> anti_alias_interpolation(np.ones((4, 4), np.float32), 0.5)  # zero padding darkens the border
@@ -99,4 +102,7 @@ def anti_alias_plan(image: _checks.ImageSpec, scale: float, method: str | None =
     _checks.check_channels(image, "anti_alias_interpolation")
     scale = _checks.check_downsample_scale(scale)
     step = _checks.integer_step(scale, method)
-    return resample_plan(*(gaussian_table(n, scale, step) for n in image.shape[-2:]), image.dtype)
+    rows, cols = (gaussian_table(n, scale, step) for n in image.shape[-2:])
+    if image.dtype == FLOAT16:  # torch convolves with the 2-D float16 kernel, not separably
+        return gaussian_plan(rows, cols, fomm_gaussian(scale), step)
+    return resample_plan(rows, cols, image.dtype)

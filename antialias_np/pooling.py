@@ -4,7 +4,7 @@
     adaptive_avg_pool2d:  out[i, j] = mean over rows [floor(i*H/h), ceil((i+1)*H/h)) and the same for columns
 
 Both windows and both divisors factor into a row part and a column part, so each is a pair of box tables
-applied by the separable engine.
+applied by the separable engine; float16 images are summed in torch's order instead (float16.WindowSumPlan).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from antialias_np import _checks
+from antialias_np.float16 import FLOAT16, box_plan
 from antialias_np.separable import resample_plan
 from antialias_np.weights import adaptive_box_table, pool_table
 
@@ -45,7 +46,8 @@ def avg_pool2d(
         channel_axis: None (torch layout), -1 (channels last) or -3 (torch layout, confirmed).
 
     Returns:
-        A new array in x's layout and dtype. Floats are computed in their dtype (float16 in float32, rounded once);
+        A new array in x's layout and dtype. float32 and float64 are computed in their dtype; float16 as torch:
+        the window's float32 sum, row by row, divided once in float32 by the divisor, rounded to float16;
         integers exactly: the window sum divided by the divisor, rounded to the nearest integer, ties to even, and
         saturated to the dtype's range.
 
@@ -54,8 +56,8 @@ def avg_pool2d(
         ValueError: a kernel, stride or padding outside its domain, or a kernel larger than the padded image.
 
     Equals:
-        torch.nn.functional.avg_pool2d of torch 2.13 for floats. torch refuses integers except int64, which it
-        truncates toward zero (9 / 6 gives 1 there, 2 here).
+        torch.nn.functional.avg_pool2d of torch 2.13 for floats (float16 bit for bit). torch refuses integers
+        except int64, which it truncates toward zero (9 / 6 gives 1 there, 2 here).
 
     Example:
         >>> avg_pool2d(np.arange(16, dtype=np.float32).reshape(4, 4), 2)
@@ -98,6 +100,11 @@ def avg_pool_plan(
     ]
     if min(table.n_out for table in tables) < 1:
         raise ValueError(f"kernel_size={kernel_size!r} is larger than the padded {image.described}")
+    if image.dtype == FLOAT16:  # torch divides the window's float32 sum once, by the whole divisor
+        if divisor_override is not None:
+            return box_plan(*tables, np.int64(divisor_override), 1)
+        lengths = [np.rint(1 / table.weight[:, 0]).astype(np.int64) for table in tables]  # weights 1 / length
+        return box_plan(*tables, lengths[0][:, None] * lengths[1][None, :], 1)
     return resample_plan(*tables, image.dtype)
 
 
@@ -117,15 +124,17 @@ def adaptive_avg_pool2d(
         channel_axis: None (torch layout), -1 (channels last) or -3 (torch layout, confirmed).
 
     Returns:
-        A new array in x's layout and dtype. Floats are computed in their dtype (float16 in float32, rounded once);
-        integers give the exact window mean rounded to the nearest integer, ties to even.
+        A new array in x's layout and dtype. float32 and float64 are computed in their dtype; float16 as torch:
+        the window's float32 sum, row by row, divided in float32 by its height and then by its width, rounded to
+        float16; integers give the exact window mean rounded to the nearest integer, ties to even.
 
     Raises:
         TypeError: x is not an array of a supported dtype.
         ValueError: an output size outside 1 .. 2**24, or a layout that channel_axis does not resolve.
 
     Equals:
-        torch.nn.functional.adaptive_avg_pool2d of torch 2.13 for floats (torch refuses integers).
+        torch.nn.functional.adaptive_avg_pool2d of torch 2.13 for floats, float16 bit for bit (torch refuses
+        integers).
 
     Example:
         >>> adaptive_avg_pool2d(np.arange(16, dtype=np.float32).reshape(4, 4), (1, 3))
@@ -140,5 +149,7 @@ def adaptive_avg_pool_plan(image: _checks.ImageSpec, output_size: int | tuple[in
         output_size = tuple(n if m is None else m for n, m in zip(image.shape[-2:], output_size, strict=True))
     out = _checks.check_pair(output_size, "output_size", _checks.check_int, minimum=1)
     _checks.check_output_size(image, out, ("output_size", output_size), "adaptive_avg_pool2d")
-    tables = (adaptive_box_table(n, m) for n, m in zip(image.shape[-2:], out, strict=True))
-    return resample_plan(*tables, image.dtype)
+    rows, cols = (adaptive_box_table(n, m) for n, m in zip(image.shape[-2:], out, strict=True))
+    if image.dtype == FLOAT16:  # torch divides the window's float32 sum by its height, then by its width
+        return box_plan(rows, cols, rows.count[:, None], cols.count[None, :])
+    return resample_plan(rows, cols, image.dtype)

@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from antialias_np import _checks
+from antialias_np.float16 import CornerBilinearPlan
 from antialias_np.pooling import adaptive_avg_pool_plan
 from antialias_np.separable import TorchOrderPlan, gather_plan, resample_plan
 from antialias_np.weights import (
@@ -33,6 +34,7 @@ from antialias_np.weights import (
     selection_table,
     to_fixed_point,
     uint8_plain_table,
+    upsample_cubic_float32,
     windowed_table,
 )
 
@@ -79,7 +81,8 @@ def interpolate(
     Returns:
         A new C-contiguous array in x's layout and dtype. dtypes: nearest modes gather any integer or float dtype
         bit for bit; bilinear, bicubic and lanczos compute float32 / float64 in that dtype and uint8 in torch's fixed
-        point; plain bilinear / bicubic and area also take float16 (computed in float32, rounded once); area and the
+        point; plain bilinear / bicubic and area also take float16, computed as torch's float16 kernels compute it
+        (bit for bit; antialias_np/float16.py); area and the
         other integer dtypes give the exact window mean rounded to the nearest integer, ties to even.
 
     Raises:
@@ -144,15 +147,17 @@ def interpolate_plan(
         _checks.check_dtype(image, image.name, (*_checks.FLOAT_DTYPES, UINT8), f"mode={mode!r} with antialias=True")
     else:
         _checks.check_dtype(image, image.name, (*_checks.FLOAT_DTYPES, UINT8, FLOAT16), f"mode={mode!r}")
-    # float16: torch's generic kernel stores float16 weights and sums in its own order; its vectorised bilinear
-    # kernel computes in float32, as the engine does
-    torch_order = image.dtype == FLOAT16 and not (mode == "bilinear" and small_kernel)
-    table_dtype = image.dtype if torch_order or image.dtype != FLOAT16 else np.dtype(np.float32)
+    # float16: torch's generic kernel stores float16 weights and sums in its own order (TorchOrderPlan); its
+    # channels-last bilinear kernel, which serves small outputs, keeps float32 weights (CornerBilinearPlan)
+    corners = image.dtype == FLOAT16 and mode == "bilinear" and small_kernel
+    table_dtype = np.dtype(np.float32) if corners else image.dtype
     rows, cols = (
         filter_table(n, m, sf, mode, bool(align_corners), bool(antialias), table_dtype)
         for n, m, sf in zip(in_size, out_size, scales, strict=True)
     )
-    return (TorchOrderPlan if torch_order else resample_plan)(rows, cols, image.dtype)
+    if corners:
+        return CornerBilinearPlan(rows, cols)
+    return (TorchOrderPlan if image.dtype == FLOAT16 else resample_plan)(rows, cols, image.dtype)
 
 
 @cached_table
@@ -163,7 +168,7 @@ def filter_table(
 
     torch's separable kernels (antialias, and every uint8 image) copy an axis whose size does not change; uint8
     weights are computed in float64 and rounded to fixed point; float16 weights are computed in float32 and
-    stored as float16 (bilinear's 1 - t from the stored t).
+    stored as float16 (bilinear's 1 - t from the stored t; bicubic's by upsample_cubic_float32).
     """
     weight_dtype = {UINT8: np.float64, FLOAT16: np.float32}.get(dtype, dtype)
     s = pixel_scale(n_in, n_out, scale_factor, align_corners, weight_dtype)
@@ -175,6 +180,8 @@ def filter_table(
         return uint8_plain_table(n_in, n_out, s, align_corners, mode)
     elif mode == "bilinear":
         table = linear_table(n_in, n_out, s, align_corners, weight_dtype)
+    elif dtype == FLOAT16:  # torch's float16 tables come from its scalar weight code
+        table = cubic_table(n_in, n_out, s, align_corners, weight_dtype, upsample_cubic_float32)
     else:
         table = cubic_table(n_in, n_out, s, align_corners, weight_dtype)
     if dtype == UINT8:

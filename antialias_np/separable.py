@@ -22,7 +22,8 @@ from numba.extending import intrinsic
 from antialias_np import _checks
 from antialias_np._checks import Plan
 from antialias_np._kernels import njit, plane_kernel
-from antialias_np.weights import AxisTable, fused_multiply_add, table_matrix
+from antialias_np.float16 import fused_sum
+from antialias_np.weights import AxisTable, table_matrix
 
 UNSIGNED_OF_SIZE = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
 COMPUTE_DTYPE = {"f": np.dtype(np.float32), "i": np.dtype(np.float64), "u": np.dtype(np.float64)}
@@ -268,8 +269,8 @@ class TorchOrderPlan(Plan):
 
         out[i, j] = sum_r rows.weight[i, r] * (sum_c cols.weight[j, c] * x[rows.index[i, r], cols.index[j, c]])
 
-    The taps along the width are summed first, each sum is a chain of float32 fused multiply-adds from its first
-    product, and the result is rounded once to `dtype`. The weights are the float16 values torch stores; every
+    The taps along the width are summed first, each sum is a chain of float32 fused multiply-adds (fused_sum),
+    and the result is rounded once to `dtype`. The weights are the float16 values torch stores; every
     output uses all its taps (count is the tables' width), as plain bilinear / bicubic tables have it. (The
     engine sums rows first, which for float32 changes nothing beyond float32 rounding but for float16 changes how
     about one output in five rounds.)
@@ -283,21 +284,12 @@ class TorchOrderPlan(Plan):
         rows, cols = self.rows, self.cols
         x = x.astype(np.float32)
         along_width = [
-            _fused_sum([(x[..., rows.index[:, r, None], cols.index[None, :, c]], cols.weight[:, c].astype(np.float32))
+            fused_sum([(x[..., rows.index[:, r, None], cols.index[None, :, c]], cols.weight[:, c].astype(np.float32))
                         for c in range(cols.index.shape[1])])
             for r in range(rows.index.shape[1])
         ]
         along_height = [(values, rows.weight[:, r, None].astype(np.float32)) for r, values in enumerate(along_width)]
-        return _fused_sum(along_height).astype(self.dtype)
-
-
-def _fused_sum(terms: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """sum values * weights over the terms in order, as float32 fused multiply-adds from the first product."""
-    (values, weights), *rest = terms
-    total = values * weights
-    for values, weights in rest:
-        total = fused_multiply_add(values, weights, total, np.float32)
-    return total
+        return fused_sum(along_height).astype(self.dtype)
 
 
 @plane_kernel()

@@ -234,6 +234,25 @@ def keys_cubic(x: np.ndarray, a: float) -> np.ndarray:
     return np.where(x < 1, near, np.where(x < 2, far, 0)).astype(dtype)
 
 
+def upsample_cubic_float32(x: np.ndarray) -> np.ndarray:
+    """Keys' cubic with a = -0.75 on float32 x, as torch's scalar weight code for plain bicubic evaluates it
+    (UpSample.h, get_cubic_upsample_coefficients<float>, as pip's AVX2 / AVX512 build compiles it):
+
+        |x| < 1:  fl(fl(fl(fma(a + 2, x, -(a + 3)) * x) * x) + 1)
+        else:     fl(fl(fma(fma(a, x, -5a), x, 8a) * x) - 4a)     (its callers pass 1 <= x <= 2)
+
+    keys_cubic fuses the last multiply-add of each too. Found from torch's float16 weights, read back by
+    resizing one-hot rows: of the 32 ways to fuse the five multiply-adds, these alone leave none of them
+    different (sizes 8 to 400); whether the first one of each is fused changes no float16 weight there.
+    """
+    x = np.abs(x.astype(np.float32))
+    a = np.float32(-0.75)
+    near = (((fused_multiply_add(a + 2, x, -(a + 3), np.float32) * x) * x) + np.float32(1)).astype(np.float32)
+    far_sum = fused_multiply_add(fused_multiply_add(a, x, -5 * a, np.float32), x, 8 * a, np.float32)
+    far = ((far_sum * x).astype(np.float32) - 4 * a).astype(np.float32)
+    return np.where(x < 1, near, far)
+
+
 def pillow_cubic(x: np.ndarray) -> np.ndarray:
     """Bicubic's antialias filter: Keys' cubic with a = -0.5, support 2 (Pillow's BICUBIC)."""
     return keys_cubic(x, -0.5)
@@ -353,14 +372,22 @@ def linear_table(n_in: int, n_out: int, s: float, align_corners: bool, dtype) ->
     return AxisTable(np.stack([i0, i1], 1), np.stack([lambda0, lambda1], 1), np.full(n_out, 2, np.int64))
 
 
-def cubic_table(n_in: int, n_out: int, s: float, align_corners: bool, dtype) -> AxisTable:
+def opencv_cubic(x: np.ndarray) -> np.ndarray:
+    """Plain bicubic's filter: Keys' cubic with a = -0.75 (OpenCV's), as keys_cubic evaluates it."""
+    return keys_cubic(x, -0.75)
+
+
+def cubic_table(
+    n_in: int, n_out: int, s: float, align_corners: bool, dtype, cubic: Callable = opencv_cubic
+) -> AxisTable:
     """Four taps i0-1 .. i0+2 around (i0, t) = guard_index(src), indices clamped to the image (edge replication),
-    weights f(t + 1), f(t), f(1 - t), f(2 - t) for Keys' cubic f with a = -0.75."""
+    weights f(t + 1), f(t), f(1 - t), f(2 - t) for Keys' cubic f with a = -0.75 (`cubic`, which evaluates it in
+    the dtype of its argument)."""
     ftype = np.dtype(dtype).type
     i0, t = guard_index(source_position(n_out, s, align_corners, dtype), n_in)
     one = ftype(1)
     taps = [(t + one), t, (one - t), ((one - t) + one)]
-    weight = np.stack([keys_cubic(tap.astype(ftype), -0.75) for tap in taps], 1)
+    weight = np.stack([cubic(tap.astype(ftype)) for tap in taps], 1)
     index = np.clip(i0[:, None] + np.arange(-1, 3), 0, n_in - 1)
     return AxisTable(index, weight, np.full(n_out, 4, np.int64))
 

@@ -19,17 +19,19 @@ class Pipeline:
 def fomm_kernel(scale: float, channels: int, dtype):
     """FOMM's AntiAliasInterpolation2d weight (modules/util.py), built as FOMM builds it: (channels, 1, k, k).
 
-    FOMM builds it in float32; here it is built in `dtype`, so float64 images get the float64 Gaussian.
+    FOMM builds it in float32; here float64 images get the float64 Gaussian, and float16 ones FOMM's float32
+    kernel rounded to float16 (what a FOMM module converted with .half() holds).
     """
     import torch
 
     sigma = (1 / scale - 1) / 2
     size = 2 * round(sigma * 4) + 1
-    grids = torch.meshgrid([torch.arange(size, dtype=dtype)] * 2, indexing="ij")
+    build = torch.float64 if dtype == torch.float64 else torch.float32
+    grids = torch.meshgrid([torch.arange(size, dtype=build)] * 2, indexing="ij")
     kernel = 1
     for grid in grids:
         kernel = kernel * torch.exp(-((grid - (size - 1) / 2) ** 2) / (2 * sigma**2))
-    return (kernel / torch.sum(kernel)).view(1, 1, size, size).repeat(channels, 1, 1, 1)
+    return (kernel / torch.sum(kernel)).to(dtype).view(1, 1, size, size).repeat(channels, 1, 1, 1)
 
 
 def fomm_anti_alias(x, scale: float):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,6 +28,9 @@ import antialias_np as aa  # noqa: E402
 from benchmark.torch_pipelines import fomm_anti_alias, interpolate_as_defined, study_pipeline  # noqa: E402
 
 CASES = int(os.environ.get("DIFFERENTIAL_CASES", "5000"))
+CPU_FLAGS = Path("/proc/cpuinfo").read_text().split() if Path("/proc/cpuinfo").exists() else []
+ONEDNN_FLOAT16 = "avx512_fp16" in CPU_FLAGS or "amx_fp16" in CPU_FLAGS
+"""torch 2.13 convolves float16 with oneDNN where the CPU computes float16 (mkldnn_fp16_device_check)."""
 SEED = 20261129
 
 
@@ -114,9 +118,11 @@ def window_case(rng: np.random.Generator) -> tuple[str, np.ndarray, dict]:
 
 def gaussian_case(rng: np.random.Generator) -> tuple[str, np.ndarray, dict]:
     h, w = side(rng), side(rng)
-    dtype = [np.float32, np.float64][rng.integers(2)]
+    dtype = [np.float32, np.float64, np.float16][rng.integers(3)]
     x = image(rng, dtype, (1, int(rng.integers(1, 4)), h, w), bool(rng.integers(6) == 0))
-    return "anti_alias_interpolation", x, {"scale": 1 / int(rng.integers(1, 9))}
+    # float16 only down to 1/4 (13 taps): torch 2.13's oneDNN float16 convolution does not return for 17 taps and
+    # more on an AVX512-FP16 CPU (measured: still running after minutes)
+    return "anti_alias_interpolation", x, {"scale": 1 / int(rng.integers(1, 5 if dtype == np.float16 else 9))}
 
 
 def downsample_case(rng: np.random.Generator) -> tuple[str, np.ndarray, dict]:
@@ -165,6 +171,8 @@ def test_random_calls_equal_torch():
     rng = np.random.default_rng(SEED)
     worst: dict[str, float] = defaultdict(float)
     counts: dict[str, int] = defaultdict(int)
+    inexact: dict[str, int] = defaultdict(int)  # cases with any value unequal to torch's
+    differing: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # values unequal to torch's, values compared
     mismatches = []
     for case in range(CASES):
         function, x, kwargs = MAKERS[rng.integers(len(MAKERS))](rng)
@@ -182,10 +190,17 @@ def test_random_calls_equal_torch():
             worst[name] = np.inf
             continue
         worst[name] = max(worst[name], error if np.isfinite(error) else np.inf)
-        if not error <= tolerance(function, kwargs, expected.dtype):
+        same_shape = result.shape == expected.shape
+        unequal = int(np.sum(result != expected) - np.sum(np.isnan(result) & np.isnan(expected))) if same_shape else 1
+        inexact[name] += unequal > 0
+        differing[name][0] += unequal
+        differing[name][1] += expected.size
+        if not error <= tolerance(function, kwargs, expected.dtype, ONEDNN_FLOAT16):
             mismatches.append(f"case {case}: {function}(x {x.shape} {x.dtype}, **{kwargs}): error {error}")
     print(f"\n{sum(counts.values())} cases against torch {torch.__version__} "
           f"({torch.backends.cpu.get_cpu_capability()}), kornia {kornia.__version__}; worst error per function:")
     for name in sorted(counts):
-        print(f"  {name:45s} {counts[name]:5d} cases  worst {worst[name]:.3g}")
+        unequal, compared = differing[name]
+        print(f"  {name:45s} {counts[name]:5d} cases  worst {worst[name]:.3g}  inexact in {inexact[name]:4d} cases, "
+              f"{unequal / max(compared, 1):.2e} of values")
     assert not mismatches, f"{len(mismatches)} mismatches:\n" + "\n".join(mismatches[:3000])
