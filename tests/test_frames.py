@@ -189,8 +189,9 @@ def test_check_writable_matches_what_each_kind_holds(tmp_path, kind, frame_shape
             check_writable(kind, frame_shape, dtype)
         return
     check_writable(kind, frame_shape, dtype)
-    if kind == "video":
-        pytest.importorskip("av")
+    optional = {"video": "av", "zarr": "zarr"}
+    if kind in optional:
+        pytest.importorskip(optional[kind])
     name = {"folder": "out", "video": "out.mp4"}.get(kind, f"out.{kind}")
     with open_writer(tmp_path / name, frame_shape, dtype, count=2) as writer:  # what it accepts is written
         writer.write(np.zeros((2, *frame_shape), dtype))
