@@ -58,12 +58,18 @@ def test_blocks_stream_reading_only_what_they_yield(tmp_path, monkeypatch):
     assert len(reads) == 3
 
 
+def destination(tmp_path, kind: str):
+    """A path in tmp_path of the destination kind, the test skipped where the kind's optional module is missing."""
+    optional = {"video": "av", "zarr": "zarr"}
+    if kind in optional:
+        pytest.importorskip(optional[kind])
+    return tmp_path / {"folder": "out", "npy": "out.npy", "zarr": "out.zarr", "video": "out.mp4"}[kind]
+
+
 @pytest.mark.parametrize("kind", ["folder", "npy", "zarr"])
 def test_lossless_kinds_round_trip(tmp_path, kind):
-    if kind == "zarr":
-        pytest.importorskip("zarr")
     frames = random_frames(10)
-    path = tmp_path / {"folder": "out", "npy": "out.npy", "zarr": "out.zarr"}[kind]
+    path = destination(tmp_path, kind)
     with open_writer(path, frames.shape[1:], frames.dtype, count=len(frames), chunk_frames=4) as writer:
         for start in range(0, 10, 3):
             writer.write(frames[start : start + 3])
@@ -76,10 +82,8 @@ def test_lossless_kinds_round_trip(tmp_path, kind):
 @pytest.mark.parametrize("kind", ["folder", "npy", "zarr"])
 def test_blocks_may_be_written_in_any_order(tmp_path, kind):
     """What workers do: each writes its own block, whenever it is ready."""
-    if kind == "zarr":
-        pytest.importorskip("zarr")
     frames = random_frames(12)
-    path = tmp_path / {"folder": "out", "npy": "out.npy", "zarr": "out.zarr"}[kind]
+    path = destination(tmp_path, kind)
     with open_writer(path, frames.shape[1:], frames.dtype, count=len(frames), chunk_frames=4) as writer:
         for start in (8, 0, 4):
             writer.block_writer(start)(frames[start : start + 4])
@@ -189,9 +193,6 @@ def test_check_writable_matches_what_each_kind_holds(tmp_path, kind, frame_shape
             check_writable(kind, frame_shape, dtype)
         return
     check_writable(kind, frame_shape, dtype)
-    optional = {"video": "av", "zarr": "zarr"}
-    if kind in optional:
-        pytest.importorskip(optional[kind])
-    name = {"folder": "out", "video": "out.mp4"}.get(kind, f"out.{kind}")
-    with open_writer(tmp_path / name, frame_shape, dtype, count=2) as writer:  # what it accepts is written
+    path = destination(tmp_path, kind)
+    with open_writer(path, frame_shape, dtype, count=2) as writer:  # what it accepts is written
         writer.write(np.zeros((2, *frame_shape), dtype))
