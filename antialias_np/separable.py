@@ -197,7 +197,7 @@ class ExactBoxPlan(SeparablePlan):
         largest = max(-info.min, info.max) * int(rows.count.max()) * int(cols.count.max())
         compute = np.float32 if largest < 2**23 and np.abs(divisor).max() < 2**24 else np.float64
         self.digits = 1 if largest < 2**53 else info.bits // DIGIT_BITS
-        self.box_rows, self.box_cols, self.divisor = rows, cols, divisor
+        self.divisor = divisor
         units = (rows._replace(weight=np.ones_like(rows.weight)), cols._replace(weight=np.ones_like(cols.weight)))
         super().__init__(*units, dtype, channels_last, compute)
 
@@ -223,7 +223,7 @@ class ExactBoxPlan(SeparablePlan):
 
     def on_channels_last(self) -> ExactBoxPlan:
         """The same plan for images whose channels are the last axis, (..., H, W, C)."""
-        return ExactBoxPlan(self.box_rows, self.box_cols, self.divisor, self.dtype, channels_last=True)
+        return ExactBoxPlan(self.rows, self.cols, self.divisor, self.dtype, channels_last=True)  # its unit tables
 
 
 @njit(cache=True, error_model="numpy")
