@@ -105,6 +105,15 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def max_abs_diff(a: np.ndarray, b: np.ndarray, interior: bool = False) -> float:
+    """max |a - b| of two results of one call (b reshaped to a's shape), over all pixels or without the outer row
+    and column of each side."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64).reshape(np.shape(a))
+    if interior:
+        a, b = a[..., 1:-1, 1:-1], b[..., 1:-1, 1:-1]
+    return float(np.max(np.abs(a - b)))
+
+
 def peer_runners(method: str, dtype: str, frame: np.ndarray, peers: Peers) -> dict[str, tuple[Callable, Callable]]:
     """Other libraries computing the method's result on a frame of `dtype`, or one close to it (their names say
     "similar, not equal" where the filter differs): name -> (run, as_chw). run() works on the frame already in

@@ -11,7 +11,16 @@ import numpy as np
 
 import antialias_np as aa
 from benchmark.cold_start import cold_markdown, cold_start
-from benchmark.peers import Peers, check_one_thread, environment, load_peers, peer_runners, pin_threads, thread_counts
+from benchmark.peers import (
+    Peers,
+    check_one_thread,
+    environment,
+    load_peers,
+    max_abs_diff,
+    peer_runners,
+    pin_threads,
+    thread_counts,
+)
 from benchmark.protocol import FRAME_SIZE, SCALE
 from benchmark.report import as_json, command_line, fmt, fmt_us, markdown_table, progress, write
 from benchmark.speed_images import image_rows, images_markdown, layout_markdown, layout_rows
@@ -105,14 +114,6 @@ def speed_row(case: Case, frame: np.ndarray, peers: Peers, repeats: int, repeat_
     torch_us = None if row["torch"] is None else row["torch"].median * 1e6
     progress(f"{case.name}: {row['antialias_np'].median * 1e6:.1f} µs, torch {fmt(torch_us, 1)} µs")
     return as_json(row)
-
-
-def max_abs_diff(a: np.ndarray, b: np.ndarray, interior: bool = False) -> float:
-    """max |a - b|, over all pixels or without the outer row and column of each side."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64).reshape(np.shape(a))
-    if interior:
-        a, b = a[..., 1:-1, 1:-1], b[..., 1:-1, 1:-1]
-    return float(np.max(np.abs(a - b)))
 
 
 SPEED_HEADER = [

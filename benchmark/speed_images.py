@@ -16,7 +16,7 @@ import numpy as np
 
 import antialias_np as aa
 from benchmark.commands import CommandError
-from benchmark.peers import Peers
+from benchmark.peers import Peers, max_abs_diff
 from benchmark.report import fmt, markdown_table, progress
 from benchmark.timing import Timing, measure
 from benchmark.torch_pipelines import study_pipelines
@@ -106,7 +106,7 @@ def other_pillow(python: Path, cases: list[ImageCase], repeats: int, repeat_time
         name = f"Pillow-SIMD {report['pillow']}"
         peers = []
         for case, job, timing in zip(cases, jobs, report["timings"], strict=True):
-            difference = max_abs_diff(np.load(job["result"]), case.run(case.image()))
+            difference = max_abs_diff(np.load(job["result"]), case.run(np.load(job["image"])))
             peers.append({name: {"timing": Timing(**timing, faults_per_call=None), "max_abs_diff": difference}})
         return peers
 
@@ -166,10 +166,6 @@ def peer_runners(case: ImageCase, image: np.ndarray, peers: Peers) -> dict:
             cv2.GaussianBlur(hwc, (13, 13), 1.5, borderType=cv2.BORDER_CONSTANT)[::4, ::4]
         )
     return runners
-
-
-def max_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
 
 
 IMAGES_HEADER = ["case", "antialias_np ms", "ns / input value", "read-once floor ms", "ours / floor", "torch ms",
