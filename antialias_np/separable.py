@@ -14,14 +14,12 @@ rows, each pass rounding.
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
-from numba import prange, types
-from numba.core import cgutils
-from numba.extending import intrinsic
+from numba import prange
 
 from antialias_np import _checks
 from antialias_np._checks import Plan
 from antialias_np._kernels import njit, plane_kernel
+from antialias_np._simd import FIXED_POINT_CHUNK, fixed_point_chunk, transpose_into, transposed
 from antialias_np.float16 import fused_sum
 from antialias_np.weights import AxisTable, table_matrix
 
@@ -137,8 +135,7 @@ class SeparablePlan(Plan):
         self.rows, self.cols, self.dtype, self.channels_last = rows, cols, dtype, channels_last
         if rows.precision is not None:
             self.kernel, self.compute = _resample_uint8, np.dtype(np.uint8)
-            self._arguments = (rows.index, rows.weight, rows.count, rows.precision, cols.index, cols.weight, cols.count,
-                               cols.precision)  # fmt: skip
+            self._arguments = (*tap_pairs(rows), rows.precision, *tap_pairs(cols), cols.precision)
         else:
             self.kernel = _resample_float
             if compute is None:
@@ -321,89 +318,6 @@ def _weighted_rows(source, index, weight, count, dest):
             t += 1
 
 
-@njit(cache=True)
-def _block_side(itemsize):
-    """The side n of the square blocks _transpose_block moves: 16 for values of up to 4 bytes, 8 for 8-byte ones.
-
-    Measured on a 256 x 768 plane against 8 x 8 blocks: uint8 2x faster, uint16 1.2x, float32 1.2x; float64 2x
-    slower with 16 (32 x 32 uint8 blocks: 1.2x, slower than 16).
-    """
-    return 16 if itemsize <= 4 else 8
-
-
-@intrinsic
-def _transpose_block(typingctx, source, dest, i, j):
-    """dest[j:j+n, i:i+n] = source[i:i+n, j:j+n].T, n = _block_side, for two C-contiguous 2-D arrays of one dtype;
-    the caller keeps both blocks inside the arrays (nothing is checked).
-
-    Written in LLVM IR because Numba has no vector shuffles: n row loads of n elements, shuffles that put element c
-    of every row into vector c, and n stores, where the scalar loop makes n^2 loads and n^2 stores.
-    """
-    if not (
-        isinstance(source, types.Array) and isinstance(dest, types.Array) and source.dtype == dest.dtype
-        and source.ndim == dest.ndim == 2 and source.layout == dest.layout == "C"
-    ):  # fmt: skip
-        return None
-
-    def codegen(context, builder, signature, args):
-        array_type = signature.args[0]
-        source_array, dest_array = (context.make_array(array_type)(context, builder, a) for a in args[:2])
-        i, j = args[2:]
-        n = _block_side.py_func(array_type.dtype.bitwidth // 8)
-        vector = ir.VectorType(context.get_data_type(array_type.dtype), n)
-
-        def block_row(array, row, column, k):
-            """A pointer to the n elements array[row + k, column:column + n], as one vector."""
-            index = [builder.add(row, row.type(k)), column]
-            pointer = cgutils.get_item_pointer(context, builder, array_type, array, index)
-            return builder.bitcast(pointer, vector.as_pointer())
-
-        def joined(a, b):
-            """The vector a followed by the vector b."""
-            size = a.type.count
-            indices = ir.Constant(ir.VectorType(ir.IntType(32), 2 * size), list(range(2 * size)))
-            return builder.shuffle_vector(a, b, indices)
-
-        rows = [builder.load(block_row(source_array, i, j, k), align=1) for k in range(n)]
-        while len(rows) > 1:
-            rows = [joined(rows[k], rows[k + 1]) for k in range(0, len(rows), 2)]
-        block = rows[0]  # the n^2 elements, row after row
-        for c in range(n):
-            column = ir.Constant(ir.VectorType(ir.IntType(32), n), [n * r + c for r in range(n)])
-            builder.store(builder.shuffle_vector(block, block, column), block_row(dest_array, j, i, c), align=1)
-        return context.get_dummy_value()
-
-    return types.void(source, dest, types.intp, types.intp), codegen
-
-
-@njit(cache=True)
-def _transpose_into(a, out):
-    """out[:] = a.T: n x n blocks with _transpose_block, then the rows and columns left over one by one.
-
-    Plain loop: for i, j: out[j, i] = a[i, j]. The blocks make it about 5x faster (1.6x over unrolled scalar moves).
-    """
-    n = _block_side(a.itemsize)
-    height, width = a.shape
-    blocked_height, blocked_width = height - height % n, width - width % n
-    for i0 in range(0, blocked_height, n):
-        for j0 in range(0, blocked_width, n):
-            _transpose_block(a, out, i0, j0)
-        for i in range(i0, i0 + n):
-            for j in range(blocked_width, width):
-                out[j, i] = a[i, j]
-    for i in range(blocked_height, height):
-        for j in range(width):
-            out[j, i] = a[i, j]
-
-
-@njit(cache=True)
-def _transposed(a):
-    """a.T as a new C-contiguous array."""
-    out = np.empty((a.shape[1], a.shape[0]), a.dtype)
-    _transpose_into(a, out)
-    return out
-
-
 BLOCK_BYTES = 1 << 17
 """The kept rows of a plane are made and turned into output rows a block at a time (`_block_rows`), so that the
 block's temporaries stay in the CPU's L2 cache: a plane's worth of temporaries (megabytes at 2048 px and more) was
@@ -434,10 +348,10 @@ def _resample_plane(plane, channels, row_index, row_weight, row_count, col_index
         last = min(first + block, height)
         rows = np.empty((last - first, plane.shape[1]), out.dtype)
         _weighted_rows(plane, row_index[first:last], row_weight[first:last], row_count[first:last], rows)
-        columns = _transposed(rows).reshape(in_width, channels * (last - first))
+        columns = transposed(rows).reshape(in_width, channels * (last - first))
         result_transposed = np.empty((width, channels * (last - first)), out.dtype)
         _weighted_rows(columns, col_index, col_weight, col_count, result_transposed)
-        _transpose_into(result_transposed.reshape(width * channels, last - first), out[first:last])
+        transpose_into(result_transposed.reshape(width * channels, last - first), out[first:last])
 
 
 @plane_kernel()
@@ -447,32 +361,59 @@ def _resample_float(planes, channels, row_index, row_weight, row_count, col_inde
                         out[p])
 
 
-@njit(cache=True)
-def _fixed_point_rows(source, index, weight, count, precision, dest):
-    """dest[i, :] = clamp((2^(p-1) + sum_t weight[i, t] * source[index[i, t], :]) >> p, 0, 255), in int32 as torch.
+def tap_pairs(table: AxisTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A fixed-point table's taps two by two, as `_fixed_point_rows` reads them: (pair_index, pair_weight,
+    pair_count), where pair_index[i, k] holds the input indices of taps 2k and 2k + 1 of output i, pair_weight[i, k]
+    their int16 weights packed in one int32 (tap 2k in the low 16 bits), pair_count[i] = ceil(count[i] / 2). An odd
+    last tap is paired with itself at weight 0."""
+    pair_count = (table.count + 1) // 2
+    taps = 2 * max(int(pair_count.max(initial=0)), 1)
+    inside = np.arange(taps) < table.count[:, None]
+    index, weight = (np.zeros((table.n_out, taps), np.int64) for _ in range(2))
+    used = min(taps, table.index.shape[1])
+    index[:, :used], weight[:, :used] = table.index[:, :used], table.weight[:, :used]
+    last_tap = index[np.arange(table.n_out), np.maximum(table.count - 1, 0)]
+    index = np.where(inside, index, last_tap[:, None])
+    weight = np.where(inside, weight, 0).astype(np.int16).view(np.uint16).astype(np.uint32)
+    packed = (weight[:, 0::2] | weight[:, 1::2] << 16).view(np.int32)
+    return index.reshape(table.n_out, taps // 2, 2), packed, pair_count.astype(np.int64)
 
-    Weights fit int16 and values uint8, so each product is made from int16 operands, which vectorises to int16
-    multiplies (1.5x faster than int32 ones, measured).
+
+@njit(cache=True)
+def _fixed_point_rows(source, pair_index, pair_weight, pair_count, precision, dest):
+    """dest[i, :] = clamp((2^(p-1) + sum_t weight[i, t] * source[index[i, t], :]) >> p, 0, 255), in int32 as torch,
+    from the table's taps in pairs (`tap_pairs`).
+
+    FIXED_POINT_CHUNK values at a time by `fixed_point_chunk`; where the width is not a multiple of the chunk, the
+    last chunk overlaps the one before (it writes some values twice, the same). Rows narrower than a chunk are
+    computed value by value.
     """
-    accumulator = np.empty(source.shape[1], np.int32)
+    width = source.shape[1]
     for i in range(dest.shape[0]):
-        accumulator[:] = 1 << (precision - 1)
-        for t in range(count[i]):
-            w, row = np.int32(np.int16(weight[i, t])), source[index[i, t]]
-            for x in range(source.shape[1]):
-                accumulator[x] += w * np.int32(np.int16(row[x]))
-        for x in range(source.shape[1]):
-            dest[i, x] = min(max(accumulator[x] >> precision, 0), 255)
+        if width >= FIXED_POINT_CHUNK:
+            for x0 in range(0, width - FIXED_POINT_CHUNK, FIXED_POINT_CHUNK):
+                fixed_point_chunk(source, pair_index, pair_weight, pair_count[i], precision, dest, i, x0)
+            fixed_point_chunk(source, pair_index, pair_weight, pair_count[i], precision, dest, i,
+                              width - FIXED_POINT_CHUNK)  # fmt: skip
+            continue
+        for x in range(width):
+            total = np.int32(1 << (precision - 1))
+            for k in range(pair_count[i]):
+                low, high = np.int16(pair_weight[i, k] & 0xFFFF), pair_weight[i, k] >> 16
+                first, second = source[pair_index[i, k, 0], x], source[pair_index[i, k, 1], x]
+                total += low * np.int32(first) + high * np.int32(second)
+            dest[i, x] = min(max(total >> precision, 0), 255)
 
 
 @plane_kernel()
 def _resample_uint8(
-    planes, channels, row_index, row_weight, row_count, row_precision, col_index, col_weight, col_count,
-    col_precision, out
+    planes, channels, row_pair_index, row_pair_weight, row_pair_count, row_precision, col_pair_index, col_pair_weight,
+    col_pair_count, col_precision, out
 ):
     """Planes of C interleaved channels, (H, W * C), as in _resample_plane; columns first, as torch: a block of input
     rows at a time (BLOCK_BYTES) is transposed, (W, C * b), and the row primitive makes its kept columns, which
-    transposed are rows of the uint8 temporary (H, w * C); then the row primitive makes the kept rows from it."""
+    transposed are rows of the uint8 temporary (H, w * C); then the row primitive makes the kept rows from it. The
+    tables come as `tap_pairs`."""
     height, in_width = planes.shape[1], planes.shape[2] // channels
     width = out.shape[2] // channels
     block = _block_rows(height, planes.shape[2])
@@ -480,8 +421,8 @@ def _resample_uint8(
         columns_done = np.empty((height, width * channels), np.uint8)
         for first in range(0, height, block):
             last = min(first + block, height)
-            columns = _transposed(planes[p, first:last]).reshape(in_width, channels * (last - first))
+            columns = transposed(planes[p, first:last]).reshape(in_width, channels * (last - first))
             block_done = np.empty((width, channels * (last - first)), np.uint8)
-            _fixed_point_rows(columns, col_index, col_weight, col_count, col_precision, block_done)
-            _transpose_into(block_done.reshape(width * channels, last - first), columns_done[first:last])
-        _fixed_point_rows(columns_done, row_index, row_weight, row_count, row_precision, out[p])
+            _fixed_point_rows(columns, col_pair_index, col_pair_weight, col_pair_count, col_precision, block_done)
+            transpose_into(block_done.reshape(width * channels, last - first), columns_done[first:last])
+        _fixed_point_rows(columns_done, row_pair_index, row_pair_weight, row_pair_count, row_precision, out[p])

@@ -14,7 +14,6 @@ from antialias_np.separable import (
     BLOCK_BYTES,
     TorchOrderPlan,
     _block_rows,
-    _transposed,
     gather_plan,
     resample_plan,
     resample_reference,
@@ -89,11 +88,6 @@ def test_gather_equals_numpy_indexing(data, dtype):
     assert result.dtype == x.dtype and result.flags.c_contiguous and not np.shares_memory(result, x)
 
 
-@given(height=st.integers(1, 40), width=st.integers(1, 40), dtype=st.sampled_from([*FLOATS, np.uint8]))
-def test_engine_transpose_equals_numpy(height, width, dtype):
-    """The engine's transpose (8 x 8 vector blocks, then the leftover rows and columns) for every dtype it sees."""
-    a = (np.random.default_rng(height * 41 + width).random((height, width)) * 255).astype(dtype)
-    np.testing.assert_array_equal(_transposed(a), a.T)
 
 
 @given(rows=random_tables(), cols=random_tables(), planes=st.integers(1, 3))
