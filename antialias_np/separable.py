@@ -19,7 +19,13 @@ from numba import prange
 from antialias_np import _checks
 from antialias_np._checks import Plan
 from antialias_np._kernels import njit, plane_kernel
-from antialias_np._simd import FIXED_POINT_CHUNK, fixed_point_chunk, transpose_into, transposed
+from antialias_np._simd import (
+    fixed_point_chunk_32,
+    fixed_point_wide_chunk,
+    fixed_point_wide_chunk_width,
+    transpose_into,
+    transposed,
+)
 from antialias_np.float16 import fused_sum
 from antialias_np.weights import AxisTable, table_matrix
 
@@ -384,25 +390,30 @@ def _fixed_point_rows(source, pair_index, pair_weight, pair_count, precision, de
     """dest[i, :] = clamp((2^(p-1) + sum_t weight[i, t] * source[index[i, t], :]) >> p, 0, 255), in int32 as torch,
     from the table's taps in pairs (`tap_pairs`).
 
-    FIXED_POINT_CHUNK values at a time by `fixed_point_chunk`; where the width is not a multiple of the chunk, the
-    last chunk overlaps the one before (it writes some values twice, the same). Rows narrower than a chunk are
-    computed value by value.
+    Wide chunks of values (`fixed_point_wide_chunk`), then chunks of 32, the last overlapping the one before where
+    32 does not divide the width (it writes some values twice, the same). Rows narrower than 32 are computed value
+    by value.
     """
-    width = source.shape[1]
+    width, wide = source.shape[1], fixed_point_wide_chunk_width()
+    tables = (pair_index, pair_weight)
     for i in range(dest.shape[0]):
-        if width >= FIXED_POINT_CHUNK:
-            for x0 in range(0, width - FIXED_POINT_CHUNK, FIXED_POINT_CHUNK):
-                fixed_point_chunk(source, pair_index, pair_weight, pair_count[i], precision, dest, i, x0)
-            fixed_point_chunk(source, pair_index, pair_weight, pair_count[i], precision, dest, i,
-                              width - FIXED_POINT_CHUNK)  # fmt: skip
+        if width < 32:
+            for x in range(width):
+                total = np.int32(1 << (precision - 1))
+                for k in range(pair_count[i]):
+                    low, high = np.int16(pair_weight[i, k] & 0xFFFF), pair_weight[i, k] >> 16
+                    first, second = source[pair_index[i, k, 0], x], source[pair_index[i, k, 1], x]
+                    total += low * np.int32(first) + high * np.int32(second)
+                dest[i, x] = min(max(total >> precision, 0), 255)
             continue
-        for x in range(width):
-            total = np.int32(1 << (precision - 1))
-            for k in range(pair_count[i]):
-                low, high = np.int16(pair_weight[i, k] & 0xFFFF), pair_weight[i, k] >> 16
-                first, second = source[pair_index[i, k, 0], x], source[pair_index[i, k, 1], x]
-                total += low * np.int32(first) + high * np.int32(second)
-            dest[i, x] = min(max(total >> precision, 0), 255)
+        x0 = 0
+        while x0 + wide <= width:
+            fixed_point_wide_chunk(source, *tables, pair_count[i], precision, dest, i, x0)
+            x0 += wide
+        while x0 < width:
+            x0 = min(x0, width - 32)
+            fixed_point_chunk_32(source, *tables, pair_count[i], precision, dest, i, x0)
+            x0 += 32
 
 
 @plane_kernel()
