@@ -249,3 +249,110 @@ fixed_point_wide_chunk = _fixed_point_chunk(_sums_per_vector)
 
 fixed_point_chunk_32 = _fixed_point_chunk(lambda context: 8)
 """fixed_point_chunk on 256-bit vectors: 32 values."""
+
+
+@intrinsic
+def fma(typingctx, a, b, c):
+    """a * b + c rounded once, for three float32 or three float64 values (LLVM's llvm.fma: one FMA instruction)."""
+    if not (a == b == c and a in (types.float32, types.float64)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        value_type = context.get_data_type(signature.return_type)
+        fma = builder.module.declare_intrinsic("llvm.fma", [value_type], ir.FunctionType(value_type, [value_type] * 3))
+        return builder.call(fma, args)
+
+    return a(a, a, a), codegen
+
+
+def _lanes(context, dtype) -> int:
+    """Values of `dtype` (float32 or float64) per vector of weighted_chunk: 512 bits with AVX-512F, else 256."""
+    bits = 512 if _has_feature(context, "avx512f") else 256
+    return bits // dtype.bitwidth
+
+
+@intrinsic
+def weighted_vector_width(typingctx, dest):
+    """The values of dest's dtype in one vector of `weighted_chunk` (a narrow chunk)."""
+
+    def codegen(context, builder, signature, args):
+        return context.get_constant(types.intp, _lanes(context, signature.args[0].dtype))
+
+    return types.intp(dest), codegen
+
+
+def _weighted_chunk(vectors: int):
+    """The intrinsic weighted_chunk for chunks of `vectors` vectors."""
+
+    @intrinsic
+    def weighted_chunk(typingctx, source, index, weight, count, dest, i, x0):
+        """One chunk of V vectors of L values (`weighted_vector_width` of dest) of a row of weighted sums of rows:
+
+            dest[i, x] = sum_{t < count} weight[i, t] * source[index[i, t], x]        for x0 <= x < x0 + V L
+
+        summed tap after tap from 0, each term by a fused multiply-add (one rounding per tap, as torch's AVX2 and
+        AVX512 kernels sum). For float32 or float64 2-D C-contiguous
+        dest and weights of its dtype, and source of that dtype or of integers (converted exactly where they fit the
+        float's significand, as NumPy converts them); the caller keeps the chunk inside both rows (nothing is
+        checked). The V sums stay in registers over all the taps.
+        """
+        if not (
+            isinstance(source, types.Array) and isinstance(dest, types.Array) and isinstance(weight, types.Array)
+            and dest.dtype in (types.float32, types.float64) and weight.dtype == dest.dtype
+            and (source.dtype == dest.dtype or isinstance(source.dtype, types.Integer))
+            and source.layout == dest.layout == "C" and source.ndim == dest.ndim == 2
+        ):  # fmt: skip
+            return None
+
+        def codegen(context, builder, signature, args):
+            source_type, index_type, weight_type, _, dest_type = signature.args[:5]
+            source_array, index_array, weight_array, dest_array = (
+                context.make_array(signature.args[k])(context, builder, args[k]) for k in (0, 1, 2, 4)
+            )
+            count, i, x0 = args[3], args[5], args[6]
+            lanes = _lanes(context, dest_type.dtype)
+            vector_type = ir.VectorType(context.get_data_type(dest_type.dtype), lanes)
+            source_vector_type = ir.VectorType(context.get_data_type(source_type.dtype), lanes)
+
+            def item(array_type, array, index):
+                return cgutils.get_item_pointer(context, builder, array_type, array, index)
+
+            def vector_pointer(array_type, array, row, v):
+                pointer = item(array_type, array, [row, builder.add(x0, x0.type(v * lanes))])
+                element = source_vector_type if array_type is source_type else vector_type
+                return builder.bitcast(pointer, element.as_pointer())
+
+            def as_float(values):
+                if isinstance(source_type.dtype, types.Float):
+                    return values
+                convert = builder.sitofp if source_type.dtype.signed else builder.uitofp
+                return convert(values, vector_type)
+
+            name = f"llvm.fma.v{lanes}f{dest_type.dtype.bitwidth}"  # llvmlite does not name vector types
+            fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vector_type, [vector_type] * 3), name)
+            zero = ir.Constant(vector_type, [0.0] * lanes)
+            sums = [cgutils.alloca_once_value(builder, zero) for _ in range(vectors)]
+            with cgutils.for_range(builder, count) as loop:
+                t = loop.index
+                tap_weight = builder.load(item(weight_type, weight_array, [i, t]))
+                single = builder.insert_element(ir.Constant(vector_type, None), tap_weight, ir.IntType(32)(0))
+                every_lane = ir.Constant(ir.VectorType(ir.IntType(32), lanes), [0] * lanes)
+                w = builder.shuffle_vector(single, single, every_lane)
+                row = builder.load(item(index_type, index_array, [i, t]))
+                for v, total in enumerate(sums):
+                    values = as_float(builder.load(vector_pointer(source_type, source_array, row, v), align=1))
+                    builder.store(builder.call(fma, [w, values, builder.load(total)]), total)
+            for v, total in enumerate(sums):
+                builder.store(builder.load(total), vector_pointer(dest_type, dest_array, i, v), align=1)
+            return context.get_dummy_value()
+
+        return types.void(source, index, weight, count, dest, types.intp, types.intp), codegen
+
+    return weighted_chunk
+
+
+weighted_wide_chunk = _weighted_chunk(4)
+"""weighted_chunk of four vectors (64 float32 values with AVX-512F)."""
+
+weighted_vector = _weighted_chunk(1)
+"""weighted_chunk of one vector."""

@@ -30,12 +30,11 @@ float16 step apart in 1.5e-4 of its outputs.
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
-from numba import prange, types
-from numba.extending import intrinsic
+from numba import prange
 
 from antialias_np import _checks
 from antialias_np._kernels import plane_kernel
+from antialias_np._simd import fma
 from antialias_np.weights import AxisTable, fused_multiply_add
 
 FLOAT16 = np.dtype(np.float16)
@@ -145,20 +144,6 @@ class CornerBilinearPlan(_checks.Plan):
         return out.astype(FLOAT16)
 
 
-@intrinsic
-def _fma32(typingctx, a, b, c):
-    """a * b + c for float32 values, rounded once (LLVM's llvm.fma, one FMA instruction)."""
-    if not (a == b == c == types.float32):
-        return None
-
-    def codegen(context, builder, signature, args):
-        float32 = ir.FloatType()
-        fma = builder.module.declare_intrinsic("llvm.fma", [float32], ir.FunctionType(float32, [float32] * 3))
-        return builder.call(fma, args)
-
-    return types.float32(types.float32, types.float32, types.float32), codegen
-
-
 @plane_kernel()
 def _window_sums(planes, row_index, row_tap, row_count, col_index, col_tap, col_count, kernel, by, then_by, out):
     for p in prange(planes.shape[0]):
@@ -168,7 +153,7 @@ def _window_sums(planes, row_index, row_tap, row_count, col_index, col_tap, col_
                 for r in range(row_count[i]):
                     source, weights = planes[p, row_index[i, r]], kernel[row_tap[i, r]]
                     for c in range(col_count[j]):
-                        total = _fma32(weights[col_tap[j, c]], source[col_index[j, c]], total)
+                        total = fma(weights[col_tap[j, c]], source[col_index[j, c]], total)
                 out[p, i, j] = total / by[i, j] / then_by[i, j]
 
 

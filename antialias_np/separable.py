@@ -23,8 +23,12 @@ from antialias_np._simd import (
     fixed_point_chunk_32,
     fixed_point_wide_chunk,
     fixed_point_wide_chunk_width,
+    fma,
     transpose_into,
     transposed,
+    weighted_vector,
+    weighted_vector_width,
+    weighted_wide_chunk,
 )
 from antialias_np.float16 import fused_sum
 from antialias_np.weights import AxisTable, table_matrix
@@ -306,22 +310,29 @@ def _gather(planes, rows, cols, out):
 
 @njit(cache=True)
 def _weighted_rows(source, index, weight, count, dest):
-    """dest[i, :] = sum_{t < count[i]} weight[i, t] * source[index[i, t], :], four taps per sweep of the row."""
-    width = source.shape[1]
+    """dest[i, :] = sum_{t < count[i]} weight[i, t] * source[index[i, t], :], a tap after another, fused.
+
+    Wide chunks (`weighted_wide_chunk`), then one vector at a time, the last vector overlapping the one before where
+    the vector does not divide the width (it writes some values twice, the same); rows narrower than a vector value
+    by value, in the same order.
+    """
+    width, wide, narrow = source.shape[1], 4 * weighted_vector_width(dest), weighted_vector_width(dest)
     for i in range(dest.shape[0]):
-        dest[i, :] = 0
-        t = 0
-        while t + 4 <= count[i]:
-            w0, w1, w2, w3 = weight[i, t], weight[i, t + 1], weight[i, t + 2], weight[i, t + 3]
-            k0, k1, k2, k3 = index[i, t], index[i, t + 1], index[i, t + 2], index[i, t + 3]
+        if width < narrow:
             for x in range(width):
-                dest[i, x] += w0 * source[k0, x] + w1 * source[k1, x] + w2 * source[k2, x] + w3 * source[k3, x]
-            t += 4
-        while t < count[i]:
-            w0, k0 = weight[i, t], index[i, t]
-            for x in range(width):
-                dest[i, x] += w0 * source[k0, x]
-            t += 1
+                total = dest.dtype.type(0)
+                for t in range(count[i]):
+                    total = fma(weight[i, t], dest.dtype.type(source[index[i, t], x]), total)
+                dest[i, x] = total
+            continue
+        x0 = 0
+        while x0 + wide <= width:
+            weighted_wide_chunk(source, index, weight, count[i], dest, i, x0)
+            x0 += wide
+        while x0 < width:
+            x0 = min(x0, width - narrow)
+            weighted_vector(source, index, weight, count[i], dest, i, x0)
+            x0 += narrow
 
 
 BLOCK_BYTES = 1 << 17
