@@ -294,7 +294,8 @@ def _weighted_chunk(vectors: int):
         AVX512 kernels sum). For float32 or float64 2-D C-contiguous
         dest and weights of its dtype, and source of that dtype or of integers (converted exactly where they fit the
         float's significand, as NumPy converts them); the caller keeps the chunk inside both rows (nothing is
-        checked). The V sums stay in registers over all the taps.
+        checked). The V sums stay in registers over all the taps. (x86 CPUs without FMA, made before 2013, compute
+        llvm.fma by a library call: exact, and slow.)
         """
         if not (
             isinstance(source, types.Array) and isinstance(dest, types.Array) and isinstance(weight, types.Array)
