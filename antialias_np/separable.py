@@ -5,10 +5,11 @@
 `resample_reference` computes it in plain NumPy from the tables' matrices (W_rows @ plane @ W_cols.T);
 `resample_plan` binds two tables to the Numba kernels, which compute only the output pixels, one plane per Numba
 thread in large calls (_kernels.parallel_threads). The float kernel is one primitive used twice: `_weighted_rows`
-makes each kept row as a weighted sum of whole input rows (contiguous, so it vectorises); the result is transposed
-and the same primitive makes the kept columns. No full-resolution temporary is made. The uint8 kernel follows
-torch's fixed-point order instead: columns first (the same idea on the transposed plane) into a uint8 temporary, then
-rows, each pass rounding.
+makes each kept row as a weighted sum of whole input rows (a chunk of the row at a time, in vector registers:
+_simd.weighted_chunk); the result is transposed and the same primitive makes the kept columns. No full-resolution
+temporary is made. The uint8 kernel follows torch's fixed-point order instead: columns first (the same idea on the
+transposed plane, with the taps two by two: _simd.fixed_point_chunk) into a uint8 temporary, then rows, each pass
+rounding.
 """
 
 from __future__ import annotations
