@@ -303,22 +303,53 @@ def _gather(planes, rows, cols, out):
 
 @njit(cache=True)
 def _weighted_rows(source, index, weight, count, dest):
-    """dest[i, :] = sum_{t < count[i]} weight[i, t] * source[index[i, t], :], four taps per sweep of the row."""
+    """dest[i, :] = sum_{t < count[i]} weight[i, t] * source[index[i, t], :], four taps per sweep of the row, and the
+    rows in vertical strips (`_strip_width`)."""
     width = source.shape[1]
-    for i in range(dest.shape[0]):
-        dest[i, :] = 0
-        t = 0
-        while t + 4 <= count[i]:
-            w0, w1, w2, w3 = weight[i, t], weight[i, t + 1], weight[i, t + 2], weight[i, t + 3]
-            k0, k1, k2, k3 = index[i, t], index[i, t + 1], index[i, t + 2], index[i, t + 3]
-            for x in range(width):
-                dest[i, x] += w0 * source[k0, x] + w1 * source[k1, x] + w2 * source[k2, x] + w3 * source[k3, x]
-            t += 4
-        while t < count[i]:
-            w0, k0 = weight[i, t], index[i, t]
-            for x in range(width):
-                dest[i, x] += w0 * source[k0, x]
-            t += 1
+    strip = _strip_width(width, weight.shape[1], source.itemsize)
+    for start in range(0, width, strip):
+        # Unsigned bounds: Numba adds a wraparound check to signed indices that may be negative, which would keep
+        # the loops below from vectorising.
+        first, end = np.uint64(start), np.uint64(min(start + strip, width))
+        for i in range(dest.shape[0]):
+            for x in range(first, end):
+                dest[i, x] = 0
+            t = 0
+            while t + 4 <= count[i]:
+                w0, w1, w2, w3 = weight[i, t], weight[i, t + 1], weight[i, t + 2], weight[i, t + 3]
+                k0, k1, k2, k3 = index[i, t], index[i, t + 1], index[i, t + 2], index[i, t + 3]
+                for x in range(first, end):
+                    dest[i, x] += w0 * source[k0, x] + w1 * source[k1, x] + w2 * source[k2, x] + w3 * source[k3, x]
+                t += 4
+            while t < count[i]:
+                w0, k0 = weight[i, t], index[i, t]
+                for x in range(first, end):
+                    dest[i, x] += w0 * source[k0, x]
+                t += 1
+
+
+STRIP_BYTES = 1 << 16
+"""The most bytes that the input rows of one output row's taps may span before `_weighted_rows` works in vertical
+strips (`_strip_width`)."""
+
+
+@njit(cache=True)
+def _strip_width(width, taps, itemsize):
+    """The width of the strips `_weighted_rows` sweeps rows of `width` values in: the whole row, unless the `taps`
+    rows an output row reads would span more than STRIP_BYTES; then equal strips, in multiples of 16 values, whose
+    taps span at most about STRIP_BYTES.
+
+    Consecutive output rows read mostly the same input rows, which stay in the L1 cache (32-48 KiB) only while the
+    strip is narrow enough. Measured on the kernel for lanczos at 1/4 (25 taps), 3 channels last, float32: 256 px
+    (rows of 3 KiB, 75 KiB for the taps) 1.2x faster in strips, 512 px 1.17x, 1024 px 1.02x; but float64 in torch
+    layout at 256 px (rows of 2 KiB, 50 KiB) 1.1x slower in strips of half a row, hence the threshold.
+    """
+    widest = max(16, STRIP_BYTES // (taps * itemsize))
+    strips = -(-width // widest)
+    if strips == 1:
+        return width
+    values_per_strip = -(-width // strips)
+    return -(-values_per_strip // 16) * 16
 
 
 @njit(cache=True)

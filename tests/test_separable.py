@@ -14,6 +14,7 @@ from antialias_np.separable import (
     BLOCK_BYTES,
     TorchOrderPlan,
     _block_rows,
+    _strip_width,
     _transposed,
     gather_plan,
     resample_plan,
@@ -55,6 +56,25 @@ def test_engine_equals_numpy_reference_over_many_blocks(dtype):
     tolerance = {np.float32: 1e-4, np.float64: 1e-12, np.uint8: 0}[dtype]
     result = resample_plan(rows, cols, x.dtype)(x)
     np.testing.assert_allclose(result, resample_reference(x, rows, cols), atol=tolerance)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("channels", [1, 3])
+def test_engine_equals_numpy_reference_in_strips(dtype, channels):
+    """Rows so wide for their taps that the rows pass works in strips (_strip_width), the last one narrower; channels
+    last, the same numbers as in torch layout."""
+    rng = np.random.default_rng(6)
+    taps, height, width = 40, 50, 1000 // channels
+    assert _strip_width(width * channels, taps, np.dtype(dtype).itemsize) < width * channels
+    rows = AxisTable(rng.integers(0, height, (7, taps)), rng.random((7, taps)) / taps, rng.integers(1, taps + 1, 7))
+    cols = AxisTable(rng.integers(0, width, (9, 3)), rng.random((9, 3)) / 3, rng.integers(1, 4, 9))
+    x = rng.random((channels, height, width)).astype(dtype)
+    plan = resample_plan(rows, cols, x.dtype)
+    result = plan(x)
+    tolerance = 1e-4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(result, resample_reference(x, rows, cols), atol=tolerance)
+    channels_last = plan.on_channels_last()(np.ascontiguousarray(np.moveaxis(x, 0, -1)))
+    np.testing.assert_array_equal(channels_last, np.moveaxis(result, 0, -1))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.uint8, np.float16, np.int64])
