@@ -156,16 +156,32 @@ def bilateral_plan(
 
 class BilateralPlan(Plan):
     """`_bilateral_kernel` with its window tables, spatial kernel and colour scale, run on the kept pixels of whole
-    images (the colour distance reads every channel), in blocks of `block_pixels` weights."""
+    images (the colour distance reads every channel), in blocks of `block_pixels` weights. Channels-last images are
+    read, and their results written, as they are: the kernel indexes (N, C, H, W) views of them."""
 
-    def __init__(self, tables: tuple, n_out: tuple[int, int], block_pixels: int, bits: np.dtype):
-        self.n_out, self.block_pixels, self._tables, self._bits = n_out, block_pixels, tables, bits
+    def __init__(self, tables: tuple, n_out: tuple[int, int], block_pixels: int, bits: np.dtype,
+                 channels_last: bool = False):  # fmt: skip
+        self.n_out, self.block_pixels, self.channels_last = n_out, block_pixels, channels_last
+        self._tables, self._bits = tables, bits
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
+        if self.channels_last:
+            images = x.reshape((-1, *x.shape[-3:]))
+            out = np.empty((images.shape[0], *self.n_out, images.shape[-1]), dtype=x.dtype)
+            self._filter(np.moveaxis(images, -1, 1), np.moveaxis(out, -1, 1))
+            return out.reshape(x.shape[:-3] + out.shape[1:])
         images = np.ascontiguousarray(_as_images(x))
         out = np.empty((*images.shape[:2], *self.n_out), dtype=x.dtype)
-        _bilateral_kernel(images, *self._tables, np.empty(self.block_pixels, self._bits), out)
+        self._filter(images, out)
         return out.reshape(x.shape[:-2] + out.shape[-2:])
+
+    def _filter(self, images: np.ndarray, out: np.ndarray) -> None:
+        """Run the kernel on images, (N, C, H, W), into out, (N, C, h, w), both of any strides."""
+        _bilateral_kernel(images, *self._tables, np.empty(self.block_pixels, self._bits), out)
+
+    def on_channels_last(self) -> BilateralPlan:
+        """The same plan for images whose channels are the last axis, (..., H, W, C)."""
+        return BilateralPlan(self._tables, self.n_out, self.block_pixels, self._bits, channels_last=True)
 
 
 def bilateral_reference(

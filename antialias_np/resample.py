@@ -142,7 +142,7 @@ def interpolate_plan(
         compute = np.float64 if image.dtype == np.float64 else np.float32
         rows, cols = (nearest_table(n, m, s, exact, small_kernel, compute)
                       for n, m, s in zip(in_size, out_size, scales, strict=True))
-        return gather_plan(rows.index[:, 0], cols.index[:, 0], image.dtype)
+        return gather_plan(image, rows.index[:, 0], cols.index[:, 0])
     if antialias:  # torch has no float16 antialias kernel on the CPU
         _checks.check_dtype(image, image.name, (*_checks.FLOAT_DTYPES, UINT8), f"mode={mode!r} with antialias=True")
     else:

@@ -59,7 +59,7 @@ def gaussian(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
 
 def subsample(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
     step = _checks.integer_step(scale, "subsample")
-    return gather_plan(*(np.arange(0, n, step) for n in image.shape[-2:]), image.dtype)
+    return gather_plan(image, *(np.arange(0, n, step) for n in image.shape[-2:]))
 
 
 def nearest(image: _checks.ImageSpec, scale: float) -> _checks.Plan:

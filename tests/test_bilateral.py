@@ -73,6 +73,32 @@ def test_subsample_equals_blur_then_slice(case):
     np.testing.assert_array_equal(bilateral_subsample(x, step, **kwargs, channel_axis=-3), full[..., ::step, ::step])
 
 
+@settings(max_examples=60, deadline=None)
+@given(bilateral_cases(non_finite=True))
+def test_channels_last_equals_torch_layout(case):
+    """channel_axis=-1 reads the image and writes the result as they are: the torch-layout result, bit for bit."""
+    x, kwargs, step = case
+    x = x if x.ndim > 2 else x[None]
+    channels_last = np.moveaxis(x, -3, -1)  # a strided view
+    result = bilateral_subsample(channels_last, step, **kwargs, channel_axis=-1)
+    assert result.flags.c_contiguous
+    expected = bilateral_subsample(x, step, **kwargs, channel_axis=-3)
+    np.testing.assert_array_equal(result, np.moveaxis(expected, -3, -1))
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("layout", ["contiguous", *AWKWARD_LAYOUTS])
+def test_channels_last_arrays_of_any_layout_give_the_torch_layout_result(channels, layout):
+    x = np.random.default_rng(11).random((2, channels, 13, 10)).astype(np.float32)
+    x[1, 0, 4, 5] = np.nan
+    channels_last = np.ascontiguousarray(np.moveaxis(x, 1, -1))
+    array = {"contiguous": channels_last, **awkward_layouts(channels_last)}[layout]
+    before = array.copy()
+    result = bilateral_subsample(array, 3, 5, 0.2, 1.5, "constant", channel_axis=-1)
+    np.testing.assert_array_equal(result, np.moveaxis(bilateral_subsample(x, 3, 5, 0.2, 1.5, "constant"), 1, -1))
+    np.testing.assert_array_equal(array, before)
+
+
 def test_study_frame_subsample_equals_blur_then_slice():
     x = np.random.default_rng(1).random((3, 256, 256)).astype(np.float32)
     full = aa.bilateral_blur(x, 5, 0.1, (1.5, 1.5))

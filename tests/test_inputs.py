@@ -7,7 +7,7 @@ import pytest
 from helpers import AWKWARD_LAYOUTS, awkward_layouts
 
 import antialias_np as aa
-from antialias_np._checks import kept_plan
+from antialias_np._checks import forget_plans, kept_plan
 
 FRAME = np.random.default_rng(0).random((2, 3, 32, 24)).astype(np.float32)
 
@@ -73,11 +73,15 @@ def test_downsample_plans_are_kept_apart_by_shape_dtype_and_arguments():
 
 
 def test_downsample_builds_a_plan_once_per_shape_dtype_and_arguments():
-    kept_plan.cache_clear()
+    forget_plans()
     for x in (FRAME, FRAME + 1, FRAME.astype(np.float64), FRAME[:1], FRAME + 2):
         aa.downsample(x, 0.25, "area")
+    assert kept_plan.cache_info().misses == 3
+    # The same scale object takes the recent call's plan; an equal float the kept plan; np.float64 gets its own.
+    for scale in (0.25, float("0.25"), np.float64(0.25)):
+        aa.downsample(FRAME, scale, "area")
     info = kept_plan.cache_info()
-    assert (info.misses, info.hits) == (3, 2)
+    assert (info.misses, info.hits) == (4, 1)
 
 
 @pytest.mark.parametrize(("call", "argument"), [

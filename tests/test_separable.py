@@ -12,8 +12,10 @@ import antialias_np as aa
 from antialias_np._checks import ImageSpec
 from antialias_np.separable import (
     BLOCK_BYTES,
+    UNSIGNED_OF_SIZE,
     TorchOrderPlan,
     _block_rows,
+    _strip_width,
     gather_plan,
     resample_plan,
     resample_reference,
@@ -56,18 +58,64 @@ def test_engine_equals_numpy_reference_over_many_blocks(dtype):
     np.testing.assert_allclose(result, resample_reference(x, rows, cols), atol=tolerance)
 
 
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("channels", [1, 3])
+def test_engine_equals_numpy_reference_in_strips(dtype, channels):
+    """Rows so wide for their taps that the rows pass works in strips (_strip_width), the last one narrower; channels
+    last, the same numbers as in torch layout."""
+    rng = np.random.default_rng(6)
+    taps, height, width = 40, 50, 1000 // channels
+    assert _strip_width(width * channels, taps, np.dtype(dtype).itemsize) < width * channels
+    rows = AxisTable(rng.integers(0, height, (7, taps)), rng.random((7, taps)) / taps, rng.integers(1, taps + 1, 7))
+    cols = AxisTable(rng.integers(0, width, (9, 3)), rng.random((9, 3)) / 3, rng.integers(1, 4, 9))
+    x = rng.random((channels, height, width)).astype(dtype)
+    plan = resample_plan(rows, cols, x.dtype)
+    result = plan(x)
+    tolerance = 1e-4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(result, resample_reference(x, rows, cols), atol=tolerance)
+    channels_last = plan.on_channels_last()(np.ascontiguousarray(np.moveaxis(x, 0, -1)))
+    np.testing.assert_array_equal(channels_last, np.moveaxis(result, 0, -1))
+
+
+SELECTION_VIEWS = ("contiguous", "one image", "rows reversed", "channels reversed", "every 2nd column",
+                   "Fortran order", "big-endian", "read-only", "empty batch")
+
+
+def selection_view(x: np.ndarray, view: str) -> np.ndarray:
+    """The values of x, (N, H, W, C), in one of SELECTION_VIEWS."""
+    if view == "read-only":
+        x = x.copy()
+        x.flags.writeable = False
+        return x
+    return {"contiguous": x, "one image": x[0], "rows reversed": x[:, ::-1], "channels reversed": x[..., ::-1],
+            "every 2nd column": x[:, :, ::2], "Fortran order": np.asfortranarray(x),
+            "big-endian": x.astype(x.dtype.newbyteorder(">")), "empty batch": x[:0]}[view]  # fmt: skip
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.uint8, np.float16, np.int64])
-@pytest.mark.parametrize("view", ["contiguous", "rows reversed", "channels reversed", "every 2nd column",
-                                  "Fortran order", "big-endian"])  # fmt: skip
-def test_channels_last_slice_plan_equals_numpy_slicing(dtype, view):
-    """Channels-last subsampling copies whole pixels where the channels are contiguous, channels otherwise."""
-    x = (np.random.default_rng(5).random((2, 37, 41, 3)) * 200).astype(dtype)
-    x = {"contiguous": x, "rows reversed": x[:, ::-1], "channels reversed": x[..., ::-1],
-         "every 2nd column": x[:, :, ::2], "Fortran order": np.asfortranarray(x),
-         "big-endian": x.astype(x.dtype.newbyteorder(">"))}[view]  # fmt: skip
-    result = aa.downsample(x, 0.25, "subsample", channel_axis=-1)
-    assert result.flags.c_contiguous and result.dtype == x.dtype.newbyteorder("=")
-    np.testing.assert_array_equal(result, x[..., ::4, ::4, :])
+@pytest.mark.parametrize("channels", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("view", SELECTION_VIEWS)
+def test_channels_last_selection_copies_the_bits_of_the_torch_layout_result(dtype, channels, view):
+    """Channels-last subsample (every 4th pixel: a strided row) and nearest at 0.3 (indices) copy whole pixels: bit
+    for bit, NaN payloads included, the torch-layout result of the same values; the input is left as it was."""
+    rng = np.random.default_rng(5)
+    x = (rng.random((2, 37, 41, channels)) * 200).astype(dtype)
+    if dtype in (np.float32, np.float16):
+        x.view(UNSIGNED_OF_SIZE[x.itemsize])[0, 3, 5, 0] |= 0x7C01 if dtype == np.float16 else 0x7F800001  # a NaN
+    x = selection_view(x, view)
+    before = x.copy()
+    for method, scale in (("subsample", 0.25), ("nearest", 0.3)):
+        result = aa.downsample(x, scale, method, channel_axis=-1)
+        torch_layout = aa.downsample(np.ascontiguousarray(np.moveaxis(x, -1, -3)), scale, method, channel_axis=-3)
+        assert result.flags.c_contiguous and result.dtype == x.dtype.newbyteorder("=")
+        bits = UNSIGNED_OF_SIZE[x.itemsize]
+        np.testing.assert_array_equal(result.view(bits), np.moveaxis(torch_layout, -3, -1).view(bits))
+    np.testing.assert_array_equal(x, before)
+    np.testing.assert_array_equal(aa.downsample(x, 0.25, "subsample", channel_axis=-1), x[..., ::4, ::4, :])
+
+
+def test_channels_last_subsample_of_no_channels_is_empty():
+    assert aa.downsample(np.zeros((9, 9, 0), np.float32), 0.25, "subsample", channel_axis=-1).shape == (3, 3, 0)
 
 
 @st.composite
@@ -79,15 +127,18 @@ def index_lists(draw, n):
     return np.array(draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=2 * n)), np.int64)
 
 
-@given(data=st.data(), dtype=st.sampled_from([np.float16, np.float32, np.uint8, np.int64]))
-def test_gather_equals_numpy_indexing(data, dtype):
-    x = (np.random.default_rng(0).random((2, 3, 9, 11)) * 100).astype(dtype)
+@given(data=st.data(), dtype=st.sampled_from([np.float16, np.float32, np.uint8, np.int64]), channels=st.integers(1, 5))
+def test_gather_equals_numpy_indexing(data, dtype, channels):
+    """In torch layout and channels last (the kernel, through indices or a strided row)."""
+    x = (np.random.default_rng(0).random((2, channels, 9, 11)) * 100).astype(dtype)
     rows, cols = data.draw(index_lists(9)), data.draw(index_lists(11))
-    result = gather_plan(rows, cols, x.dtype)(x)
-    np.testing.assert_array_equal(result, x[..., rows[:, None], cols])
-    assert result.dtype == x.dtype and result.flags.c_contiguous and not np.shares_memory(result, x)
-
-
+    plan = gather_plan(ImageSpec(x.shape, x.dtype), rows, cols)
+    channels_last = np.ascontiguousarray(np.moveaxis(x, 1, -1))
+    torch_layout_case = (plan(x), x[..., rows[:, None], cols])
+    channels_last_case = (plan.on_channels_last()(channels_last), channels_last[:, rows[:, None], cols])
+    for result, expected in (torch_layout_case, channels_last_case):
+        np.testing.assert_array_equal(result, expected)
+        assert result.dtype == x.dtype and result.flags.c_contiguous and not np.shares_memory(result, x)
 
 
 @given(rows=random_tables(), cols=random_tables(), planes=st.integers(1, 3))

@@ -43,12 +43,17 @@ FLOAT = rng.random((4, 3, 40, 36)).astype(np.float32)
 CASES = [(method, FLOAT) for method in aa.METHODS]
 CASES += [(method, np.round(FLOAT * 255).astype(np.uint8)) for method in aa.METHODS if method != "bilateral"]
 CASES += [("interpolate nearest", FLOAT)]
+CHANNELS_LAST = np.ascontiguousarray(np.moveaxis(FLOAT, 1, -1))  # read in place by these:
+CASES += [(f"{method} channels last", CHANNELS_LAST) for method in ("subsample", "bilateral", "lanczos")]
+CASES += [("interpolate nearest channels last", CHANNELS_LAST)]
 
 
 def run(method, image):
+    channel_axis = -1 if method.endswith(" channels last") else -3
+    method = method.removesuffix(" channels last")
     if method == "interpolate nearest":  # indices not evenly spaced: the gather kernel
-        return aa.interpolate(image, size=(13, 11), mode="nearest")
-    return aa.downsample(image, 0.25, method)
+        return aa.interpolate(image, size=(13, 11), mode="nearest", channel_axis=channel_axis)
+    return aa.downsample(image, 0.25, method, channel_axis=channel_axis)
 
 
 def single_thread_results():
