@@ -236,10 +236,10 @@ class ExactBoxPlan(SeparablePlan):
 TIE_MARGIN_LIMIT = 2.0**-8
 """The largest tie margin E (`tie_margin`) with which an integer plan sums in float32 (TieCheckedPlan): about 2E of
 the outputs (on images whose fractions spread evenly) come within E of a half-integer and are computed again in
-float64, one by one. Measured on uint8 Gaussians (one thread): a recomputation costs 0.5 us at 13 taps (80 outputs
-of the float32 kernel), and float32 with its recomputations is as fast as float64 near E = 1e-2 (step 96-128 on
-2048 px); at 2^-8 (step 32, 125 taps) it is 1.3-1.5x faster, at step 4 (E = 4.3e-4) 2-4x. 8-bit images meet the
-limit up to step 32; 16-bit ones do not (E = 0.11 for uint16 at step 4), and keep float64."""
+float64, one by one. Measured on uint8 Gaussians (one thread): a recomputation costs 0.5 us at 13 taps (about 90
+outputs of the float32 kernel), and float32 with its recomputations is as fast as float64 near E = 1e-2 (step
+96-128 on 2048 px); at 2^-8 (step 32, 125 taps) it is 1.3-1.5x faster, at step 4 (E = 4.3e-4) 2-3x. 8-bit images
+meet the limit up to step 32; 16-bit ones do not (E = 0.11 for uint16 at step 4), and keep float64."""
 
 
 def tie_margin(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> float:
