@@ -525,7 +525,7 @@ def _resample_plane(plane, channels, row_index, row_weight, row_count, col_index
     """
     height, width = out.shape[0], out.shape[1] // channels
     in_width = plane.shape[1] // channels
-    block = _block_rows(height, plane.shape[1] * plane.itemsize)
+    block = _block_rows(height, plane.shape[1] * out.itemsize)  # the temporaries are of out.dtype
     for first in range(0, height, block):
         last = min(first + block, height)
         rows = np.empty((last - first, plane.shape[1]), out.dtype)

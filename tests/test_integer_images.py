@@ -237,6 +237,15 @@ def test_float_tables_on_integers_give_the_float64_result(method, scale, dtype):
     assert_both_layouts_give_the_float64_result(x, method, scale)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16])
+def test_integer_images_worked_a_block_of_rows_at_a_time_give_the_float64_result(dtype):
+    """Rows wide enough that the kernel works 32 kept rows at a time (separable.BLOCK_BYTES of float temporaries),
+    with a block left over."""
+    info = np.iinfo(dtype)
+    x = np.random.default_rng(8).integers(info.min, info.max, (1, 3, 140, 1100), dtype=dtype, endpoint=True)
+    assert_both_layouts_give_the_float64_result(x, "gaussian", 1 / 4)
+
+
 def disjoint_outputs(table: AxisTable) -> list[int]:
     """Outputs of a table, picked in order, whose taps share no input with an output picked before."""
     picked, used = [], set()
