@@ -77,7 +77,8 @@ def anti_alias_interpolation(x: np.ndarray, scale: float, *, channel_axis: int |
         A new (..., ceil(H / n), ceil(W / n)) array in x's layout and dtype. float32 and float64 are computed in
         their dtype; float16 as torch's convolution on CPUs with AVX512-FP16: the 2-D kernel rounded to float16,
         the taps summed row by row as a chain of float32 fused multiply-adds, rounded once to float16 (see
-        antialias_np.float16); integers in float64, rounded to the nearest integer (ties to even) and saturated.
+        antialias_np.float16); integers as their float64 value rounded to the nearest integer (ties to even) and
+        saturated (8-bit ones summed in float32, the few outputs near a tie again in float64: the same numbers).
 
     Raises:
         TypeError: x is not an array of a supported dtype, or scale is not a real number.

@@ -48,7 +48,7 @@ def gaussian7(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
         out[i, j] = sum_{|a| <= 3, |b| <= 3} g[a] g[b] x[n i + a, n j + b],   x = 0 outside the image
 
     (all of FOMM's kernel when it is shorter: at scale 1/2 it has 5 taps). Shapes (..., H, W) ->
-    (..., ceil(H / n), ceil(W / n)). Integers are computed in float64 and rounded to the nearest (ties to even).
+    (..., ceil(H / n), ceil(W / n)). Integers give their float64 value rounded to the nearest (ties to even).
     """
     return _short_gaussian(image, scale, 7, "gaussian7")
 

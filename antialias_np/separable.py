@@ -7,9 +7,10 @@
 thread in large calls (_kernels.parallel_threads). The float kernel is one primitive used twice: `_weighted_rows`
 makes each kept row as a weighted sum of whole input rows (a chunk of the row at a time, in vector registers:
 _simd.weighted_chunk); the result is transposed and the same primitive makes the kept columns. No full-resolution
-temporary is made. The uint8 kernel follows torch's fixed-point order instead: columns first (the same idea on the
-transposed plane, with the taps two by two: _simd.fixed_point_chunk) into a uint8 temporary, then rows, each pass
-rounding.
+temporary is made. 8-bit integer images run the float kernel in float32 and round its sums, recomputing in float64
+the few that its error bound cannot round (`TieCheckedPlan`). The uint8 kernel of fixed-point tables follows torch's
+fixed-point order instead: columns first (the same idea on the transposed plane, with the taps two by two:
+_simd.fixed_point_chunk) into a uint8 temporary, then rows, each pass rounding.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ from antialias_np.weights import AxisTable, table_matrix
 UNSIGNED_OF_SIZE = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
 COMPUTE_DTYPE = {"f": np.dtype(np.float32), "i": np.dtype(np.float64), "u": np.dtype(np.float64)}
 """The dtype a kind of image is computed in when Numba cannot compute in its own: float16 in float32 (as torch, then
-rounded once), integers in float64 (box tables exactly, see resample_plan)."""
+rounded once), integers in float64 (box tables exactly, 8-bit images in float32 checked against float64, see
+resample_plan)."""
 
 
 def resample_reference(planes: np.ndarray, rows: AxisTable, cols: AxisTable) -> np.ndarray:
@@ -149,12 +151,15 @@ def resample_plan(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> Plan:
     torch). Integers give the value rounded to the nearest integer (ties to even), saturated to the range of their
     dtype (never wrapped): exactly for box tables (every weight of an output is 1 / d for an integer d: pooling,
     area), whose window sums are made in exact integer arithmetic and then divided (ExactBoxPlan); otherwise (the
-    Gaussian) from the float64 result.
+    Gaussian) from the float64 result, which 8-bit images get from float32 sums checked against its error bound
+    (TieCheckedPlan).
     """
     if dtype.kind in "iu" and rows.precision is None:
         divisors = _box_divisors(rows), _box_divisors(cols)
         if divisors[0] is not None and divisors[1] is not None:
             return ExactBoxPlan(rows, cols, divisors[0][:, None] * divisors[1][None, :], dtype)
+        if tie_margin(rows, cols, dtype) <= TIE_MARGIN_LIMIT:
+            return TieCheckedPlan(rows, cols, dtype)
     return SeparablePlan(rows, cols, dtype)
 
 
@@ -258,6 +263,96 @@ class ExactBoxPlan(SeparablePlan):
     def on_channels_last(self) -> ExactBoxPlan:
         """The same plan for images whose channels are the last axis, (..., H, W, C)."""
         return ExactBoxPlan(self.rows, self.cols, self.divisor, self.dtype, channels_last=True)  # its unit tables
+
+
+TIE_MARGIN_LIMIT = 2.0**-8
+"""The largest tie margin E (`tie_margin`) with which an integer plan sums in float32 (TieCheckedPlan): about 2E of
+the outputs (on images whose fractions spread evenly) come within E of a half-integer and are computed again in
+float64, one by one. Measured on uint8 Gaussians (one thread): a recomputation costs 0.5 us at 13 taps (about 90
+outputs of the float32 kernel), and float32 with its recomputations is as fast as float64 near E = 1e-2 (step
+96-128 on 2048 px); at 2^-8 (step 32, 125 taps) it is 1.3-1.5x faster, at step 4 (E = 4.3e-4) 2-3x. 8-bit images
+meet the limit up to step 32; 16-bit ones do not (E = 0.11 for uint16 at step 4), and keep float64."""
+
+
+def tie_margin(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> float:
+    """E, a bound on |float32 result - float64 result| of the float kernel for images of the integer `dtype`
+    (the proof is TieCheckedPlan's); infinite where the proof does not hold: values that float32 does not hold
+    exactly (beyond 2^24), or so many taps that gamma_{n + 2} exceeds 1."""
+    info = np.iinfo(dtype)
+    largest = max(-int(info.min), int(info.max))
+    taps = int(rows.count.max()) + int(cols.count.max())
+    row_sum, col_sum = _largest_absolute_sum(rows), _largest_absolute_sum(cols)
+    float32_growth, float64_growth = _gamma(taps + 2, 2.0**-24), _gamma(taps, 2.0**-53)
+    if largest > 2**24 or float32_growth > 1:
+        return math.inf
+    rounding = largest * row_sum * col_sum * (float32_growth + float64_growth)
+    underflow = taps * (largest + 1) * (row_sum + 1) * (col_sum + 1) * 2.0**-146
+    return (rounding + underflow) * (1 + 2.0**-20)  # covers the float64 rounding of this formula
+
+
+def _largest_absolute_sum(table: AxisTable) -> float:
+    """max_i sum_{t < count[i]} |weight[i, t]|: how much one output of the table can grow its inputs."""
+    taps = np.arange(table.weight.shape[1]) < table.count[:, None]
+    return float(np.where(taps, np.abs(table.weight), 0).sum(axis=1).max())
+
+
+def _gamma(k: int, unit_roundoff: float) -> float:
+    """Higham's gamma_k = k u / (1 - k u): |theta| <= gamma_k for a product of k factors (1 + delta), |delta| <= u."""
+    return k * unit_roundoff / (1 - k * unit_roundoff) if k * unit_roundoff < 1 else math.inf
+
+
+class TieCheckedPlan(Plan):
+    """The float64 plan's result (SeparablePlan: rint of the float64 sums, saturated), bit for bit, from float32
+    sums: integer images through float tables (the Gaussians, the binomial pyramid) where the tie margin E is at most
+    TIE_MARGIN_LIMIT (8-bit images).
+
+    Each plane is summed by the float kernel in float32 with float32 weights; a sum at least E from every
+    half-integer is rounded and saturated as it is, and any other output (rare: within E of k + 1/2) is computed
+    again exactly as the float64 plan computes it (`_float64_output`).
+
+    Why that gives the float64 plan's result. One output is o = sum_{r, c} a_r b_c v_rc over its n_r row taps a_r
+    and n_c column taps b_c (the tables' float64 weights, read as exact reals) and the integers v_rc, |v_rc| <= M
+    (the largest magnitude of the dtype). A = max_i sum_r |a_r| and B = max_j sum_c |b_c| over the tables' outputs,
+    n = n_r + n_c (their largest counts), u = 2^-24 (float32) or 2^-53 (float64), gamma_k = k u / (1 - k u).
+    In float32 a row value is rho_c = sum_r fl(fl(a_r) v_rc) summed in some order from 0 (v_rc is exact in float32,
+    M <= 2^24): each term goes through at most the weight's rounding, the product's and n_r - 1 additions (the
+    kernel's fused multiply-adds round a product and its addition once, which this count covers), so
+    rho_c = sum_r a_r v_rc (1 + theta_rc) with |theta_rc| <= gamma_{n_r + 1} (Higham, Accuracy and Stability of
+    Numerical Algorithms, lemma 3.1). The columns pass does the same to the rho_c: o32 = sum_c b_c rho_c
+    (1 + theta'_c), |theta'_c| <= gamma_{n_c + 1}. With (1 + gamma_j)(1 + gamma_k) <= 1 + gamma_{j + k} (lemma 3.3),
+
+        |o32 - o| <= gamma_{n + 2} sum_{r, c} |a_r b_c v_rc| <= gamma_{n + 2} M A B   (u = 2^-24),
+
+    and the float64 plan, whose weights are not rounded, |o64 - o| <= gamma_n M A B (u = 2^-53). Underflow (a
+    subnormal weight or product; sums that underflow are exact) adds at most 2^-150 per rounding in float32, 2^-1075
+    in float64, which over both passes (with gamma_{n + 2} <= 1) stays below n (M + 1)(A + 1)(B + 1) 2^-146.
+    `tie_margin` is the sum E of these bounds, so |o32 - o64| <= E. If o32 is more than E from every half-integer,
+    o64 lies strictly between the same two half-integers, so rint(o64) = rint(o32), and saturation is the same clip
+    of the same integer. The kernel takes o32 where |o32 - rint(o32)| < tie_threshold, a float32 at most 1/2 - E
+    (the difference is exact in float32, by Sterbenz's lemma), so where o32 is more than E from every
+    half-integer. The recomputation repeats the float64 kernel's roundings in its order: the same chain of fused
+    multiply-adds, tap after tap from 0.
+    """
+
+    def __init__(self, rows: AxisTable, cols: AxisTable, dtype: np.dtype, channels_last: bool = False):
+        self.rows, self.cols, self.dtype, self.channels_last = rows, cols, dtype, channels_last
+        self.tie_margin = tie_margin(rows, cols, dtype)
+        tie_threshold = np.nextafter(np.float32(0.5 - self.tie_margin), np.float32(0))
+        info = np.iinfo(dtype)
+        self._arguments = (
+            rows.index, rows.weight.astype(np.float32), rows.count, cols.index, cols.weight.astype(np.float32),
+            cols.count, rows.weight.astype(np.float64), cols.weight.astype(np.float64), tie_threshold,
+            np.float32(info.min), np.float32(info.max),
+        )  # fmt: skip
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        n_out = (self.rows.n_out, self.cols.n_out)
+        return _checks.on_channel_planes(_resample_tie_checked, x, self.channels_last, self._arguments, n_out,
+                                         self.dtype)  # fmt: skip
+
+    def on_channels_last(self) -> TieCheckedPlan:
+        """The same plan for images whose channels are the last axis, (..., H, W, C)."""
+        return TieCheckedPlan(self.rows, self.cols, self.dtype, channels_last=True)
 
 
 @njit(cache=True, error_model="numpy")
@@ -426,7 +521,7 @@ def _resample_plane(plane, channels, row_index, row_weight, row_count, col_index
     """
     height, width = out.shape[0], out.shape[1] // channels
     in_width = plane.shape[1] // channels
-    block = _block_rows(height, plane.shape[1] * plane.itemsize)
+    block = _block_rows(height, plane.shape[1] * out.itemsize)  # the temporaries are of out.dtype
     for first in range(0, height, block):
         last = min(first + block, height)
         rows = np.empty((last - first, plane.shape[1]), out.dtype)
@@ -442,6 +537,59 @@ def _resample_float(planes, channels, row_index, row_weight, row_count, col_inde
     for p in prange(planes.shape[0]):
         _resample_plane(planes[p], channels, row_index, row_weight, row_count, col_index, col_weight, col_count,
                         out[p])
+
+
+@plane_kernel()
+def _resample_tie_checked(
+    planes, channels, row_index, row_weight, row_count, col_index, col_weight, col_count, row_weight64, col_weight64,
+    tie_threshold, lowest, highest, out
+):
+    """Integer planes through float tables (TieCheckedPlan): each plane summed in float32 by _resample_plane, then
+    rounded and saturated into out, except sums near a tie (_near_tie), whose float64 value (_float64_output) is
+    rounded instead. Each row is rounded in a branch-free sweep that notes whether it holds a sum near a tie, and
+    only then swept again for them: a branch in the first sweep made the rounding 6x slower."""
+    for p in prange(planes.shape[0]):
+        sums = np.empty((out.shape[1], out.shape[2]), np.float32)
+        _resample_plane(planes[p], channels, row_index, row_weight, row_count, col_index, col_weight, col_count, sums)
+        for i in range(sums.shape[0]):
+            any_near_tie = False
+            for q in range(sums.shape[1]):
+                any_near_tie |= _near_tie(sums[i, q], tie_threshold)
+                out[p, i, q] = min(max(np.rint(sums[i, q]), lowest), highest)
+            if not any_near_tie:
+                continue
+            for q in range(sums.shape[1]):
+                if _near_tie(sums[i, q], tie_threshold):
+                    exact = _float64_output(planes[p], channels, i, q, row_index, row_weight64, row_count, col_index,
+                                            col_weight64, col_count)  # fmt: skip
+                    out[p, i, q] = min(max(np.rint(exact), lowest), highest)
+
+
+@njit(cache=True)
+def _near_tie(value, tie_threshold):
+    """Whether `value` is tie_threshold or more from its nearest integer: near k + 1/2 (TieCheckedPlan)."""
+    return abs(value - np.rint(value)) >= tie_threshold
+
+
+@njit(cache=True)
+def _float64_output(plane, channels, i, q, row_index, row_weight, row_count, col_index, col_weight, col_count):
+    """Output (i, q) of a (H, W * C) plane as _resample_plane computes it in float64, bit for bit: the input values
+    under its taps are gathered into a window, and _weighted_rows makes the kept row's values at its column taps,
+    then their weighted sum. _weighted_rows computes each value of a row in the same order whatever the row's width
+    and position, so these are the very roundings of the whole plane's passes."""
+    j, channel = q // channels, q % channels
+    n_rows, n_cols = row_count[i], col_count[j]
+    window = np.empty((n_rows, n_cols), plane.dtype)
+    for r in range(n_rows):
+        for c in range(n_cols):
+            window[r, c] = plane[row_index[i, r], col_index[j, c] * channels + channel]
+    row_values = np.empty((1, n_cols))
+    _weighted_rows(window, np.arange(n_rows).reshape(1, n_rows), row_weight[i : i + 1], row_count[i : i + 1],
+                   row_values)  # fmt: skip
+    value = np.empty((1, 1))
+    _weighted_rows(row_values.reshape(n_cols, 1), np.arange(n_cols).reshape(1, n_cols), col_weight[j : j + 1],
+                   col_count[j : j + 1], value)  # fmt: skip
+    return value[0, 0]
 
 
 def tap_pairs(table: AxisTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
