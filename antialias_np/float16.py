@@ -144,7 +144,7 @@ class CornerBilinearPlan(_checks.Plan):
         return out.astype(FLOAT16)
 
 
-@plane_kernel()
+@plane_kernel(error_model="numpy")  # no division-by-zero branch: the divisors are window sizes
 def _window_sums(planes, row_index, row_tap, row_count, col_index, col_tap, col_count, kernel, by, then_by, out):
     for p in prange(planes.shape[0]):
         for i in range(out.shape[1]):

@@ -237,6 +237,7 @@ class ExactBoxPlan(SeparablePlan):
         compute = np.float32 if largest < 2**23 and np.abs(divisor).max() < 2**24 else np.float64
         self.digits = 1 if largest < 2**53 else info.bits // DIGIT_BITS
         self.divisor = divisor
+        self._divisors_per_value = {}
         units = (rows._replace(weight=np.ones_like(rows.weight)), cols._replace(weight=np.ones_like(cols.weight)))
         super().__init__(*units, dtype, channels_last, compute)
 
@@ -251,8 +252,14 @@ class ExactBoxPlan(SeparablePlan):
                 sums = sums + self.weighted_sums(digit).astype(np.int64).astype(object) * (1 << (DIGIT_BITS * d))
             quotients = _NEAREST_QUOTIENT_OF_OBJECTS(sums, divisor.astype(object))
         elif self.compute == np.float32:
-            quotients = self.weighted_sums(x)
-            np.rint(np.divide(quotients, divisor.astype(np.float32), out=quotients), out=quotients)
+            sums = self.weighted_sums(x)
+            per_value = self._divisor_per_value(x.shape[-1] if self.channels_last else 1)
+            planes = math.prod(sums.shape[: -3 if self.channels_last else -2])
+            out = np.empty(sums.shape, self.dtype)
+            info = np.iinfo(self.dtype)
+            _rounded_quotients(sums.reshape(planes, per_value.size), per_value, info.min, info.max,
+                               out.reshape(planes, per_value.size))  # fmt: skip
+            return out
         else:
             sums = self.weighted_sums(x)
             quotients = np.empty(sums.shape, np.int64)
@@ -260,9 +267,27 @@ class ExactBoxPlan(SeparablePlan):
         info = np.iinfo(self.dtype)
         return np.clip(quotients, info.min, info.max, out=quotients).astype(self.dtype)
 
+    def _divisor_per_value(self, channels: int) -> np.ndarray:
+        """The float32 divisor of each value of an output plane of `channels` interleaved channels, flat, so that
+        _rounded_quotients sweeps both arrays in step (kept per channel count)."""
+        divisor = self._divisors_per_value.get(channels)
+        if divisor is None:
+            divisor = np.repeat(self.divisor.astype(np.float32).ravel(), channels)
+            self._divisors_per_value[channels] = divisor
+        return divisor
+
     def on_channels_last(self) -> ExactBoxPlan:
         """The same plan for images whose channels are the last axis, (..., H, W, C)."""
         return ExactBoxPlan(self.rows, self.cols, self.divisor, self.dtype, channels_last=True)  # its unit tables
+
+
+@njit(cache=True, error_model="numpy")  # no division-by-zero branch (divisors are not 0): it vectorises
+def _rounded_quotients(sums, divisor, lowest, highest, out):
+    """out[p, k] = clip(rint(sums[p, k] / divisor[k]), lowest, highest): ExactBoxPlan's float32 quotients, rounded
+    to the nearest integer (ties to even) and saturated, in one sweep."""
+    for p in range(sums.shape[0]):
+        for k in range(sums.shape[1]):
+            out[p, k] = min(max(np.rint(sums[p, k] / divisor[k]), lowest), highest)
 
 
 TIE_MARGIN_LIMIT = 2.0**-8
