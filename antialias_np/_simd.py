@@ -1,9 +1,13 @@
-"""Vector code that Numba cannot express, written as LLVM IR intrinsics: block transposes and the multiply-add of
-pairs of 16-bit values that torch's and Pillow-SIMD's uint8 kernels use.
+"""Vector code that Numba cannot express, written as LLVM IR intrinsics: the engine's block transposes, its rows
+made a chunk at a time with the sums held in vector registers over every tap (fused multiply-adds for floats; for
+uint8, torch's fixed point with two taps per multiply-add of 16-bit pairs, as torch's and Pillow-SIMD's AVX2 kernels
+do), and a scalar fused multiply-add.
 
 Numba compiles loops to vector code by itself when every iteration does the same thing to consecutive values; it
-has no vector shuffles and keeps no vector in a register across a loop it cannot vectorise. What needs either is
-written here, with NumPy-level equivalents in each docstring and tests against them (tests/test_simd.py).
+has no vector shuffles, and keeps no vector in a register across a loop it cannot vectorise. What needs either is
+written here, each with its plain formula in its docstring; the tests hold them to NumPy (tests/test_simd.py, and
+the engine against its reference in tests/test_separable.py). Vector widths follow the CPU Numba compiles for:
+512 bits with AVX-512, 256 otherwise, plain LLVM IR where a CPU lacks the x86 instructions.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from numba.extending import intrinsic
 from antialias_np._kernels import njit
 
 CACHE_LINE_BYTES = 64
+"""The CPU cache line (x86-64 and most ARM cores): the unit in which memory is read and written."""
 
 
 @njit(cache=True)
