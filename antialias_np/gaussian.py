@@ -91,8 +91,8 @@ def anti_alias_interpolation(x: np.ndarray, scale: float, *, channel_axis: int |
 
     Example:
         >>> anti_alias_interpolation(np.ones((4, 4), np.float32), 0.5)  # zero padding darkens the border
-        array([[0.7979588 , 0.89304966],
-               [0.8930497 , 0.9994724 ]], dtype=float32)
+        array([[0.7979588, 0.8930497],
+               [0.8930497, 0.9994724]], dtype=float32)
     """
     return _checks.apply(anti_alias_plan, x, "x", channel_axis, scale)
 

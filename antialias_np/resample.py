@@ -98,7 +98,7 @@ def interpolate(
     Example:
         >>> x = np.arange(16, dtype=np.float32).reshape(4, 4)
         >>> interpolate(x, size=(2, 2), mode="bilinear", antialias=True)
-        array([[ 3.5714288,  5.142857 ],
+        array([[ 3.5714288,  5.1428576],
                [ 9.857143 , 11.428572 ]], dtype=float32)
         >>> interpolate(np.array([[0, 255, 0, 255]], np.uint8), size=(1, 2), mode="bicubic", antialias=True)
         array([[107, 148]], dtype=uint8)
