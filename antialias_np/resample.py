@@ -92,8 +92,8 @@ def interpolate(
     Equals:
         torch.nn.functional.interpolate of torch 2.13 (CPU, its default vectorised kernels): bit for bit for
         selections and uint8, within 2e-6 (float32) and 1e-12 (float64) on [0, 1] images. One difference on purpose:
-        antialias with an output width of 1, where torch's float kernel repeats the first row's value; here it
-        follows the definition, as Pillow and torch's uint8 kernel do.
+        an output width of 1 where torch's generic kernel repeats the first row's value (float antialias; uint8 with
+        more than 4 channels); here it follows the definition, as Pillow and torch's vectorised uint8 kernel do.
 
     Example:
         >>> x = np.arange(16, dtype=np.float32).reshape(4, 4)

@@ -109,15 +109,25 @@ def study_pipeline(x, scale: float, method: str) -> tuple[object, str]:
 
 
 def interpolate_as_defined(x, **kwargs) -> tuple[object, str]:
-    """(F.interpolate(x, **kwargs), that call as text), where torch 2.13's float antialias kernel, wrong at an output
-    width of 1 (it repeats the first row's value), is run on the transposed image instead: what the definition
-    gives. Its uint8 kernel is right there, and rounds after each pass, so transposing would change its result."""
+    """(F.interpolate(x, **kwargs), that call as text), where torch 2.13's generic separable kernel, wrong at an
+    output width of 1 (it repeats the first row's value), is avoided: float antialias is run on the transposed image,
+    uint8 with more than 4 channels one channel at a time (torch's vectorised uint8 kernel, which takes up to 4
+    channels, is right there; transposing would change where it rounds). What the definition gives, as Pillow
+    computes it."""
     import torch
     import torch.nn.functional as F
 
     output = F.interpolate(x, **kwargs)
-    if not (kwargs.get("antialias") and output.shape[-1] == 1 and x.dtype != torch.uint8):
-        return output, f"F.interpolate(x, **{kwargs})"
+    call = f"F.interpolate(x, **{kwargs})"
+    if output.shape[-1] != 1:
+        return output, call
+    if x.dtype == torch.uint8:
+        if x.shape[1] <= 4:
+            return output, call
+        output = torch.cat([F.interpolate(x[:, c : c + 1], **kwargs) for c in range(x.shape[1])], dim=1)
+        return output, f"torch.cat([F.interpolate(x[:, c : c + 1], **{kwargs}) for c in ...], 1)  # torch 2.13 bug"
+    if not kwargs.get("antialias"):
+        return output, call
     swapped = {k: tuple(reversed(v)) if isinstance(v, tuple) else v for k, v in kwargs.items()}
     output = F.interpolate(x.transpose(-1, -2), **swapped).transpose(-1, -2)
     return output, f"F.interpolate(x.transpose(-1, -2), **{swapped}).transpose(-1, -2)  # torch 2.13 bug at width 1"

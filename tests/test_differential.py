@@ -78,7 +78,7 @@ def interpolate_case(rng: np.random.Generator) -> tuple[str, np.ndarray, dict]:
             kwargs["recompute_scale_factor"] = bool(rng.integers(2))
     if mode in ("nearest", "nearest-exact", "area"):
         kwargs.pop("align_corners", None)
-    x = image(rng, dtype, (int(rng.integers(1, 3)), int(rng.integers(1, 5)), h, w), bool(rng.integers(6) == 0))
+    x = image(rng, dtype, (int(rng.integers(1, 3)), int(rng.integers(1, 7)), h, w), bool(rng.integers(6) == 0))
     return "interpolate", x, kwargs
 
 
