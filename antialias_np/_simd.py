@@ -205,6 +205,7 @@ def _fixed_point_chunk(sums_per_vector: Callable[[object], int]):
                     function_type = ir.FunctionType(sums_type, [words_type, words_type])
                     pmaddwd = cgutils.get_or_insert_function(builder.module, function_type, x86[n])
                     return builder.call(pmaddwd, [words, weights])
+
                 def widened(vector, first):
                     every_second = builder.shuffle_vector(vector, vector, indices(list(range(first, 2 * n, 2))))
                     return builder.sext(every_second, sums_type)
