@@ -211,7 +211,7 @@ def check_channel_axis(image: ImageSpec, channel_axis: object) -> bool:
     """
     name, ndim, shape = image.name, image.ndim, image.shape
     if channel_axis is None:
-        if ndim >= 3 and shape[-1] <= 4 and shape[-3] > shape[-1]:
+        if ndim >= 3 and 1 <= shape[-1] <= 4 and shape[-3] > shape[-1]:  # a last axis of 0 is an empty width
             raise ValueError(
                 f"{name} has shape {shape}, which looks like {CHANNELS_LAST_LAYOUTS[ndim]}: pass channel_axis=-1, "
                 f"or channel_axis=-3 to confirm torch layout {LAYOUTS[ndim]}"
@@ -357,7 +357,7 @@ def check_positive_number(value: object, name: str) -> float:
     try:
         value = float(value)
     except OverflowError:  # an int beyond float's range
-        raise ValueError(f"{name} must be a finite number > 0, got {value}") from None
+        raise ValueError(f"{name} must be a finite number > 0, got {_shown(value)}") from None
     if not (math.isfinite(value) and value > 0):
         raise ValueError(f"{name} must be a finite number > 0, got {value}")
     return value
@@ -369,8 +369,16 @@ def check_int(value: object, name: str, *, minimum: int, maximum: int = MAX_SIDE
     if type(value) is not int and (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral)):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     if not minimum <= value <= maximum:
-        raise ValueError(f"{name} must be in [{minimum}, {maximum}], got {value}")
+        raise ValueError(f"{name} must be in [{minimum}, {maximum}], got {_shown(value)}")
     return int(value)
+
+
+def _shown(value: object) -> str:
+    """`value` as an error message shows it: an integer of 20 digits or more by its size in bits (Python refuses to
+    print one of over 4,300 digits, and a message of thousands helps nobody)."""
+    if isinstance(value, numbers.Integral) and abs(int(value)) >= 10**19:
+        return f"an integer of {int(value).bit_length()} bits"
+    return str(value)
 
 
 def check_whole_number(value: object, name: str, *, minimum: int, maximum: int) -> int:
