@@ -253,8 +253,11 @@ fixed_point_wide_chunk = _fixed_point_chunk(_sums_per_vector)
 """fixed_point_chunk on 512-bit vectors where the CPU has AVX-512BW (64 values; measured 1.1-1.4x faster than two
 256-bit chunks on this project's machine: the byte shuffles, not the products, limit the speed), else 256-bit."""
 
-fixed_point_chunk_32 = _fixed_point_chunk(lambda context: 8)
-"""fixed_point_chunk on 256-bit vectors: 32 values."""
+NARROW_FIXED_POINT_CHUNK = 32
+"""The uint8 values of fixed_point_chunk_32: four 256-bit vectors of eight int32 sums."""
+
+fixed_point_chunk_32 = _fixed_point_chunk(lambda context: NARROW_FIXED_POINT_CHUNK // 4)
+"""fixed_point_chunk on 256-bit vectors: NARROW_FIXED_POINT_CHUNK values."""
 
 
 @intrinsic
@@ -358,7 +361,11 @@ def _weighted_chunk(vectors: int):
     return weighted_chunk
 
 
-weighted_wide_chunk = _weighted_chunk(4)
+WIDE_CHUNK_VECTORS = 4
+"""Vectors of sums in one weighted_wide_chunk: four independent chains of fused multiply-adds (one alone waits for
+the latency of each)."""
+
+weighted_wide_chunk = _weighted_chunk(WIDE_CHUNK_VECTORS)
 """weighted_chunk of four vectors (64 float32 values with AVX-512F)."""
 
 weighted_vector = _weighted_chunk(1)

@@ -13,7 +13,7 @@ import numpy as np
 
 from antialias_np import _checks
 from antialias_np.float16 import FLOAT16, box_plan
-from antialias_np.separable import resample_plan
+from antialias_np.separable import box_divisor, resample_plan
 from antialias_np.weights import adaptive_box_table, pool_table
 
 
@@ -103,8 +103,7 @@ def avg_pool_plan(
     if image.dtype == FLOAT16:  # torch divides the window's float32 sum once, by the whole divisor
         if divisor_override is not None:
             return box_plan(*tables, np.int64(divisor_override), 1)
-        lengths = [np.rint(1 / table.weight[:, 0]).astype(np.int64) for table in tables]  # weights 1 / length
-        return box_plan(*tables, lengths[0][:, None] * lengths[1][None, :], 1)
+        return box_plan(*tables, box_divisor(*tables), 1)
     return resample_plan(*tables, image.dtype)
 
 

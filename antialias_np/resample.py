@@ -82,8 +82,8 @@ def interpolate(
         A new C-contiguous array in x's layout and dtype. dtypes: nearest modes gather any integer or float dtype
         bit for bit; bilinear, bicubic and lanczos compute float32 / float64 in that dtype and uint8 in torch's fixed
         point; plain bilinear / bicubic and area also take float16, computed as torch's float16 kernels compute it
-        (bit for bit; antialias_np/float16.py); area and the
-        other integer dtypes give the exact window mean rounded to the nearest integer, ties to even.
+        (bit for bit; antialias_np/float16.py); area and the other integer dtypes give the exact window mean rounded
+        to the nearest integer, ties to even.
 
     Raises:
         TypeError: x is not an array of a supported dtype, or a flag is not a bool.

@@ -25,6 +25,8 @@ from antialias_np._checks import Plan
 from antialias_np._kernels import njit, plane_kernel
 from antialias_np._simd import (
     CACHE_LINE_BYTES,
+    NARROW_FIXED_POINT_CHUNK,
+    WIDE_CHUNK_VECTORS,
     fixed_point_chunk_32,
     fixed_point_wide_chunk,
     fixed_point_wide_chunk_width,
@@ -156,9 +158,9 @@ def resample_plan(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> Plan:
     (TieCheckedPlan).
     """
     if dtype.kind in "iu" and rows.precision is None:
-        divisors = _box_divisors(rows), _box_divisors(cols)
-        if divisors[0] is not None and divisors[1] is not None:
-            return ExactBoxPlan(rows, cols, divisors[0][:, None] * divisors[1][None, :], dtype)
+        divisor = box_divisor(rows, cols)
+        if divisor is not None:
+            return ExactBoxPlan(rows, cols, divisor, dtype)
         if tie_margin(rows, cols, dtype) <= TIE_MARGIN_LIMIT:
             return TieCheckedPlan(rows, cols, dtype)
     return SeparablePlan(rows, cols, dtype)
@@ -204,6 +206,15 @@ class SeparablePlan(Plan):
         return SeparablePlan(self.rows, self.cols, self.dtype, True, self.compute)
 
 
+def box_divisor(rows: AxisTable, cols: AxisTable) -> np.ndarray | None:
+    """The integer divisor d_i e_j of each output (i, j) of two box tables (every weight of output i of rows is
+    1 / d_i, of output j of cols 1 / e_j), or None if either is not a box table."""
+    divisors = _box_divisors(rows), _box_divisors(cols)
+    if divisors[0] is None or divisors[1] is None:
+        return None
+    return divisors[0][:, None] * divisors[1][None, :]
+
+
 def _box_divisors(table: AxisTable) -> np.ndarray | None:
     """The integer d_i of each output of a box table (all its weights 1 / d_i), or None if it is not one."""
     weight = table.weight[:, 0]
@@ -244,6 +255,7 @@ class ExactBoxPlan(SeparablePlan):
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         divisor = self.divisor[:, :, None] if self.channels_last else self.divisor  # broadcasts against the sums
+        info = np.iinfo(self.dtype)
         if self.digits > 1:
             sums = 0
             for d in range(self.digits):
@@ -257,7 +269,6 @@ class ExactBoxPlan(SeparablePlan):
             per_value = self._divisor_per_value(x.shape[-1] if self.channels_last else 1)
             planes = math.prod(sums.shape[: -3 if self.channels_last else -2])
             out = np.empty(sums.shape, self.dtype)
-            info = np.iinfo(self.dtype)
             _rounded_quotients(sums.reshape(planes, per_value.size), per_value, info.min, info.max,
                                out.reshape(planes, per_value.size))  # fmt: skip
             return out
@@ -265,7 +276,6 @@ class ExactBoxPlan(SeparablePlan):
             sums = self.weighted_sums(x)
             quotients = np.empty(sums.shape, np.int64)
             _nearest_quotients(sums.ravel(), np.broadcast_to(divisor, sums.shape).ravel(), quotients.ravel())
-        info = np.iinfo(self.dtype)
         return np.clip(quotients, info.min, info.max, out=quotients).astype(self.dtype)
 
     def _divisor_per_value(self, channels: int) -> np.ndarray:
@@ -476,7 +486,8 @@ def _weighted_rows(source, index, weight, count, dest):
     start on a cache line (NumPy aligns its arrays to 16 bytes), a first vector reaches the next line, so that each
     64-byte load of the wide chunks reads one line (at 256 px float32, 16 bytes off a line, lanczos 71 -> 66 us).
     """
-    width, wide, narrow = source.shape[1], 4 * weighted_vector_width(dest), weighted_vector_width(dest)
+    narrow = weighted_vector_width(dest)
+    width, wide = source.shape[1], WIDE_CHUNK_VECTORS * narrow
     if width < narrow:
         for i in range(dest.shape[0]):
             for x in range(width):
@@ -650,14 +661,14 @@ def _fixed_point_rows(source, pair_index, pair_weight, pair_count, precision, de
     """dest[i, :] = clamp((2^(p-1) + sum_t weight[i, t] * source[index[i, t], :]) >> p, 0, 255), in int32 as torch,
     from the table's taps in pairs (`tap_pairs`).
 
-    Wide chunks of values (`fixed_point_wide_chunk`), then chunks of 32, the last overlapping the one before where
-    32 does not divide the width (it writes some values twice, the same). Rows narrower than 32 are computed value
-    by value.
+    Wide chunks of values (`fixed_point_wide_chunk`), then chunks of NARROW_FIXED_POINT_CHUNK (32), the last
+    overlapping the one before where 32 does not divide the width (it writes some values twice, the same). Rows
+    narrower than 32 are computed value by value.
     """
-    width, wide = source.shape[1], fixed_point_wide_chunk_width()
+    width, wide, narrow = source.shape[1], fixed_point_wide_chunk_width(), NARROW_FIXED_POINT_CHUNK
     tables = (pair_index, pair_weight)
     for i in range(dest.shape[0]):
-        if width < 32:
+        if width < narrow:
             for x in range(width):
                 total = np.int32(1 << (precision - 1))
                 for k in range(pair_count[i]):
@@ -671,9 +682,9 @@ def _fixed_point_rows(source, pair_index, pair_weight, pair_count, precision, de
             fixed_point_wide_chunk(source, *tables, pair_count[i], precision, dest, i, x0)
             x0 += wide
         while x0 < width:
-            x0 = min(x0, width - 32)
+            x0 = min(x0, width - narrow)
             fixed_point_chunk_32(source, *tables, pair_count[i], precision, dest, i, x0)
-            x0 += 32
+            x0 += narrow
 
 
 @plane_kernel()
