@@ -495,9 +495,14 @@ def _naming(path: Path) -> Iterator[None]:
     try:
         yield
     except OSError as error:
-        if error.filename is not None:
-            raise
-        raise OSError(error.errno, f"cannot write {path}: {error.strerror or error}", str(path)) from None
+        raise _write_error(path, error) from None
+
+
+def _write_error(path: Path, error: Exception) -> OSError:
+    """An OSError that names `path`, with the errno of `error` if it has one."""
+    errno = getattr(error, "errno", None)
+    message = f"cannot write {path}: {_reason(error)}"
+    return OSError(message) if errno is None else OSError(errno, message)
 
 
 class PngFolderWriter(FrameWriter):
@@ -552,10 +557,9 @@ class VideoWriter(FrameWriter):
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
         try:
-            with _naming(self.path):
-                yield
-        except self.av.error.FFmpegError as error:
-            raise OSError(f"cannot write video {self.path} ({_reason(error)})") from None
+            yield
+        except (self.av.error.FFmpegError, OSError) as error:
+            raise _write_error(self.path, error) from None
 
     def _write(self, block: np.ndarray, times: Sequence[Fraction] | None) -> None:
         if self.fps is None and times is None and self.first_time is None:
