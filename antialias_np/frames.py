@@ -523,7 +523,12 @@ def _write_pngs(folder: Path, digits: int, start: int, block: np.ndarray) -> Non
 
 
 class VideoWriter(FrameWriter):
-    """An H.264 video of uint8 RGB (H, W, 3) frames, each shown at its own time or at a constant rate."""
+    """An H.264 video of uint8 RGB (H, W, 3) frames, each shown at its own time or at a constant rate.
+
+    Each frame is encoded once the next one's time is known, which is when the frame ends (the last lasts as long
+    as the one before it): the container then records how long every frame is shown, and the video plays as long
+    as its source.
+    """
 
     def __init__(
         self,
@@ -539,20 +544,28 @@ class VideoWriter(FrameWriter):
         self.av = require("av", "writing a video")
         if "420" in pixel_format and (frame_shape[0] % 2 or frame_shape[1] % 2):
             raise ValueError(f"{pixel_format} video needs an even height and width, got {frame_shape[:2]}")
-        self.fps = None if fps is None else Fraction(fps).limit_denominator(1001)
-        self.time_base = 1 / self.fps if fps is not None else Fraction(time_base or TIMES_TIME_BASE)
         self.first_time = None  # of the first frame written, which is shown at time 0
-        self.pending = None  # the last frame given and its pts: its duration is the gap to the next one
-        self.last_pts = self.interval = None
-        self.durations = {}  # the duration of each frame given, by pts, for its packet
+        self.held = None  # (frame, pts) given last, not yet encoded
+        self.last_duration = None
+        self.durations = {}  # of the frames encoded, by pts, until their packets come out of the encoder
         with self._errors():
             self.container = self.av.open(str(path), "w")
             self.stream = self.container.add_stream("libx264", options={"crf": str(crf)})
             self.stream.height, self.stream.width = frame_shape[:2]
             self.stream.pix_fmt = pixel_format
-            self.stream.time_base = self.stream.codec_context.time_base = self.time_base
-            if self.fps is not None:
-                self.stream.codec_context.framerate = self.fps
+        self.fps = None
+        if fps is None:
+            self._set_time_base(Fraction(time_base or TIMES_TIME_BASE))
+        else:
+            self._set_rate(Fraction(fps).limit_denominator(1001))
+
+    def _set_time_base(self, time_base: Fraction) -> None:
+        self.time_base = self.stream.time_base = self.stream.codec_context.time_base = time_base
+
+    def _set_rate(self, fps: Fraction) -> None:
+        """Show frame i at i / fps, whatever its time."""
+        self.fps = self.stream.codec_context.framerate = fps
+        self._set_time_base(1 / fps)
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
@@ -562,35 +575,35 @@ class VideoWriter(FrameWriter):
             raise _write_error(self.path, error) from None
 
     def _write(self, block: np.ndarray, times: Sequence[Fraction] | None) -> None:
-        if self.fps is None and times is None and self.first_time is None:
-            self.fps, self.time_base = Fraction(DEFAULT_FPS), 1 / Fraction(DEFAULT_FPS)
-            self.stream.time_base = self.stream.codec_context.time_base = self.time_base
-            self.stream.codec_context.framerate = self.fps
         if self.fps is None and times is None:
-            raise ValueError(f"{self.path}: frames without times after frames with times")
+            if self.written:
+                raise ValueError(f"{self.path}: frames without times after frames with times")
+            self._set_rate(Fraction(DEFAULT_FPS))
         for i, frame in enumerate(block, start=self.written):
             if self.fps is not None:
                 pts = i
             else:
                 self.first_time = times[0] if self.first_time is None else self.first_time
                 pts = round((Fraction(times[i - self.written]) - self.first_time) / self.time_base)
-            if self.last_pts is not None and pts <= self.last_pts:
+            if self.held is not None and pts <= self.held[1]:
                 raise ValueError(
                     f"{self.path}: frame {i} at {pts * self.time_base} s is not after the frame before it; "
                     f"frame times must increase"
                 )
-            self._encode_pending(pts)
-            self.pending = (frame, pts)
+            self._encode_held(until=pts)
+            self.held = (frame, pts)
 
-    def _encode_pending(self, next_pts: int | None) -> None:
-        """Encode the frame held back, lasting until `next_pts` (or as long as the frame before it)."""
-        if self.pending is None:
+    def _encode_held(self, until: int | None) -> None:
+        """Encode the frame held back, shown until `until` (None: as long as the frame before it)."""
+        if self.held is None:
             return
-        frame, pts = self.pending
-        if next_pts is not None:
-            self.interval = next_pts - pts
-        self.durations[pts] = self.interval or max(1, round(1 / (Fraction(DEFAULT_FPS) * self.time_base)))
-        self.last_pts, self.pending = pts, None
+        frame, pts = self.held
+        if until is not None:
+            self.last_duration = until - pts
+        elif self.last_duration is None:  # a single frame
+            self.last_duration = max(1, round(1 / (DEFAULT_FPS * self.time_base)))
+        self.durations[pts] = self.last_duration
+        self.held = None
         video_frame = self.av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
         video_frame.pts, video_frame.time_base = pts, self.time_base
         with self._errors():
@@ -604,7 +617,7 @@ class VideoWriter(FrameWriter):
             self.container.mux(packet)
 
     def close(self) -> None:
-        self._encode_pending(None)
+        self._encode_held(until=None)
         with self._errors():
             self._mux(self.stream.encode())
             self.container.close()
