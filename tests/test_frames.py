@@ -364,3 +364,13 @@ def test_a_full_disk_is_an_oserror_naming_the_file_and_frees_it(small_disk, name
     assert run.stderr.strip().splitlines()[-1].startswith("OSError: ") and str(small_disk / name) in run.stderr
     assert "Exception ignored" not in run.stderr and run.stderr.count("Traceback") == 1
     assert list(small_disk.iterdir()) == []
+
+
+def test_video_times_must_increase_and_a_failed_video_is_removed(tmp_path):
+    pytest.importorskip("av")
+    frames = smooth_frames(3, 16)
+    with pytest.raises(ValueError, match="frame times must increase"):
+        with open_writer(tmp_path / "out.mp4", frames.shape[1:], np.uint8) as writer:
+            writer.write(frames, [Fraction(0), Fraction(1, 10), Fraction(2, 10)])
+            writer.write(frames[:1], [Fraction(1, 10)])
+    assert list(tmp_path.iterdir()) == []
