@@ -10,8 +10,9 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-av = __import__("pytest").importorskip("av")
+av = pytest.importorskip("av")
 
 HEIGHT, WIDTH = 32, 48
 
