@@ -1,7 +1,7 @@
 """The `antialias-np` command (also `python -m antialias_np`):
 
     antialias-np downsample SRC DST --scale 0.25 --method gaussian [--channel-axis {-1,none}] [method options]
-                 [--scheduler ADDRESS] [--chunk-frames N] [--fps FPS] [--overwrite] [--quiet]
+                 [--scheduler ADDRESS] [--chunk-frames N] [--fps FPS] [--crf CRF] [--overwrite] [--quiet]
 
 SRC is a folder of images, a video, a .npy or a .zarr stack; DST a folder (PNG frames), a video, a .npy or a .zarr
 stack (see antialias_np.frames). Frames are read, downsampled and written `--chunk-frames` at a time, so memory
@@ -35,6 +35,7 @@ import numpy as np
 
 from antialias_np import _checks, study
 from antialias_np.frames import (
+    DEFAULT_CRF,
     IMAGE_SUFFIXES,
     Frames,
     FrameWriter,
@@ -99,6 +100,12 @@ def _fps(text: str) -> float:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _crf(text: str) -> int:
+    if not text.isdigit() or int(text) > 51:
+        raise argparse.ArgumentTypeError(f"must be an integer from 0 (lossless) to 51, got {text!r}")
+    return int(text)
+
+
 def _path(text: str) -> Path:
     if not text:
         raise argparse.ArgumentTypeError("is empty; give a path")
@@ -138,7 +145,15 @@ def build_parser() -> argparse.ArgumentParser:
         methods = "for " + ", ".join(m for m, names in study.OPTIONS.items() if name in names)
         options.add_argument(f"--{name.replace('_', '-')}", type=_option_value, default=argparse.SUPPRESS, help=methods)
     down.add_argument("--chunk-frames", type=_positive_int, default=32, help="frames per step; default 32")
-    down.add_argument("--fps", type=_fps, help="frame rate of a video DST (default: SRC's, else 25)")
+    down.add_argument(
+        "--fps", type=_fps, help="a constant frame rate for a video DST (default: each frame at its time in SRC, or 25)"
+    )
+    down.add_argument(
+        "--crf",
+        type=_crf,
+        help=f"H.264 quality of a video DST, 0 (lossless: frames within 2 levels) to 51; 18 is visually lossless at "
+        f"a tenth of the size (default {DEFAULT_CRF})",
+    )
     down.add_argument("--scheduler", metavar="ADDRESS", help="run on this dask.distributed scheduler (extra dask)")
     down.add_argument(
         "--overwrite",
@@ -185,6 +200,8 @@ def downsample_command(args: argparse.Namespace) -> int:
         raise UsageError(error) from None
     if args.fps is not None and kind != "video":
         raise UsageError(f"--fps sets the frame rate of a video DST, but {args.dst} is a {kind} destination")
+    if args.crf is not None and kind != "video":
+        raise UsageError(f"--crf sets the quality of a video DST, but {args.dst} is a {kind} destination")
     _check_apart(args.src, args.dst)
     _check_destination(args.dst, kind, args.overwrite)
     start = time.perf_counter()
@@ -197,15 +214,21 @@ def downsample_command(args: argparse.Namespace) -> int:
         one_result = _check_arguments(source, downsample_block)
     _check_writable(args.dst, kind, source, channel_axis, one_result)
 
+    if args.scheduler:
+        with _stopwatch(timings, "index"):
+            source = source.indexed()  # a video is decoded once here to count and locate its frames for the workers
+
     frames = 0
-    progress = _progress(source.count, args.quiet)
+    progress = _progress(source.count or source.recorded_count, args.quiet)
     with _staged(args.dst, kind) as staged_dst:
         with open_writer(
             staged_dst,
             one_result.shape[1:],
             one_result.dtype,
             count=source.count,
-            fps=args.fps or source.fps,
+            fps=args.fps,
+            time_base=source.time_base,
+            crf=DEFAULT_CRF if args.crf is None else args.crf,
             chunk_frames=args.chunk_frames,
         ) as writer:
             if args.scheduler:
@@ -360,16 +383,16 @@ def _here(
     source: Frames, chunk_frames: int, downsample_block, writer: FrameWriter, timings: collections.Counter
 ) -> Iterator[int]:
     """Read, downsample and write the chunks of `source` in this process; yield the number of frames of each."""
-    blocks = source.blocks(chunk_frames)
+    blocks = source.timed_blocks(chunk_frames)
     while True:
         with _stopwatch(timings, "read"):
             block = next(blocks, None)
         if block is None:
             return
         with _stopwatch(timings, "downsample"):
-            result = downsample_block(block)
+            result = downsample_block(block.frames)
         with _stopwatch(timings, "write"):
-            writer.write(result)
+            writer.write(result, block.times)
         yield len(result)
 
 
@@ -385,8 +408,7 @@ def _on_cluster(
     written here, in order); yield the number of frames of each chunk, in order. At most two chunks per worker
     thread are in flight, so that neither the cluster nor this process holds them all."""
     distributed = require("distributed", "--scheduler")
-    if source.count is None:
-        raise ValueError(f"{source.path} does not record its number of frames, which --scheduler needs")
+    times = source.times
     with _stopwatch(timings, "connect"):
         client = distributed.Client(address)
     with client:
@@ -394,12 +416,13 @@ def _on_cluster(
         in_flight = collections.deque()
 
         def finish_oldest() -> int:
+            task, block_times = in_flight.popleft()
             with _stopwatch(timings, "wait for the cluster"):
-                result = in_flight.popleft().result()
+                result = task.result()
             if isinstance(result, int):  # written by the worker
                 return result
             with _stopwatch(timings, "write"):
-                writer.write(result)
+                writer.write(result, block_times)
             return len(result)
 
         for start in range(0, source.count, chunk_frames):
@@ -409,7 +432,7 @@ def _on_cluster(
             block_writer = writer.block_writer(start)
             if block_writer is not None:
                 task = client.submit(_write_on_worker, block_writer, task, pure=False)
-            in_flight.append(task)
+            in_flight.append((task, times and times[start:stop]))
             if len(in_flight) == in_flight_limit:
                 yield finish_oldest()
         while in_flight:

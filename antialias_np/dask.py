@@ -73,6 +73,13 @@ def read_frames(path: str | Path, chunk_frames: int = 32):
 
     Each chunk is read by its own task, so on a cluster the workers read the files: they must see `path`.
 
+    A video's frames are exactly those of sequential decoding (antialias_np.frames.open_frames), in presentation
+    order, whatever its start time, frame rate, B-frames or cuts. A dask array needs its length up front and a video
+    records it only as a guess, so the video is decoded once here, without converting its frames to RGB, to count
+    its frames and note each one's timestamp and the keyframes; each chunk's task then seeks to the keyframe before
+    its first frame by timestamp, decodes forward, and checks that it decoded exactly the timestamps of its frames
+    (or decodes from the start of the video if it did not).
+
     Args:
         path: a folder of images, a video, a .npy or a .zarr stack (see antialias_np.frames.open_frames).
         chunk_frames: frames per chunk.
@@ -81,16 +88,13 @@ def read_frames(path: str | Path, chunk_frames: int = 32):
         A dask array of shape (N, *frame_shape), e.g. (N, H, W, C) for images and video.
 
     Raises:
-        ValueError: `chunk_frames` is not a positive integer, or a video does not record its number of frames;
-            or as open_frames.
+        ValueError: `chunk_frames` is not a positive integer; or as open_frames, and a video that cannot be decoded.
     """
     dask = require("dask", "antialias_np.dask")
     da = require("dask.array", "antialias_np.dask")
     if isinstance(chunk_frames, bool) or not isinstance(chunk_frames, int) or chunk_frames < 1:
         raise ValueError(f"chunk_frames must be a positive integer, got {chunk_frames!r}")
-    frames = open_frames(path)
-    if frames.count is None:
-        raise ValueError(f"{path} does not record its number of frames, which a dask array needs")
+    frames = open_frames(path).indexed()
     meta = np.empty((0,) * (1 + len(frames.frame_shape)), frames.dtype)
     chunks = []
     for start in range(0, frames.count, chunk_frames):

@@ -2,24 +2,35 @@
 time, whatever the length of the sequence.
 
     source = open_frames("clips/talk.mp4")        # or a folder, "stack.npy", "stack.zarr"; (256, 256, 3) frames
-    with open_writer("small.zarr", frame_shape=(64, 64, 3), dtype=np.uint8, count=source.count) as writer:
-        for block in source.blocks(32):            # (<= 32, 256, 256, 3) arrays, in order
-            writer.write(antialias_np.downsample(block, 0.25, channel_axis=-1))
+    with open_writer("small.mp4", frame_shape=(64, 64, 3), dtype=np.uint8, time_base=source.time_base) as writer:
+        for block in source.timed_blocks(32):      # (<= 32, 256, 256, 3) arrays, in order, with their times
+            writer.write(antialias_np.downsample(block.frames, 0.25, channel_axis=-1), block.times)
 
 The kind is chosen by the path: a directory (or a path without a suffix, for writing) is a folder of images
-(written as PNG), .npy a NumPy stack (read memory-mapped), .zarr a zarr store (the `zarr` extra), and a video
-suffix a video (read and written through imageio's pyav plugin, the `video` extra). Frames are arrays as imageio
-reads them: (H, W, C) or (H, W); a .npy or zarr stack holds them along its first axis, in any layout.
+(written as PNG), .npy a NumPy stack (read memory-mapped), .zarr a zarr store (the `zarr` extra, zarr 2 or 3), and a
+video suffix a video (read and written with PyAV, the `video` extra). Frames are arrays as imageio reads images:
+(H, W, C) or (H, W); a .npy or zarr stack holds them along its first axis, in any layout.
+
+A video's frames are those a sequential decoder gives, in presentation order, as upright uint8 RGB (H, W, 3): each
+frame turned by the video's display rotation (the display matrix of phone videos), as players show it. A video
+records its number of frames only as a guess (a clip cut by stream copy records frames that do not decode), so
+its `count` is None until `Frames.indexed()` has decoded it once; writers are sized by the frames written.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import importlib
+import itertools
 import re
-from collections.abc import Callable, Iterator
+import shutil
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 import imageio.v3 as iio
 import numpy as np
@@ -27,9 +38,22 @@ import numpy as np
 from antialias_np import _checks
 
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v")
+"""Videos that are read."""
+WRITTEN_VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".m4v")
+"""Videos that are written (H.264 in these containers, which keep each frame's time)."""
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 DEFAULT_FPS = 25.0
-"""Frame rate of a video written from frames that carry none (a folder or a stack)."""
+"""Frame rate of a video written from frames that carry no times (a folder or a stack)."""
+DEFAULT_CRF = 0
+"""H.264 constant rate factor of a written video: 0 is lossless, so that the decoded frames differ from those
+written by the RGB -> YUV -> RGB rounding only (at most 2 levels); 18 is x264's "visually lossless", 23 its
+default, each step of 6 halving the size."""
+DEFAULT_PIXEL_FORMAT = "yuv444p"
+"""Pixel format of a written video: full-resolution colour. "yuv420p" (colour at half the height and width,
+which H.264 players in browsers and phones require, and even sizes only) moves a downsampled frame's edges by up
+to 40 levels even when lossless."""
+TIMES_TIME_BASE = Fraction(1, 90000)
+"""Clock of a video written from frames with times but no time base: MPEG's 90 kHz."""
 
 _EXTRAS = {"av": "video", "zarr": "zarr", "dask": "dask", "dask.array": "dask", "distributed": "dask"}
 """The optional extra that installs each optional module."""
@@ -51,6 +75,26 @@ def _natural_key(name: str) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
+class Block(NamedTuple):
+    """Consecutive frames and, for a video, the time at which each is shown."""
+
+    frames: np.ndarray
+    """(n, *frame_shape)"""
+    times: tuple[Fraction, ...] | None
+    """Each frame's presentation time in seconds, on the source's clock; None for frames without times."""
+
+
+@dataclass(frozen=True)
+class VideoIndex:
+    """Where a video's frames are, from one pass of sequential decoding (what a chunked reader needs)."""
+
+    pts: tuple[int | None, ...]
+    """Each decoded frame's presentation timestamp in the stream's time base, in presentation order."""
+    seek_points: tuple[tuple[int, int], ...]
+    """(presentation timestamp, timestamp to seek to) of each keyframe, in presentation order; empty when the
+    frames' timestamps are missing or out of order, and so cannot locate them."""
+
+
 @dataclass(frozen=True)
 class Frames:
     """A sequence of frames on disk.
@@ -58,11 +102,16 @@ class Frames:
     Attributes:
         path: where they are.
         kind: "folder", "video", "npy" or "zarr".
-        count: the number of frames; None for a video whose container does not record it.
-        frame_shape: one frame's shape, e.g. (H, W, C).
+        count: the number of frames; None for a video until `indexed()` has counted its decoded frames.
+        frame_shape: one frame's shape, e.g. (H, W, C); a video's as shown, after its rotation.
         dtype: the frames' dtype.
-        fps: frames per second of a video; None for the other kinds.
+        fps: a video's average frame rate (its frames keep their own times); None for the other kinds.
         files: a folder's images, in order.
+        recorded_count: the number of frames a video's container records: a guess (frames of a clip cut by
+            stream copy that cannot be decoded are counted), for progress only.
+        rotation: degrees counterclockwise by which a video's frames are turned to be shown (and are, when read).
+        time_base: the unit of a video's timestamps, in seconds.
+        index: a video's frame timestamps and keyframes, once `indexed()`.
     """
 
     path: Path
@@ -72,6 +121,10 @@ class Frames:
     dtype: np.dtype
     fps: float | None = None
     files: tuple[Path, ...] = ()
+    recorded_count: int | None = None
+    rotation: int = 0
+    time_base: Fraction | None = None
+    index: VideoIndex | None = None
 
     def blocks(self, size: int) -> Iterator[np.ndarray]:
         """Yield the frames in order as (<= size, *frame_shape) arrays, holding one block at a time.
@@ -79,33 +132,68 @@ class Frames:
         Raises:
             TypeError, ValueError: `size` is not an integer >= 1.
         """
+        for block in self.timed_blocks(size):
+            yield block.frames
+
+    def timed_blocks(self, size: int) -> Iterator[Block]:
+        """Yield the frames in order as Blocks of <= size frames with their times, holding one block at a time.
+
+        A video is decoded sequentially; the other kinds are read block by block and carry no times.
+
+        Raises:
+            TypeError, ValueError: `size` is not an integer >= 1.
+            ValueError: a video cannot be decoded; the message names it.
+        """
         _checks.check_int(size, "size", minimum=1)
         if self.kind == "video":
-            yield from _batched(self._video_frames(), size)
+            yield from _video_blocks(self, size)
         else:
             for start in range(0, self.count, size):
-                yield self.block_reader(start, min(start + size, self.count))()
+                yield Block(self.block_reader(start, min(start + size, self.count))(), None)
+
+    @property
+    def times(self) -> tuple[Fraction, ...] | None:
+        """An indexed video's presentation times in seconds, frame by frame; None for the other kinds, and for a
+        video whose frames carry no timestamps."""
+        if self.index is None or None in self.index.pts:
+            return None
+        return tuple(pts * self.time_base for pts in self.index.pts)
+
+    def indexed(self) -> Frames:
+        """These frames with `count` known: a video is decoded once (without converting its frames to RGB) to
+        count its frames and record their timestamps and keyframes, which `block_reader` needs; the other kinds
+        are returned as they are.
+
+        Raises:
+            ValueError: a video cannot be decoded, or holds no frames; the message names it.
+        """
+        if self.kind != "video" or self.index is not None:
+            return self
+        index = _index_video(self.path)
+        return dataclasses.replace(self, count=len(index.pts), index=index)
 
     def block_reader(self, start: int, stop: int) -> Callable[[], np.ndarray]:
-        """A small picklable function that reads frames start..stop-1 (what a Dask task runs on a worker)."""
+        """A small picklable function that reads frames start..stop-1 (what a Dask task runs on a worker).
+
+        A video's function seeks to a keyframe at or before frame `start` by its timestamp and decodes forward,
+        checking that it decodes exactly the timestamps that sequential decoding gave to frames start..stop-1; if
+        it does not (a keyframe that does not restart decoding cleanly, frames without timestamps), it decodes
+        from the start of the video instead. Either way its frames are those of sequential decoding.
+
+        Raises:
+            ValueError: a video not `indexed()`.
+        """
         if self.kind == "folder":
             return partial(_read_images, self.files[start:stop], self.frame_shape)
+        if self.kind == "video":
+            if self.index is None:
+                raise ValueError(f"{self.path}: a video is read by frame number once indexed; call indexed() first")
+            wanted = self.index.pts[start:stop]
+            # The two last keyframes at or before the first frame wanted, latest first: the second is the fallback
+            # for a keyframe after which the decoder does not give the frame wanted.
+            seek_targets = [seek for pts, seek in self.index.seek_points if None not in wanted and pts <= wanted[0]]
+            return partial(_read_video, self.path, self.rotation, start, wanted, tuple(seek_targets[-2:][::-1]))
         return partial(_BLOCK_READERS[self.kind], self.path, start, stop)
-
-    def _video_frames(self) -> Iterator[np.ndarray]:
-        require("av", "reading a video")
-        yield from iio.imiter(self.path, plugin="pyav")
-
-
-def _batched(frames: Iterator[np.ndarray], size: int) -> Iterator[np.ndarray]:
-    batch = []
-    for frame in frames:
-        batch.append(frame)
-        if len(batch) == size:
-            yield np.stack(batch)
-            batch = []
-    if batch:
-        yield np.stack(batch)
 
 
 def _read_images(files: tuple[Path, ...], frame_shape: tuple[int, ...]) -> np.ndarray:
@@ -123,26 +211,34 @@ def _read_image(file: Path) -> np.ndarray:
         raise OSError(f"cannot read image {file}: {error}") from None
 
 
+def _load_npy(path: Path) -> np.ndarray:
+    """A .npy file memory-mapped, or a ValueError naming it and saying what it should hold."""
+    try:
+        return np.load(path, mmap_mode="r")
+    except ValueError as error:
+        if "Python objects" in str(error):
+            reason = "it holds Python objects (dtype object), not numbers"
+        elif "mmap length" in str(error):
+            reason = "it is shorter than its header says (a truncated or partly written file)"
+        else:
+            reason = str(error)
+        raise ValueError(f"{path} is not a stack of frames .npy can give: {reason}") from None
+
+
 def _read_npy(path: Path, start: int, stop: int) -> np.ndarray:
-    return np.array(np.load(path, mmap_mode="r")[start:stop])
+    return np.array(_load_npy(path)[start:stop])
 
 
 def _read_zarr(path: Path, start: int, stop: int) -> np.ndarray:
     return require("zarr", "reading a zarr store").open_array(str(path), mode="r")[start:stop]
 
 
-def _read_video(path: Path, start: int, stop: int) -> np.ndarray:
-    require("av", "reading a video")
-    with iio.imopen(path, "r", plugin="pyav") as video:
-        # Consecutive indices decode forward from the first one: one seek per block.
-        return np.stack([video.read(index=i) for i in range(start, stop)])
-
-
-_BLOCK_READERS = {"npy": _read_npy, "zarr": _read_zarr, "video": _read_video}
+_BLOCK_READERS = {"npy": _read_npy, "zarr": _read_zarr}
 
 
 def open_frames(path: str | Path) -> Frames:
-    """Open the frames at `path` without reading their pixels (a folder's first image is read for its shape).
+    """Open the frames at `path` without reading their pixels (a folder's first image and a video's first frame
+    are read for their shape).
 
     Args:
         path: a folder of images (sorted by name, digit runs as numbers), a video file, a .npy or a .zarr stack.
@@ -152,7 +248,8 @@ def open_frames(path: str | Path) -> Frames:
 
     Raises:
         FileNotFoundError: nothing is at `path`.
-        ValueError: `path` is not one of the kinds above, or holds no frames.
+        ValueError: `path` is not one of the kinds above, cannot be read as its kind, or holds no frames; the
+            message names it.
         ImportError: the optional dependency its kind needs is not installed.
     """
     path = Path(path)
@@ -165,7 +262,7 @@ def open_frames(path: str | Path) -> Frames:
     if path.is_dir():
         return _folder_frames(path)
     if suffix == ".npy":
-        stack = np.load(path, mmap_mode="r")
+        stack = _load_npy(path)
         return _stack_frames(path, "npy", stack.shape, stack.dtype)
     if suffix in VIDEO_SUFFIXES:
         return _video_frames(path)
@@ -191,17 +288,167 @@ def _folder_frames(path: Path) -> Frames:
     return Frames(path, "folder", len(files), first.shape, first.dtype, files=files)
 
 
+# Videos in: PyAV's decoder, one frame at a time, every error naming the file.
+
+
+class _VideoInput:
+    """A video file's first video stream, decoded in presentation order; a context manager."""
+
+    def __init__(self, path: Path):
+        self.av = require("av", "reading a video")
+        self.path = path
+        try:
+            self.container = self.av.open(str(path))
+        except (self.av.error.FFmpegError, OSError) as error:
+            raise ValueError(f"{path} is not a video that FFmpeg can read ({_reason(error)})") from None
+        if not self.container.streams.video:
+            self.container.close()
+            raise ValueError(f"{path} holds no video stream")
+        self.stream = self.container.streams.video[0]
+        self.stream.thread_type = "AUTO"  # frame threads: the frames come out the same, sooner
+
+    def frames(self, keyframes: list[tuple[int, int]] | None = None) -> Iterator:
+        """Decode from the current position; append (pts, seek timestamp) of each keyframe packet to
+        `keyframes`."""
+        decoded = 0
+        try:
+            for packet in self.container.demux(self.stream):
+                if keyframes is not None and packet.is_keyframe and packet.pts is not None:
+                    # A seek finds a keyframe by its decoding timestamp in some containers, its presentation time in
+                    # others: the earlier of the two finds this keyframe or an earlier one.
+                    seek = packet.pts if packet.dts is None else min(packet.pts, packet.dts)
+                    keyframes.append((packet.pts, seek))
+                for frame in packet.decode():
+                    decoded += 1
+                    yield frame
+        except self.av.error.FFmpegError as error:
+            raise ValueError(f"cannot decode {self.path} after {decoded} frames ({_reason(error)})") from None
+
+    def seek(self, timestamp: int) -> None:
+        """Go to the last keyframe at or before `timestamp` (in the stream's time base)."""
+        try:
+            self.container.seek(timestamp, stream=self.stream, backward=True)
+        except self.av.error.FFmpegError as error:
+            raise ValueError(f"cannot seek in {self.path} ({_reason(error)})") from None
+
+    def __enter__(self) -> _VideoInput:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.container.close()
+
+
+def _reason(error: BaseException) -> str:
+    """An FFmpeg error's cause without the file name, which the caller's message gives."""
+    return getattr(error, "strerror", None) or str(error)
+
+
+def _rotation(frame, path: Path) -> int:
+    """The frame's display rotation in degrees counterclockwise, a multiple of 90."""
+    rotation = round(frame.rotation or 0)
+    if rotation % 90:
+        raise ValueError(f"{path} is to be shown rotated by {rotation} degrees; only multiples of 90 are supported")
+    return rotation % 360
+
+
+def _frame_array(frame, rotation: int) -> np.ndarray:
+    """A decoded frame as (H, W, 3) uint8 RGB, turned `rotation` degrees counterclockwise as a player shows it."""
+    return np.rot90(frame.to_ndarray(format="rgb24"), rotation // 90)
+
+
 def _video_frames(path: Path) -> Frames:
-    require("av", "reading a video")
-    with iio.imopen(path, "r", plugin="pyav") as video:
-        properties = video.properties()
-        fps = float(video.metadata()["fps"])
-    count = properties.n_images or None  # 0 when the container does not record it
-    return Frames(path, "video", count, tuple(properties.shape[1:]), properties.dtype, fps=fps)
+    with _VideoInput(path) as video:
+        first = next(video.frames(), None)
+        if first is None:
+            raise ValueError(f"{path} holds no frames that decode")
+        rotation = _rotation(first, path)
+        stream = video.stream
+        rate = stream.average_rate or stream.guessed_rate
+        return Frames(
+            path,
+            "video",
+            None,
+            _frame_array(first, rotation).shape,
+            np.dtype(np.uint8),
+            fps=float(rate) if rate else None,
+            recorded_count=stream.frames or None,
+            rotation=rotation,
+            time_base=stream.time_base,
+        )
+
+
+def _video_blocks(source: Frames, size: int) -> Iterator[Block]:
+    with _VideoInput(source.path) as video:
+        arrays, times = [], []
+        for frame in video.frames():
+            array = _frame_array(frame, source.rotation)
+            if array.shape != source.frame_shape:
+                raise ValueError(
+                    f"{source.path}: frame {len(arrays)} is {array.shape[:2]}, its first frame {source.frame_shape[:2]}"
+                )
+            arrays.append(array)
+            times.append(None if frame.pts is None else frame.pts * source.time_base)
+            if len(arrays) == size:
+                yield Block(np.stack(arrays), None if None in times else tuple(times))
+                arrays, times = [], []
+        if arrays:
+            yield Block(np.stack(arrays), None if None in times else tuple(times))
+
+
+def _index_video(path: Path) -> VideoIndex:
+    keyframes = []
+    with _VideoInput(path) as video:
+        pts = tuple(frame.pts for frame in video.frames(keyframes))
+    if not pts:
+        raise ValueError(f"{path} holds no frames that decode")
+    locatable = None not in pts and all(a < b for a, b in itertools.pairwise(pts))
+    return VideoIndex(pts, tuple(sorted(keyframes)) if locatable else ())
+
+
+def _read_video(
+    path: Path, rotation: int, start: int, wanted: tuple[int | None, ...], seek_targets: tuple[int, ...]
+) -> np.ndarray:
+    """Frames start .. start + len(wanted) - 1 of the video, whose timestamps are `wanted`: decoded from each seek
+    target in turn until one gives exactly those, else from the start."""
+    for target in seek_targets if start else ():
+        with _VideoInput(path) as video:
+            video.seek(target)
+            frames = _frames_from_seek(video.frames(), wanted)
+            if frames is not None:
+                return np.stack([_frame_array(frame, rotation) for frame in frames])
+    with _VideoInput(path) as video:
+        frames = list(itertools.islice(video.frames(), start, start + len(wanted)))
+        if tuple(frame.pts for frame in frames) != wanted:
+            raise ValueError(f"{path} no longer decodes to the frames it did when indexed; index it again")
+        return np.stack([_frame_array(frame, rotation) for frame in frames])
+
+
+def _frames_from_seek(decoded: Iterator, wanted: tuple[int, ...]) -> list | None:
+    """The frames with the `wanted` timestamps, decoded after a seek; None unless decoding began at or before the
+    first of them and gave each of them, intact, in a row."""
+    first = next(decoded, None)
+    if first is None or first.pts is None or first.pts > wanted[0]:
+        return None  # the keyframe found lies after the first frame wanted
+    frames = []
+    for frame in itertools.chain([first], decoded):
+        if frame.pts is None or (frames and frame.pts < wanted[0]):
+            return None
+        if frame.pts < wanted[0]:
+            continue
+        frames.append(frame)
+        if frame.pts != wanted[len(frames) - 1] or frame.is_corrupt:
+            return None
+        if len(frames) == len(wanted):
+            return frames
+    return None
+
+
+# Frames out.
 
 
 class FrameWriter:
-    """Writes blocks of frames in order to one destination; use as a context manager.
+    """Writes blocks of frames in order to one destination; use as a context manager, which completes the
+    destination when the block succeeds and removes what was written when it fails.
 
     A subclass either gives `block_writer`, a function that writes a block at any position from any process (then
     blocks may be written in parallel, on workers), or overrides `_write` to append in order (a video).
@@ -210,13 +457,15 @@ class FrameWriter:
     def __init__(self, path: Path):
         self.path = path
         self.written = 0
+        """Frames appended with `write`."""
 
-    def write(self, block: np.ndarray) -> None:
-        """Append a (n, *frame_shape) block of frames."""
-        self._write(block)
+    def write(self, block: np.ndarray, times: Sequence[Fraction] | None = None) -> None:
+        """Append a (n, *frame_shape) block of frames; a video shows each at its time in `times` (seconds, any
+        origin) unless it was opened with a constant `fps`. Other destinations ignore `times`."""
+        self._write(block, times)
         self.written += len(block)
 
-    def _write(self, block: np.ndarray) -> None:
+    def _write(self, block: np.ndarray, times: Sequence[Fraction] | None) -> None:
         self.block_writer(self.written)(block)
 
     def block_writer(self, start: int) -> Callable[[np.ndarray], None] | None:
@@ -227,11 +476,33 @@ class FrameWriter:
     def close(self) -> None:
         """Finish the destination."""
 
+    def abort(self) -> None:
+        """Remove what was written (after a failure)."""
+
     def __enter__(self) -> FrameWriter:
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc_info) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+@contextlib.contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """Re-raise an OSError (a full disk, a lost mount) as one that names `path`."""
+    try:
+        yield
+    except OSError as error:
+        raise _write_error(path, error) from None
+
+
+def _write_error(path: Path, error: Exception) -> OSError:
+    """An OSError that names `path`, with the errno of `error` if it has one."""
+    errno = getattr(error, "errno", None)
+    message = f"cannot write {path}: {_reason(error)}"
+    return OSError(message) if errno is None else OSError(errno, message)
 
 
 class PngFolderWriter(FrameWriter):
@@ -252,67 +523,182 @@ def _write_pngs(folder: Path, digits: int, start: int, block: np.ndarray) -> Non
 
 
 class VideoWriter(FrameWriter):
-    """An H.264 video (uint8 RGB frames of even height and width)."""
+    """An H.264 video of uint8 RGB (H, W, 3) frames, each shown at its own time or at a constant rate.
 
-    def __init__(self, path: Path, fps: float):
+    Each frame is encoded once the next one's time is known, which is when the frame ends (the last lasts as long
+    as the one before it): the container then records how long every frame is shown, and the video plays as long
+    as its source.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        frame_shape: tuple[int, ...],
+        *,
+        fps: float | None,
+        time_base: Fraction | None,
+        crf: int,
+        pixel_format: str,
+    ):
         super().__init__(path)
-        require("av", "writing a video")
-        self.video = iio.imopen(path, "w", plugin="pyav")
-        self.video.init_video_stream("libx264", fps=fps)
+        self.av = require("av", "writing a video")
+        if "420" in pixel_format and (frame_shape[0] % 2 or frame_shape[1] % 2):
+            raise ValueError(f"{pixel_format} video needs an even height and width, got {frame_shape[:2]}")
+        self.first_time = None  # of the first frame written, which is shown at time 0
+        self.held = None  # (frame, pts) given last, not yet encoded
+        self.last_duration = None
+        self.durations = {}  # of the frames encoded, by pts, until their packets come out of the encoder
+        with self._errors():
+            self.container = self.av.open(str(path), "w")
+            self.stream = self.container.add_stream("libx264", options={"crf": str(crf)})
+            self.stream.height, self.stream.width = frame_shape[:2]
+            self.stream.pix_fmt = pixel_format
+        self.fps = None
+        if fps is None:
+            self._set_time_base(Fraction(time_base or TIMES_TIME_BASE))
+        else:
+            self._set_rate(Fraction(fps).limit_denominator(1001))
 
-    def _write(self, block: np.ndarray) -> None:
-        for frame in block:
-            self.video.write_frame(frame)
+    def _set_time_base(self, time_base: Fraction) -> None:
+        self.time_base = self.stream.time_base = self.stream.codec_context.time_base = time_base
+
+    def _set_rate(self, fps: Fraction) -> None:
+        """Show frame i at i / fps, whatever its time."""
+        self.fps = self.stream.codec_context.framerate = fps
+        self._set_time_base(1 / fps)
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (self.av.error.FFmpegError, OSError) as error:
+            raise _write_error(self.path, error) from None
+
+    def _write(self, block: np.ndarray, times: Sequence[Fraction] | None) -> None:
+        if self.fps is None and times is None:
+            if self.written:
+                raise ValueError(f"{self.path}: frames without times after frames with times")
+            self._set_rate(Fraction(DEFAULT_FPS))
+        for i, frame in enumerate(block, start=self.written):
+            if self.fps is not None:
+                pts = i
+            else:
+                self.first_time = times[0] if self.first_time is None else self.first_time
+                pts = round((Fraction(times[i - self.written]) - self.first_time) / self.time_base)
+            if self.held is not None and pts <= self.held[1]:
+                raise ValueError(
+                    f"{self.path}: frame {i} at {pts * self.time_base} s is not after the frame before it; "
+                    f"frame times must increase"
+                )
+            self._encode_held(until=pts)
+            self.held = (frame, pts)
+
+    def _encode_held(self, until: int | None) -> None:
+        """Encode the frame held back, shown until `until` (None: as long as the frame before it)."""
+        if self.held is None:
+            return
+        frame, pts = self.held
+        if until is not None:
+            self.last_duration = until - pts
+        elif self.last_duration is None:  # a single frame
+            self.last_duration = max(1, round(1 / (DEFAULT_FPS * self.time_base)))
+        self.durations[pts] = self.last_duration
+        self.held = None
+        video_frame = self.av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+        video_frame.pts, video_frame.time_base = pts, self.time_base
+        with self._errors():
+            self._mux(self.stream.encode(video_frame))
+
+    def _mux(self, packets) -> None:
+        for packet in packets:
+            duration = self.durations.pop(packet.pts, None)
+            if duration is not None:
+                packet.duration = round(duration * self.time_base / packet.time_base)
+            self.container.mux(packet)
 
     def close(self) -> None:
-        self.video.close()
+        self._encode_held(until=None)
+        with self._errors():
+            self._mux(self.stream.encode())
+            self.container.close()
+
+    def abort(self) -> None:
+        with contextlib.suppress(Exception):  # the first error is the one to report
+            self.container.close()
+        self.path.unlink(missing_ok=True)
 
 
 class NpyWriter(FrameWriter):
-    """A .npy stack of `count` frames, each block written through a memory map."""
+    """A .npy stack holding the frames written. Its header is written first for 0 frames, with room for any
+    number (numpy's growth padding), blocks are written at their offsets with ordinary writes (a full disk is an
+    OSError, never a signal from a memory map), and the header is rewritten for the frames the file holds on
+    close."""
 
-    def __init__(self, path: Path, count: int | None, frame_shape: tuple[int, ...], dtype: np.dtype):
+    def __init__(self, path: Path, frame_shape: tuple[int, ...], dtype: np.dtype):
         super().__init__(path)
-        if count is None:
-            raise ValueError(
-                "a .npy stack needs the number of frames in advance, which this source does not record; "
-                "write to a folder, a video or a .zarr store instead"
-            )
-        # Writes the header and sizes the file; each block then opens its own memory map, here or on a worker.
-        np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=(count, *frame_shape)).flush()
+        if dtype.hasobject:
+            raise ValueError(f"a .npy stack of frames holds numbers, not {dtype}")
+        self.frame_shape, self.dtype = frame_shape, dtype
+        self.frame_bytes = int(np.prod(frame_shape)) * dtype.itemsize
+        with _naming(path), open(path, "wb") as file:
+            self.header_bytes = self._write_header(file, 0)
+
+    def _write_header(self, file, count: int) -> int:
+        header = {
+            "descr": np.lib.format.dtype_to_descr(self.dtype),
+            "fortran_order": False,
+            "shape": (count, *self.frame_shape),
+        }
+        np.lib.format.write_array_header_1_0(file, header)
+        return file.tell()
 
     def block_writer(self, start: int) -> Callable[[np.ndarray], None]:
-        return partial(_write_npy, self.path, start)
+        return partial(_write_npy, self.path, self.header_bytes + start * self.frame_bytes, self.dtype)
+
+    def close(self) -> None:
+        data_bytes = self.path.stat().st_size - self.header_bytes
+        if data_bytes % self.frame_bytes:
+            raise ValueError(f"{self.path} holds part of a frame: a block was written in part")
+        with _naming(self.path), open(self.path, "r+b") as file:
+            if self._write_header(file, data_bytes // self.frame_bytes) != self.header_bytes:
+                raise ValueError(f"{self.path}: this numpy's .npy header cannot grow in place")
+
+    def abort(self) -> None:
+        self.path.unlink(missing_ok=True)
 
 
-def _write_npy(path: Path, start: int, block: np.ndarray) -> None:
-    stack = np.load(path, mmap_mode="r+")
-    stack[start : start + len(block)] = block
-    stack.flush()
+def _write_npy(path: Path, offset: int, dtype: np.dtype, block: np.ndarray) -> None:
+    data = np.ascontiguousarray(block, dtype=dtype)
+    with _naming(path), open(path, "r+b") as file:
+        file.seek(offset)
+        file.write(memoryview(data).cast("B"))
 
 
 class ZarrWriter(FrameWriter):
-    """A zarr store chunked along the frames. Of a known length, blocks that fill whole chunks may be written in
-    any order, in parallel; of an unknown length (some videos), it grows as blocks are appended."""
+    """A zarr store chunked along the frames (zarr 2 or 3). Of a known length, blocks that fill whole chunks may be
+    written in any order, in parallel; appended, it grows with each block and holds the frames appended."""
 
     def __init__(self, path: Path, count: int | None, frame_shape: tuple[int, ...], dtype: np.dtype, chunk_frames: int):
         super().__init__(path)
         zarr = require("zarr", "writing a zarr store")
-        self.stack = zarr.create_array(
-            str(path),
-            shape=(count or 0, *frame_shape),
-            chunks=(chunk_frames, *frame_shape),
-            dtype=dtype,
-            overwrite=True,
+        self.stack = zarr.open_array(  # zarr 2 and 3 alike
+            str(path), mode="w", shape=(count or 0, *frame_shape), chunks=(chunk_frames, *frame_shape), dtype=dtype
         )
 
-    def _write(self, block: np.ndarray) -> None:
+    def _write(self, block: np.ndarray, times) -> None:
         if self.stack.shape[0] < self.written + len(block):
             self.stack.resize((self.written + len(block), *self.stack.shape[1:]))
-        super()._write(block)
+        super()._write(block, times)
 
     def block_writer(self, start: int) -> Callable[[np.ndarray], None]:
         return partial(_write_zarr, self.path, start)
+
+    def close(self) -> None:
+        if self.written and self.stack.shape[0] > self.written:  # appended fewer frames than announced
+            self.stack.resize((self.written, *self.stack.shape[1:]))
+
+    def abort(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
 
 
 def _write_zarr(path: Path, start: int, block: np.ndarray) -> None:
@@ -329,13 +715,14 @@ def destination_kind(path: str | Path) -> str:
     suffix = path.suffix.lower()
     if suffix in (".npy", ".zarr"):
         return suffix[1:]
-    if suffix in VIDEO_SUFFIXES:
+    if suffix in WRITTEN_VIDEO_SUFFIXES:
         return "video"
     if suffix == "" or path.is_dir():
         return "folder"
+    written_as = f"; {suffix} videos are read only" if suffix in VIDEO_SUFFIXES else ""
     raise ValueError(
-        f"cannot write frames to {path}: give a folder (no suffix), a video ({', '.join(VIDEO_SUFFIXES)}), "
-        f"a .npy or a .zarr path"
+        f"cannot write frames to {path}: give a folder (no suffix), a video ({', '.join(WRITTEN_VIDEO_SUFFIXES)}), "
+        f"a .npy or a .zarr path{written_as}"
     )
 
 
@@ -354,10 +741,10 @@ def check_writable(kind: str, frame_shape: tuple[int, ...], dtype: np.dtype) -> 
         raise ValueError(
             "a folder of PNGs holds uint8 (H, W), (H, W, 2), (H, W, 3) or (H, W, 4), or uint16 (H, W) frames"
         )
-    if kind == "video" and not (
-        dtype == np.uint8 and rank == 3 and channels == (3,) and frame_shape[0] % 2 == 0 and frame_shape[1] % 2 == 0
-    ):
-        raise ValueError("an H.264 video holds uint8 (H, W, 3) frames of even height and width")
+    if kind == "video" and not (dtype == np.uint8 and rank == 3 and channels == (3,)):
+        raise ValueError("an H.264 video holds uint8 (H, W, 3) RGB frames")
+    if kind in ("npy", "zarr") and dtype.hasobject:
+        raise ValueError(f"a .{kind} stack of frames holds numbers, not {dtype}")
 
 
 def open_writer(
@@ -367,6 +754,9 @@ def open_writer(
     *,
     count: int | None = None,
     fps: float | None = None,
+    time_base: Fraction | None = None,
+    crf: int = DEFAULT_CRF,
+    pixel_format: str = DEFAULT_PIXEL_FORMAT,
     chunk_frames: int = 32,
 ) -> FrameWriter:
     """A writer of frames chosen by `path`.
@@ -375,24 +765,35 @@ def open_writer(
         path: a folder (PNG frames), a video file, a .npy or a .zarr stack; missing parent folders are made.
         frame_shape: one frame's shape, e.g. (64, 64, 3).
         dtype: the frames' dtype (PNG takes uint8 and uint16, video uint8).
-        count: the number of frames to come; a .npy stack needs it.
-        fps: frames per second of a video (DEFAULT_FPS when None).
+        count: the number of frames to come, which a zarr store is sized to (so that workers may write its blocks
+            in any order with `block_writer`); frames appended with `write` size every kind themselves.
+        fps: a video's constant frame rate, which replaces the frames' own times; None to show each frame at the
+            time given with it (the first at 0), or at DEFAULT_FPS for frames written without times.
+        time_base: the unit of a video's times, in seconds: the source's, so that they are written exactly
+            (TIMES_TIME_BASE when None).
+        crf: a video's H.264 constant rate factor, 0 (lossless) to 51 (see DEFAULT_CRF).
+        pixel_format: a video's pixel format (see DEFAULT_PIXEL_FORMAT).
         chunk_frames: frames per chunk of a zarr store (blocks written in parallel must fill whole chunks).
 
     Returns:
-        A FrameWriter; write blocks of frames to it, then close it (or use it in a `with` block).
+        A FrameWriter; write blocks of frames to it, then close it (or use it in a `with` block, which removes
+        what was written if the block fails). Errors writing (a full disk) are OSErrors naming `path`.
 
     Raises:
-        ValueError: the suffix of `path` is none of the kinds above, or a .npy stack is asked without `count`.
+        ValueError: the suffix of `path` is none of the kinds above, or `crf` is not an integer in [0, 51].
         ImportError: the optional dependency its kind needs is not installed.
     """
     path = Path(path)
     kind = destination_kind(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(crf, bool) or not isinstance(crf, int) or not 0 <= crf <= 51:
+        raise ValueError(f"crf must be an integer from 0 (lossless) to 51, got {crf!r}")
+    with _naming(path.parent):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    dtype = np.dtype(dtype)
     if kind == "npy":
-        return NpyWriter(path, count, frame_shape, np.dtype(dtype))
+        return NpyWriter(path, tuple(frame_shape), dtype)
     if kind == "zarr":
-        return ZarrWriter(path, count, frame_shape, np.dtype(dtype), chunk_frames)
+        return ZarrWriter(path, count, tuple(frame_shape), dtype, chunk_frames)
     if kind == "video":
-        return VideoWriter(path, fps or DEFAULT_FPS)
+        return VideoWriter(path, frame_shape, fps=fps, time_base=time_base, crf=crf, pixel_format=pixel_format)
     return PngFolderWriter(path, count)

@@ -93,6 +93,28 @@ def test_read_frames_chunks_a_folder(tmp_path):
     np.testing.assert_array_equal(stack.compute(scheduler="synchronous"), frames)
 
 
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    video_clips = pytest.importorskip("video_clips")  # skipped without PyAV
+    return video_clips.make_clips(tmp_path_factory.mktemp("clips"))
+
+
+@pytest.mark.parametrize(
+    "clip", ["constant rate", "late start", "variable rate", "b-frames", "cut", "cut mkv", "rotated 90"]
+)
+def test_read_frames_of_a_video_equals_sequential_decoding(clips, clip):
+    """Each chunk seeks: a late start, a variable rate, B-frames or a cut must not shift a chunk's frames, and the
+    array holds the frames that decode (a cut records 25, decodes 22)."""
+    from video_clips import decode_sequentially
+
+    expected, _ = decode_sequentially(clips[clip])
+    if clip.startswith("rotated"):
+        expected = np.rot90(expected, 1, axes=(1, 2))  # shown turned 90 degrees counterclockwise
+    stack = aad.read_frames(clips[clip], chunk_frames=4)
+    assert stack.shape == expected.shape
+    np.testing.assert_array_equal(stack.compute(scheduler="synchronous"), expected)
+
+
 # On a cluster: two worker processes, each limited to MEMORY_LIMIT, given a stack STACK_TIMES as large.
 MEMORY_LIMIT = 500e6
 """Bytes per worker. A worker process with NumPy and Numba loaded already takes about 200 MB, so the limit leaves
@@ -155,3 +177,26 @@ def test_command_line_scheduler_equals_one_process(cluster, tmp_path, capsys, de
     assert capsys.readouterr().out.count("40 frames in ") == 2
     np.testing.assert_array_equal(results[1], results[0])
     assert results[0].shape == (40, 16, 16, 3)
+
+
+@pytest.mark.parametrize("destination", ["out.npy", "out.zarr", "out.mp4"])
+def test_command_line_scheduler_reads_a_cut_video_as_one_process(cluster, clips, tmp_path, capsys, destination):
+    """Workers seek into the video; the destination holds the 22 frames that decode, each at its time."""
+    pytest.importorskip({"out.zarr": "zarr"}.get(destination, "numpy"))
+    from video_clips import decode_sequentially
+
+    from antialias_np import cli
+    from antialias_np.frames import open_frames
+
+    results = []
+    for run, scheduler in (("here", []), ("cluster", ["--scheduler", cluster.scheduler_address])):
+        output = tmp_path / run / destination
+        command = ["downsample", str(clips["cut"]), str(output), "--scale", "0.5", "--chunk-frames", "4", *scheduler]
+        assert cli.main(command) == 0, capsys.readouterr().err
+        results.append(np.concatenate(list(open_frames(output).blocks(40))))
+        if destination == "out.mp4":
+            decoded_times, source_times = decode_sequentially(output)[1], decode_sequentially(clips["cut"])[1]
+            assert decoded_times == [time - source_times[0] for time in source_times]
+    assert capsys.readouterr().out.count("22 frames in ") == 2
+    np.testing.assert_array_equal(results[1], results[0])
+    assert results[0].shape == (22, 16, 24, 3)
