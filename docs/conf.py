@@ -12,6 +12,7 @@ the gallery is sphinx-gallery's, from the scripts in docs/examples/.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -24,7 +25,7 @@ import antialias_np  # noqa: E402
 
 project = "antialias_np"
 author = "antialias_np developers"
-copyright = "antialias_np developers"  # noqa: A001 (Sphinx's name)
+copyright = "antialias_np developers"
 release = version = antialias_np.__version__
 
 extensions = [
@@ -50,6 +51,36 @@ napoleon_numpy_docstring = False
 napoleon_custom_sections = ["Equals"]
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
+default_role = "code"  # `name` in a docstring is code, as its plain-text reader reads it
+
+SECTION = re.compile(r"^(Args|Arguments|Returns|Yields|Raises|Equals|Example|Examples|Note|Notes):\s*$")
+MARKUP = re.compile(r"(`[^`]*`)|([|]|\*(?=\S))")
+"""A backtick span (kept as it is), or a character reStructuredText would read as markup in plain prose."""
+
+
+def plain_text_docstring(app, what, name, obj, options, lines: list[str]) -> None:
+    """Read the docstrings as their plain-text readers do (help(), an editor): each indented block after a blank
+    line (a formula, a table of methods) is a block of plain text, and | and * in prose are characters, not markup.
+    Runs before napoleon, which then turns the Args / Returns / Raises sections into fields."""
+    result, in_block, in_section = [], False, False
+    for index, line in enumerate(lines):
+        indented = line.startswith("    ")
+        after_blank = index > 0 and not lines[index - 1].strip()
+        if SECTION.match(line):
+            in_section, in_block = True, False
+        elif line and not indented:
+            in_section, in_block = False, False
+        elif indented and after_blank and not in_section and not in_block and not line.lstrip().startswith(">>>"):
+            in_block = True
+            result += [".. code-block:: text", ""]
+        if not in_block:
+            line = MARKUP.sub(lambda m: m.group(1) or "\\" + m.group(2), line)
+        result.append(line)
+    lines[:] = result
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", plain_text_docstring, priority=400)  # before napoleon (500)
 
 sphinx_gallery_conf = {
     "examples_dirs": "examples",
@@ -68,11 +99,15 @@ html_title = "antialias_np"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
-    "header_links_before_dropdown": 8,
+    "header_links_before_dropdown": 5,
     "secondary_sidebar_items": ["page-toc"],
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
-html_sidebars = {"**": ["sidebar-nav-bs"], "index": []}
+# The section navigation only where a section has pages of its own (the lessons, the gallery): the other pages
+# would show an empty column.
+SINGLE_PAGES = ["index", "getting_started", "choosing", "fidelity", "pipelines", "speed", "reference/index", "onnx",
+                "how_it_works", "walkthrough", "changelog"]
+html_sidebars = {page: [] for page in SINGLE_PAGES}
 html_static_path: list[str] = []
 html_show_sourcelink = False

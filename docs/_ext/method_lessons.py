@@ -48,8 +48,9 @@ def generate(app) -> None:
         centre = method_pages.offset_from_grid(weights) if linear else scorecard.centre(method, SCALE)
         facts = _facts(method, weights, centre, frequencies, gains[method])
         (out / f"{method}_facts.md").write_text(facts["text"])
-        rows.append(f"| {{doc}}`{method} </methods/{method}>` | 4k {centre:+.2f} | {facts['nyquist']:.2f} | {facts['share']:.1%} |"
-                    + (" measured at amplitude 0.25 |" if not linear else " from the weights |"))
+        source = "from the weights" if linear else "measured at amplitude 0.25"
+        rows.append(f"| {{doc}}`{method} </methods/{method}>` | 4k {centre:+.2f} | {facts['nyquist']:.2f} "
+                    f"| {facts['share']:.1%} | {source} |")
         _draw_photo(method, photo, small, out / f"{method}_photo.png")
         _draw_response(method, frequencies, gains, out / f"{method}_response.png")
     (out / "summary.md").write_text(
@@ -101,7 +102,7 @@ def _draw_photo(method: str, photo: np.ndarray, small: dict, path: Path) -> None
     if method != "gaussian":
         panels.append((small[method][kept], method))
     figure, axes = plt.subplots(1, len(panels), figsize=(3 * len(panels), 3.3))
-    for ax, (image, title) in zip(axes, panels):
+    for ax, (image, title) in zip(axes, panels, strict=True):
         ax.imshow(image.clip(0, 1), interpolation="antialiased" if image is panels[0][0] else "nearest")
         ax.set_title(title)
         ax.set_axis_off()

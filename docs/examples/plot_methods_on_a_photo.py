@@ -21,7 +21,9 @@ import antialias_np as aa
 # filter's colour sigma is in the image's units, so every method gets the same float32 image in [0, 1].
 photo = data.astronaut().astype(np.float32) / 255  # (512, 512, 3)
 methods = aa.METHODS + aa.EXTRA_METHODS
-small = {method: aa.downsample(photo, 0.25, method, channel_axis=-1) for method in methods}  # each (128, 128, 3)
+small = {}  # each (128, 128, 3)
+for method in methods:
+    small[method] = aa.downsample(photo, 0.25, method, channel_axis=-1)
 
 # %%
 # The whole photo
@@ -31,7 +33,7 @@ small = {method: aa.downsample(photo, 0.25, method, channel_axis=-1) for method 
 figure, axes = plt.subplots(3, 5, figsize=(12, 7.6))
 axes.flat[0].imshow(photo)
 axes.flat[0].set_title("input, 512 x 512")
-for ax, method in zip(axes.flat[1:], methods):
+for ax, method in zip(axes.flat[1:], methods, strict=True):
     ax.imshow(small[method].clip(0, 1), interpolation="nearest")
     ax.set_title(method + (" (baseline)" if method == "gaussian" else ""))
 for ax in axes.flat:
@@ -53,7 +55,7 @@ rows, cols = slice(0, 40), slice(30, 70)  # output pixels: the hair, top centre
 figure, axes = plt.subplots(3, 5, figsize=(12, 7.6))
 axes.flat[0].imshow(photo[4 * rows.start : 4 * rows.stop, 4 * cols.start : 4 * cols.stop])
 axes.flat[0].set_title("input")
-for ax, method in zip(axes.flat[1:], methods):
+for ax, method in zip(axes.flat[1:], methods, strict=True):
     ax.imshow(small[method][rows, cols].clip(0, 1), interpolation="nearest")
     ax.set_title(method)
 for ax in axes.flat:

@@ -59,9 +59,8 @@ plain = aa.downsample(photo, 0.25)
 without_border = aa.downsample(padded, 0.25)[2:-2, 2:-2]
 
 figure, axes = plt.subplots(1, 3, figsize=(10, 3.6))
-for ax, image, title in zip(
-    axes, [photo, plain, without_border], ["input", "gaussian: dark top and left", "reflect-padded first"]
-):
+titles = ["input", "gaussian: dark top and left", "reflect-padded first"]
+for ax, image, title in zip(axes, [photo, plain, without_border], titles, strict=True):
     ax.imshow(image, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set_title(title)
     ax.set_axis_off()

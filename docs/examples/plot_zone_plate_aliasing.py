@@ -20,21 +20,24 @@ import antialias_np as aa
 size = 512
 y, x = np.mgrid[:size, :size] - size / 2
 plate = (0.5 + 0.5 * np.cos(np.pi * (x**2 + y**2) / size)).astype(np.float32)
-# At radius r the rings' frequency is r / size cycles per pixel: 1/8 (the output's Nyquist) at r = 64 input
-# pixels, 1/2 (the input's) at r = 256, the plate's edge. The corners go beyond 1/2 and alias in the input itself.
+# At radius r the rings' frequency is r / size cycles per pixel:
+# 1/8 (the output's Nyquist) at r = 64 input pixels,
+# 1/2 (the input's) at r = 256, the plate's edge.
+# The corners go beyond 1/2 and alias in the input itself.
 
 # %%
 # Each method at scale 1/4
 # ------------------------
 # The inner dashed circle marks the output's Nyquist frequency (radius 16 output pixels): inside it the rings are
 # real detail; between it and the outer circle (the input's Nyquist frequency) there is nothing the output can
-# show but flat grey. Every ring there is aliasing.
+# show but flat grey. Every ring there is aliasing. (The input, drawn here smaller than its 512 pixels, shows
+# false rings of its own: the screen downsamples it too.)
 
 methods = ["subsample", "median", "area", "gaussian", "bilinear", "binomial"]
 figure, axes = plt.subplots(2, 4, figsize=(12, 6.4))
 axes.flat[0].imshow(plate, cmap="gray", vmin=0, vmax=1, interpolation="antialiased")  # the screen downsamples too
 axes.flat[0].set_title("input, 512 x 512")
-for ax, method in zip(axes.flat[1:], methods):
+for ax, method in zip(axes.flat[1:-1], methods, strict=True):
     small = aa.downsample(plate, 0.25, method)
     ax.imshow(small, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     for radius in (16, 64):
