@@ -110,3 +110,13 @@ def test_tests_pass_from_the_unpacked_sdist(dist, tmp_path):
     imported = subprocess.run([sys.executable, "-c", "import antialias_np; print(antialias_np.__file__)"],
                               cwd=source, capture_output=True, text=True)
     assert Path(imported.stdout.strip()).is_relative_to(source)  # the sdist's copy ran, not the repository's
+
+
+def test_twine_finds_both_ready_for_an_index(dist):
+    """twine check: the metadata is complete and the README renders as the index's project description."""
+    pytest.importorskip("twine")
+    archives = sorted(str(path) for path in dist.iterdir())
+    result = subprocess.run([sys.executable, "-m", "twine", "check", "--strict", *archives],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("PASSED") == 2
