@@ -21,7 +21,7 @@ import pytest
 import antialias_np
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-NOT_SHIPPED = ("__pycache__", ".nbi", ".nbc", ".pyc", "docs/_build", "docs/auto_examples")
+NOT_SHIPPED = ("__pycache__", ".nbi", ".nbc", ".pyc", "docs/_build", "docs/auto_examples", "_generated")
 """Caches and build outputs, never in a distribution."""
 
 

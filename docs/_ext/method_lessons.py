@@ -46,6 +46,7 @@ def generate(app) -> None:
         linear = method not in method_pages.NONLINEAR
         weights = method_pages.weight_matrix(method)[method_pages.CENTRAL_OUTPUT] if linear else None
         centre = method_pages.offset_from_grid(weights) if linear else scorecard.centre(method, SCALE)
+        centre = round(centre, 2) + 0.0  # a measured -0.001 prints as 4k +0.00, not 4k -0.00
         facts = _facts(method, weights, centre, frequencies, gains[method])
         (out / f"{method}_facts.md").write_text(facts["text"])
         source = "from the weights" if linear else "measured at amplitude 0.25"
