@@ -2,7 +2,8 @@
 
 The tests of the built site read docs/_build/html (or ANTIALIAS_NP_DOCS_HTML) and are skipped when it has not been
 built (`pip install -e ".[docs]"` then `python -m sphinx -W --keep-going -b html docs docs/_build/html`); the
-browser test needs Chromium (Debian's package `chromium`) and is skipped without it.
+browser test needs Chromium (Debian's package `chromium`) and is skipped without it. With ANTIALIAS_NP_NO_SKIP=1 (as CI
+runs them) a missing site or browser fails instead.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 import numpy as np
 import pytest
+from optional import unavailable
 
 import antialias_np
 
@@ -27,6 +29,7 @@ HTML = Path(os.environ.get("ANTIALIAS_NP_DOCS_HTML", REPOSITORY / "docs" / "_bui
 METHODS = antialias_np.METHODS + antialias_np.EXTRA_METHODS
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars"]
+
 
 
 # The README
@@ -87,7 +90,7 @@ def parse(page: Path) -> PageParser:
 @pytest.fixture(scope="module")
 def site() -> Path:
     if not (HTML / "index.html").is_file():
-        pytest.skip(f"the site is not built in {HTML}")
+        unavailable(f"the site is not built in {HTML}")
     return HTML
 
 
@@ -136,7 +139,7 @@ def test_the_gallery_ran_and_drew_its_figures(site):
 def chromium(*arguments: str, profile: Path) -> subprocess.CompletedProcess:
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
+        unavailable("Chromium is not installed (apt-get install chromium)")
     command = [executable, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *arguments]
     return subprocess.run(command, capture_output=True, text=True, timeout=120)
 

@@ -2,12 +2,14 @@
 
 The sdist holds every file its tests need and they pass from it (a distribution's recipe builds from the sdist and
 runs the tests there); the wheel holds the library and py.typed, not the tests or the study's harness; the metadata
-is what an index shows. Skipped without the `build` package (pip install build).
+is what an index shows. Skipped without the `build` package (pip install build); fails instead with
+ANTIALIAS_NP_NO_SKIP=1.
 """
 
 from __future__ import annotations
 
 import email.parser
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -17,6 +19,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from optional import unavailable
 
 import antialias_np
 
@@ -25,11 +28,13 @@ NOT_SHIPPED = ("__pycache__", ".nbi", ".nbc", ".pyc", "docs/_build", "docs/auto_
 """Caches and build outputs, never in a distribution."""
 
 
+
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory) -> Path:
     """The sdist and wheel built from a copy of the repository's files, as a fresh clone builds them (a build in
     the working tree would also read the file list an earlier build left in antialias_np.egg-info)."""
-    pytest.importorskip("build")
+    if importlib.util.find_spec("build") is None:
+        unavailable("the build package is not installed (pip install build)")
     clone, out = tmp_path_factory.mktemp("clone"), tmp_path_factory.mktemp("dist")
     for name in repository_files():
         (clone / name).parent.mkdir(parents=True, exist_ok=True)
@@ -114,7 +119,8 @@ def test_tests_pass_from_the_unpacked_sdist(dist, tmp_path):
 
 def test_twine_finds_both_ready_for_an_index(dist):
     """twine check: the metadata is complete and the README renders as the index's project description."""
-    pytest.importorskip("twine")
+    if importlib.util.find_spec("twine") is None:
+        unavailable("twine is not installed (pip install twine)")
     archives = sorted(str(path) for path in dist.iterdir())
     result = subprocess.run([sys.executable, "-m", "twine", "check", "--strict", *archives],
                             capture_output=True, text=True, timeout=120)

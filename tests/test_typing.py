@@ -2,12 +2,14 @@
 
 The package is copied, as pip installs it, into a folder on PYTHONPATH (a stand-in for site-packages: mypy reads an
 installed package only if it carries py.typed), and mypy --strict and pyright check a short user script there.
-The checkers are optional (the `typing` extra); each test is skipped without its checker.
+The checkers are optional (the `typing` extra); each test is skipped without its checker (fails, with
+ANTIALIAS_NP_NO_SKIP=1).
 """
 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -15,10 +17,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from optional import unavailable
 
 import antialias_np
 
 PACKAGE = Path(antialias_np.__file__).parent
+
 
 USER_SCRIPT = """
 import numpy as np
@@ -50,7 +54,8 @@ def run_checker(command: list[str], folder: Path) -> str:
 
 
 def test_mypy_strict_sees_the_signatures(installed):
-    pytest.importorskip("mypy")
+    if importlib.util.find_spec("mypy") is None:
+        unavailable("mypy is not installed (pip install 'antialias_np[typing]')")
     output = run_checker([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "user.py"], installed)
     assert "import-untyped" not in output, output
     assert 'Revealed type is "def (image: numpy.ndarray' in output, output
@@ -64,7 +69,7 @@ def test_mypy_strict_sees_the_signatures(installed):
 def test_pyright_sees_the_signatures(installed):
     pyright = shutil.which("pyright")
     if pyright is None:
-        pytest.skip("pyright is not installed (pip install 'antialias_np[typing]')")
+        unavailable("pyright is not installed (pip install 'antialias_np[typing]')")
     output = run_checker([pyright, "user.py"], installed)
     assert 'Type of "aa.downsample" is "(image: ndarray' in output, output
     assert 'Type of "aa.interpolate" is "(x: ndarray' in output, output
