@@ -15,9 +15,34 @@ kernel compiles on its first call and is cached on disk.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 """The version of the package (pyproject.toml reads it from here)."""
+
+# Type checkers and editors read these imports; at run time they are skipped and __getattr__ below imports each
+# name's module on first use, because importing them all imports Numba (a third of a second) for every user,
+# including those who only read __version__ or run `antialias-np --help`.
+if TYPE_CHECKING:
+    from antialias_np.bilateral import bilateral_blur
+    from antialias_np.gaussian import anti_alias_interpolation, gaussian_kernel
+    from antialias_np.median import median_blur
+    from antialias_np.pooling import adaptive_avg_pool2d, avg_pool2d
+    from antialias_np.resample import interpolate
+    from antialias_np.study import EXTRA_METHODS, METHODS, downsample
+
+__all__ = [
+    "EXTRA_METHODS",
+    "METHODS",
+    "adaptive_avg_pool2d",
+    "anti_alias_interpolation",
+    "avg_pool2d",
+    "bilateral_blur",
+    "downsample",
+    "gaussian_kernel",
+    "interpolate",
+    "median_blur",
+]
 
 _MODULE_OF = {
     "METHODS": "study",
@@ -31,10 +56,10 @@ _MODULE_OF = {
     "median_blur": "median",
     "bilateral_blur": "bilateral",
 }
-__all__ = sorted(_MODULE_OF)
+"""The module of each public name, for __getattr__ (tests/test_typing.py checks it against the imports above)."""
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     if name not in _MODULE_OF:
         raise AttributeError(f"module 'antialias_np' has no attribute {name!r}")
     value = getattr(importlib.import_module(f"antialias_np.{_MODULE_OF[name]}"), name)

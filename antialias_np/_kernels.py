@@ -24,10 +24,10 @@ import numpy as np
 PARALLEL_MIN_VALUES = 1 << 20
 """Input values (planes x height x width) from which a call may be split among Numba's threads (`parallel_threads`).
 
-Measured on 2 vCPUs of an idle machine, 2 threads against 1: one 3 x 256 x 256 frame (3 * 2**16 values) 1.2-1.5x
-faster, 2 frames 1.8-1.9x, 6 frames and more (from 2**20 values) 1.9-2.1x. A parallel call that starts just as other
-processes take the CPUs waits a time slice of the scheduler (milliseconds), which `free_cpus` notices only after its
-window: the calls exposed to it are kept to those of half a millisecond and more.
+On 2 idle CPUs, 2 threads run one 3 x 256 x 256 frame (3 * 2**16 values) only a little faster than 1, and 6 frames and
+more (from 2**20 values) nearly twice as fast (`python bench.py --threads` measures it). A parallel call that starts
+just as other processes take the CPUs waits a time slice of the scheduler (milliseconds), which `free_cpus` notices only
+after its window: the calls exposed to it are kept to those of half a millisecond and more.
 """
 
 NO_CACHE = "no cache"

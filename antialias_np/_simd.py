@@ -31,7 +31,7 @@ def _block_shape(itemsize):
     """(rows, columns) of the blocks _transpose_block moves: 16 x 32 for 1-byte values (two 16 x 16 blocks side by
     side, one per 16-byte half of a 32-byte vector), 16 x 16 for 2- and 4-byte values, 8 x 8 for 8-byte ones.
 
-    Measured against 8 x 8 blocks on a 256 x 768 plane: uint16 1.2x faster, float32 1.2x; float64 2x slower with 16.
+    Measured against 8 x 8 blocks on a 256 x 768 plane: faster for uint16 and float32; float64 was slower with 16.
     """
     if itemsize == 1:
         return 16, 32
@@ -100,8 +100,8 @@ def transpose_into(a, out):
 
     Plain loop: for i, j: out[j, i] = a[i, j]. Where a block writes less than a cache line to each row of `out`
     (1- and 2-byte values), the blocks go down a column of blocks before the next, so that each line of `out` is
-    filled while it is in the cache (uint8: 1.6-2.5x faster); otherwise they go along the rows (float32 1.4x
-    faster that way, float64 2x).
+    filled while it is in the cache (measured faster for uint8); otherwise they go along the rows (measured faster
+    that way for float32 and float64).
     """
     n, m = _block_shape(a.itemsize)
     height, width = a.shape
@@ -250,8 +250,8 @@ def _fixed_point_chunk(sums_per_vector: Callable[[object], int]):
 
 
 fixed_point_wide_chunk = _fixed_point_chunk(_sums_per_vector)
-"""fixed_point_chunk on 512-bit vectors where the CPU has AVX-512BW (64 values; measured 1.1-1.4x faster than two
-256-bit chunks on this project's machine: the byte shuffles, not the products, limit the speed), else 256-bit."""
+"""fixed_point_chunk on 512-bit vectors where the CPU has AVX-512BW (64 values; measured faster than two 256-bit
+chunks, though not twice: the byte shuffles, not the products, limit the speed), else 256-bit."""
 
 NARROW_FIXED_POINT_CHUNK = 32
 """The uint8 values of fixed_point_chunk_32: four 256-bit vectors of eight int32 sums."""

@@ -68,7 +68,7 @@ def gather_plan(image: _checks.ImageSpec, rows: np.ndarray, cols: np.ndarray) ->
     is exact for every dtype.
 
     Evenly spaced indices (every n-th pixel: subsample, nearest at an integer ratio) are a strided slice, which
-    NumPy copies 1.3-2.3x faster than the kernel on one thread in torch layout (a memory-bound copy of a few
+    NumPy copies faster than the kernel on one thread in torch layout (a memory-bound copy of a few
     microseconds per frame gains little from threads). Other indices, and channels-last images, go to the kernel
     (GatherPlan).
     """
@@ -81,7 +81,7 @@ def gather_plan(image: _checks.ImageSpec, rows: np.ndarray, cols: np.ndarray) ->
 
 class SlicePlan(Plan):
     """x[..., rows, cols] for two slices, copied by NumPy; channels-last images by `gather` instead, as NumPy
-    copies the C values of each pixel one by one, 3-4x slower than the kernel copies whole pixels."""
+    copies the C values of each pixel one by one, several times slower than the kernel copies whole pixels."""
 
     def __init__(self, rows: slice, cols: slice, gather: GatherPlan):
         self.rows, self.cols, self.gather = rows, cols, gather
@@ -302,12 +302,12 @@ def _rounded_quotients(sums, divisor, lowest, highest, out):
 
 
 TIE_MARGIN_LIMIT = 2.0**-8
-"""The largest tie margin E (`tie_margin`) with which an integer plan sums in float32 (TieCheckedPlan): about 2E of
-the outputs (on images whose fractions spread evenly) come within E of a half-integer and are computed again in
-float64, one by one. Measured on uint8 Gaussians (one thread): a recomputation costs 0.5 us at 13 taps (about 90
-outputs of the float32 kernel), and float32 with its recomputations is as fast as float64 near E = 1e-2 (step
-96-128 on 2048 px); at 2^-8 (step 32, 125 taps) it is 1.3-1.5x faster, at step 4 (E = 4.3e-4) 2-3x. 8-bit images
-meet the limit up to step 32; 16-bit ones do not (E = 0.11 for uint16 at step 4), and keep float64."""
+"""The largest tie margin E (`tie_margin`) with which an integer plan sums in float32 (TieCheckedPlan): about 2E of the
+outputs (on images whose fractions spread evenly) come within E of a half-integer and are computed again in float64,
+one by one. Measured on uint8 Gaussians (one thread): a recomputation costs about as much as 90 outputs of the
+float32 kernel at 13 taps, and float32 with its recomputations is only as fast as float64 near E = 1e-2 (step 96-128
+on 2048 px); at 2^-8 (step 32, 125 taps) it is faster, and more so at smaller E (step 4). 8-bit images meet the limit
+up to step 32; 16-bit ones do not (E = 0.11 for uint16 at step 4), and keep float64."""
 
 
 def tie_margin(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> float:
@@ -461,7 +461,7 @@ class TorchOrderPlan(Plan):
 def _gather(planes, rows, cols, col_step, pixel, out):
     """out[p, i, j] = planes[p, rows[i], cols[j]] for pixels of the dtype `pixel`: the rows of planes, (B, H, W * C),
     and of out, (B, h, w * C), are seen as rows of pixels of C values, each copied whole. Evenly spaced cols (a
-    col_step > 0) are read as a strided row, 1.15-1.25x faster than through their indices."""
+    col_step > 0) are read as a strided row, measured faster than through their indices."""
     source_pixels, out_pixels = planes.view(pixel), out.view(pixel)
     for p in prange(planes.shape[0]):
         for i in range(rows.shape[0]):
@@ -484,7 +484,7 @@ def _weighted_rows(source, index, weight, count, dest):
     (it writes some values twice, the same); rows narrower than a wide chunk one vector at a time, the last
     overlapping likewise, and rows narrower than a vector value by value, in the same order. Where the rows do not
     start on a cache line (NumPy aligns its arrays to 16 bytes), a first vector reaches the next line, so that each
-    64-byte load of the wide chunks reads one line (at 256 px float32, 16 bytes off a line, lanczos 71 -> 66 us).
+    64-byte load of the wide chunks reads one line.
     """
     narrow = weighted_vector_width(dest)
     width, wide = source.shape[1], WIDE_CHUNK_VECTORS * narrow
@@ -546,14 +546,14 @@ BLOCK_BYTES = 1 << 17
 """The kept rows of a plane are made and turned into output rows a block at a time (`_block_rows`), so that the
 block's temporaries stay in the CPU's L2 cache: a plane's worth of temporaries (megabytes at 2048 px and more) was
 also given back to the OS by glibc after every call and faulted in again on the next (thousands of page faults per
-call, 2-7x the time)."""
+call, several times the time)."""
 
 
 @njit(cache=True)
 def _block_rows(height, row_bytes):
     """Rows per block: about BLOCK_BYTES of them, a multiple of 16 and at least 32 (the columns pass loops over
-    C x rows values: whole vectors, and not too few of them, measured 1.3-2.7x faster at 2048-4096 px than blocks of
-    any 8 or more rows), at most the height."""
+    C x rows values: whole vectors, and not too few of them, measured faster at 2048-4096 px than blocks of any 8
+    or more rows), at most the height."""
     return min(height, max(32, BLOCK_BYTES // row_bytes // 16 * 16))
 
 
@@ -593,7 +593,7 @@ def _resample_tie_checked(
     """Integer planes through float tables (TieCheckedPlan): each plane summed in float32 by _resample_plane, then
     rounded and saturated into out, except sums near a tie (_near_tie), whose float64 value (_float64_output) is
     rounded instead. Each row is rounded in a branch-free sweep that notes whether it holds a sum near a tie, and
-    only then swept again for them: a branch in the first sweep made the rounding 6x slower."""
+    only then swept again for them: a branch in the first sweep made the rounding several times slower."""
     for p in prange(planes.shape[0]):
         sums = np.empty((out.shape[1], out.shape[2]), np.float32)
         _resample_plane(planes[p], channels, row_index, row_weight, row_count, col_index, col_weight, col_count, sums)
