@@ -195,11 +195,36 @@ class _Graph:
         tensor's axes after those, so that it broadcasts against the tensor."""
         return array.reshape(array.shape + (1,) * (-axis - array.ndim))
 
-    def zero_appended(self, x: str, axis: int) -> str:
-        """x with one zero appended along `axis`: the pixel that taps outside a window read."""
-        pads = np.zeros(2 * self.ndim, np.int64)
-        pads[2 * self.ndim + axis] = 1  # the end of the axis
+    def zero_appended(self, x: str, axis: int, ndim: int | None = None) -> str:
+        """x (of `ndim` axes, the image's by default) with one zero appended along `axis`: the pixel that the taps
+        outside a window read."""
+        ndim = self.ndim if ndim is None else ndim
+        pads = np.zeros(2 * ndim, np.int64)
+        pads[2 * ndim + axis] = 1  # the end of the axis
         return self.add("Pad", x, self.constant(pads))
+
+    def as_rows(self, x: str, axis: int):
+        """(x seen as rows along `axis`, its number of axes, restore): the axis moved to -2 and the axes after it
+        flattened into the last, (..., n, rest), so that a Gather along -2 copies contiguous rows (along the last
+        axis it gathers value by value, 10x slower in onnxruntime 1.32); restore(y) puts a result (..., m, rest),
+        m = lengths[axis] by then, back in the image's layout. The width is swapped with the height (a Transpose);
+        channels-last images have their (W or H) * C values flattened (a Reshape)."""
+        swap = axis == self.width
+        perm = list(range(self.ndim))
+        perm[self.height], perm[self.width] = perm[self.width], perm[self.height]
+        if swap:
+            x = self.add("Transpose", x, perm=perm)
+        if self.channels != -1:
+            return x, self.ndim, (lambda y: self.add("Transpose", y, perm=perm)) if swap else (lambda y: y)
+        other = self.lengths[self.height if swap else self.width]
+        leading = [0] * (self.ndim - 3)  # 0: the batch axis as it is (it may be dynamic)
+        x = self.add("Reshape", x, self.constant([*leading, self.lengths[axis], -1], np.int64))
+
+        def restore(y: str) -> str:
+            y = self.add("Reshape", y, self.constant([*leading, self.lengths[axis], other, -1], np.int64))
+            return self.add("Transpose", y, perm=perm) if swap else y
+
+        return x, self.ndim - 1, restore
 
     def select(self, x: str, indices: np.ndarray, axis: int) -> str:
         """x[..., indices, ...] along `axis`: a Slice if the indices are evenly spaced, else a Gather."""
@@ -278,15 +303,16 @@ def _selection(graph: _Graph, x: str, operation: _library.Selection, dtype: np.d
 
 
 def _separable(graph: _Graph, x: str, operation: _library.Separable, dtype: np.dtype) -> str:
-    """Two table passes, columns first (torch's order in its separable kernels), in the image's float dtype; for
-    uint8, torch's fixed point in int32 (each pass rounded and clamped), exact box sums divided by the window size,
-    or float64 sums, each then rounded to the nearest integer (ties to even) and saturated."""
+    """Two table passes in the image's float dtype, rows first (the engine's order); for uint8 columns first
+    (torch's): torch's fixed point in int32, each pass rounded and clamped; or exact box sums divided by the window
+    size, or float64 sums, then rounded to the nearest integer (ties to even) and saturated."""
     rows, cols, divisor = operation
     compute = _compute_dtype(operation, dtype)
     if compute != dtype:
         x = graph.cast(x, compute)
-    x = _table_pass(graph, x, cols, graph.width, compute)
-    x = _table_pass(graph, x, rows, graph.height, compute)
+    passes = [(rows, graph.height), (cols, graph.width)]
+    for table, axis in passes[::-1] if dtype == UINT8 else passes:
+        x = _table_pass(graph, x, table, axis, compute)
     if compute == dtype:
         return x
     if rows.precision is None:  # fixed point is rounded and clamped by each pass
@@ -314,7 +340,11 @@ def _compute_dtype(operation: _library.Separable, dtype: np.dtype) -> np.dtype:
 
 def _table_pass(graph: _Graph, x: str, table, axis: int, compute: np.dtype) -> str:
     """out[..., i, ...] = sum_{t < count[i]} weight[i, t] * x[..., index[i, t], ...] along `axis`, then for a
-    fixed-point table torch's rounding of the pass."""
+    fixed-point table torch's rounding of the pass.
+
+    The taps of every output are gathered as rows, (..., n_out, taps, rest), and summed by a MatMul with the
+    weights as (n_out, 1, taps): one dot product of `taps` values per output value, so that an output meets only
+    its own taps (and zeros)."""
     length = graph.lengths[axis]
     n_out, taps = table.index.shape
     inside = np.arange(taps) < table.count[:, None]
@@ -322,16 +352,17 @@ def _table_pass(graph: _Graph, x: str, table, axis: int, compute: np.dtype) -> s
     if n_out == length and taps == 1 and np.all(inside) and np.array_equal(table.index[:, 0], np.arange(length)) \
             and np.all(table.weight == one):
         return x  # the axis is copied
+    rows, ndim, restore = graph.as_rows(x, axis)
     index = table.index
     if not np.all(inside):  # the taps past an output's count read a zero appended to the axis
-        x = graph.zero_appended(x, axis)
+        rows = graph.zero_appended(rows, -2, ndim)
         index = np.where(inside, index, length)
-    weight = np.where(inside, table.weight, 0).astype(compute)
-    taps = graph.add("Gather", x, graph.constant(index, np.int64), axis=axis)  # (..., n_out, taps, ...)
-    if np.any(weight[inside] != 1):  # an integer image's box sums take the taps as they are
-        taps = graph.add("Mul", taps, graph.constant(graph.broadcast(weight, axis - 1)))
-    out = graph.add("ReduceSum", taps, graph.constant([axis], np.int64), keepdims=0)
+    weight = np.where(inside, table.weight, 0).astype(compute).reshape(n_out, 1, taps)
+    gathered = graph.add("Gather", rows, graph.constant(index, np.int64), axis=-2)  # (..., n_out, taps, rest)
+    summed = graph.add("MatMul", graph.constant(weight), gathered)  # (..., n_out, 1, rest)
+    out = graph.add("Squeeze", summed, graph.constant([-2], np.int64))
     graph.lengths[axis] = n_out
+    out = restore(out)
     if table.precision is None:
         return out
     # torch: clamp((2^(p-1) + sum) >> p, 0, 255). Div truncates toward zero where the shift floors: they differ for
