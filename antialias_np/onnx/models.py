@@ -394,7 +394,22 @@ def _window_taps(graph: _Graph, x: str, rows: np.ndarray, cols: np.ndarray) -> l
 
 def _median(graph: _Graph, x: str, operation: _library.Median, dtype: np.dtype) -> str:
     """The middle of each window by a sorting network of Min and Max, pruned to the comparisons the middle needs;
-    floats: NaN where the window holds a value that is not finite (x - x is NaN there, 0 elsewhere)."""
+    floats: NaN where the window holds a value that is not finite (x - x is NaN there, 0 elsewhere). uint8 is
+    compared in float32, which holds each of its values (onnxruntime 1.19 has no uint8 Min and Max)."""
+    if dtype == UINT8:
+        return graph.cast(_window_middles(graph, graph.cast(x, np.float32), operation), dtype)
+    taps, middle = _window_middles(graph, x, operation, with_taps=True)
+    if len(taps) == 1:
+        return middle
+    not_finite = None  # the sum of tap - tap: 0, or NaN where a tap is NaN or infinite
+    for tap in taps:
+        zero = graph.add("Sub", tap, tap)
+        not_finite = zero if not_finite is None else graph.add("Add", not_finite, zero)
+    return graph.add("Sub", middle, not_finite)  # middle - 0 keeps a -0.0 median
+
+
+def _window_middles(graph: _Graph, x: str, operation: _library.Median, with_taps: bool = False):
+    """The middle value of each window (and, with_taps, first the list of its taps)."""
     taps = [tap for row in _window_taps(graph, x, operation.rows, operation.cols) for tap in row]
     values = list(taps)
     for low, high, keep_low, keep_high in median_network(len(taps)):
@@ -402,13 +417,7 @@ def _median(graph: _Graph, x: str, operation: _library.Median, dtype: np.dtype) 
         larger = graph.add("Max", values[low], values[high]) if keep_high else None
         values[low], values[high] = smaller, larger
     middle = values[len(taps) // 2]
-    if dtype.kind != "f" or len(taps) == 1:
-        return middle
-    not_finite = None  # the sum of tap - tap: 0, or NaN where a tap is NaN or infinite
-    for tap in taps:
-        zero = graph.add("Sub", tap, tap)
-        not_finite = zero if not_finite is None else graph.add("Add", not_finite, zero)
-    return graph.add("Sub", middle, not_finite)  # middle - 0 keeps a -0.0 median
+    return (taps, middle) if with_taps else middle
 
 
 def median_network(n: int) -> list[tuple[int, int, bool, bool]]:
@@ -447,11 +456,15 @@ def _bilateral(graph: _Graph, x: str, operation: _library.Bilateral, dtype: np.d
 
         d = sum_c |tap_c - centre_c| (l1) or d^2 = sum_c (tap_c - centre_c)^2 (l2)
         w = exp(color_scale * d^2) * space[a, b];   out = (sum w * tap) / (sum w)
+
+    exp is 0 below the smallest normal number's logarithm, as in antialias_np: an infinite distance weighs 0 (and
+    0 * inf is NaN, as in kornia) on runtimes whose Exp(-inf) is not 0 (onnxruntime 1.19's float64 Exp gave 5.6e-309).
     """
     taps = _window_taps(graph, x, operation.rows, operation.cols)
     ky, kx = operation.space.shape
     centre = taps[ky // 2][kx // 2]
     color_scale = graph.constant(operation.color_scale, dtype)
+    lowest, zero = graph.constant(np.log(np.finfo(dtype).tiny), dtype), graph.constant(0, dtype)
     weighted = total = None
     for a in range(ky):
         for b in range(kx):
@@ -461,7 +474,8 @@ def _bilateral(graph: _Graph, x: str, operation: _library.Bilateral, dtype: np.d
                 squared = graph.add("Mul", distance, distance)
             else:
                 squared = _channel_sum(graph, graph.add("Mul", difference, difference))
-            weight = graph.add("Exp", graph.add("Mul", color_scale, squared))
+            exponent = graph.add("Mul", color_scale, squared)
+            weight = graph.add("Where", graph.add("Less", exponent, lowest), zero, graph.add("Exp", exponent))
             weight = graph.add("Mul", weight, graph.constant(operation.space[a, b], dtype))
             contribution = graph.add("Mul", taps[a][b], weight)
             weighted = contribution if weighted is None else graph.add("Add", weighted, contribution)
