@@ -242,6 +242,25 @@ def test_model_says_its_call_and_shapes(ort):
     assert (given.name, made.name, dims) == ("x", "y", [["N", 64, 48, 3], ["N", 16, 12, 3]])
 
 
+def test_spliced_before_a_model(ort):
+    """docs/onnx.md's recipe: the downsampler merged in front of a user's model (a 1 x 1 convolution here)."""
+    from onnx import TensorProto, compose, helper, numpy_helper
+
+    weight = np.random.default_rng(0).random((8, 3, 1, 1)).astype(np.float32)
+    network = helper.make_model(helper.make_graph(
+        [helper.make_node("Conv", ["image", "weight"], ["features"])], "network",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, 64, 64])],
+        [helper.make_tensor_value_info("features", TensorProto.FLOAT, [1, 8, 64, 64])],
+        [numpy_helper.from_array(weight, "weight")]), opset_imports=[helper.make_opsetid("", 18)])
+    resizer = downsample_model((1, 3, 256, 256), np.float32, 0.25, "bicubic", opset=18)
+    resizer.ir_version = network.ir_version  # merge_models wants one IR version
+    model = compose.merge_models(resizer, network, io_map=[("y", "image")], prefix1="downsample/")
+    x = random_image((1, 3, 256, 256), np.float32)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    expected = np.einsum("oc,nchw->nohw", weight[:, :, 0, 0], aa.downsample(x, 0.25, "bicubic"))
+    assert compare(session.run(None, {"downsample/x": x})[0], expected) <= 2e-6  # measured 3.6e-7
+
+
 @pytest.mark.parametrize(
     ("arguments", "error", "message"),
     [
