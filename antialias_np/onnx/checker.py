@@ -217,7 +217,7 @@ def _finding(node, where: str, opset: int, types: dict) -> ResizeFinding:
     if call is not None and effective["coordinate_transformation_mode"] == "pytorch_half_pixel":
         if out_dims is None or any(n in (1, None) for n in out_dims[-2:]):  # an output side of 1, or unknown
             differences.append("coordinate_transformation_mode=pytorch_half_pixel reads input 0 for an output side "
-                               "of 1, where torch reads the centre (half_pixel); the same for other sizes")
+                               "of 1, where torch reads the centre: half_pixel, the same for other sizes")
             fixes["coordinate_transformation_mode"] = "half_pixel"
     if len(fixes) < len(differences):
         fixes = {}  # a difference without an attribute fix remains: a partial fix would not give torch's numbers
