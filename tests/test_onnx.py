@@ -267,6 +267,7 @@ def test_spliced_before_a_model(ort):
         (((3, 16, 16), np.float16), TypeError, "float32, float64 or uint8"),
         (((3, 16, 16), np.int16), TypeError, "float32, float64 or uint8"),
         (((3, 16, 16), "image"), TypeError, "dtype must be a NumPy dtype"),
+        (((3, 16, 16), None), TypeError, "dtype must be a NumPy dtype"),
         (((16,), np.float32), TypeError, "shape must be a tuple of 2 to 4 axes"),
         (((3, 0, 16), np.float32), ValueError, "ints >= 1"),
         (((3, None, 16), np.float32), ValueError, "H and W as ints"),

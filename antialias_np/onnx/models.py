@@ -1,16 +1,17 @@
 """downsample's methods and interpolate's modes as ONNX models: the library's own tables, written as ONNX operators.
 
 Every separable method (gaussian, bilinear, bicubic, lanczos, area, avgpool, box5, gaussian7, gaussian9, binomial
-and interpolate's filters) is two passes of its per-axis tables, columns first, each pass
+and interpolate's filters) is two passes of its per-axis tables (weights.AxisTable), each pass
 
-    Gather(x, index, axis)            the taps of every output: (..., n_out, taps, ...)
-    Mul(., weight); ReduceSum(taps)   out[i] = sum_{t < count[i]} weight[i, t] * x[index[i, t]]
+    Gather(rows, index, axis=-2)             the taps of every output as whole rows: (..., n_out, taps, rest)
+    MatMul(weight as (n_out, 1, taps), .)    out[i] = sum_{t < count[i]} weight[i, t] * x[index[i, t]]
 
-A tap past an output's count reads a zero appended to the axis (Pad), so a NaN or an infinity reaches only the
-outputs whose windows hold it, as in torch. (Dense weight matrices as two MatMuls would multiply every pixel of a
-row, and 0 * NaN is NaN.) Selections (subsample, nearest modes) are a Slice where the kept indices are evenly
-spaced, else a Gather. The median is a sorting network of Min / Max on the window's taps, pruned to the comparisons
-the middle value needs. The bilateral filter is kornia's formula, tap by tap.
+with the axis brought to -2 (a Transpose for the width, a Reshape for channels last). A tap past an output's count
+reads a zero appended to the axis (Pad), so a NaN or an infinity reaches only the outputs whose windows hold it, as
+in torch; dense weight matrices as two MatMuls, W_rows @ x @ W_cols.T, would multiply every pixel of a row by every
+output's weight, and 0 * NaN is NaN. Selections (subsample, nearest modes) are a Slice where the kept indices are
+evenly spaced, else a Gather. The median is a sorting network of Min / Max on the window's taps, pruned to the
+comparisons the middle value needs. The bilateral filter is kornia's formula, tap by tap.
 
 Dtypes: float32 and float64 compute in their dtype; uint8 as antialias_np does (see `downsample_model`). The opset
 defaults to 17; the operators used mean the same from opset 13 on.
@@ -31,8 +32,9 @@ if TYPE_CHECKING:
     import onnx
 
 DEFAULT_OPSET = 17
-"""The opset of the models made here (TensorRT 8.6 and onnxruntime 1.14 on read it); the operators used mean the
-same from opset 13 on, so any opset from 13 to onnx's newest may be asked for (to merge into a model of that opset)."""
+"""The opset of the models made here, by default: not the newest, for runtimes that lag; the operators used mean
+the same from opset 13 on, so any opset from 13 to onnx's newest may be asked for (to merge into a model of that
+opset)."""
 
 MIN_OPSET = 13
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.uint8))
@@ -52,10 +54,10 @@ def downsample_model(
     """An ONNX model computing antialias_np.downsample(x, scale, method, channel_axis=..., **options).
 
     The model has one input "x" of `shape` and `dtype` and one output "y", the downsampled image in x's layout and
-    dtype. The operators per method (see the module docstring): per-axis tables as Gather, Mul, ReduceSum (gaussian,
-    bicubic, bilinear, area, avgpool, lanczos, box5, gaussian7, gaussian9, binomial); Slice (subsample; nearest
-    where its indices are evenly spaced, else Gather); Min / Max sorting network (median); kornia's formula tap by
-    tap (bilateral).
+    dtype. The operators per method (see the module docstring): per-axis tables as Gather and MatMul (gaussian,
+    bicubic, bilinear, area, avgpool, lanczos, box5, gaussian7, gaussian9, binomial), rows first for floats;
+    Slice (subsample; nearest where its indices are evenly spaced, else Gather); a Min / Max sorting network
+    (median); kornia's formula tap by tap (bilateral).
 
     uint8: torch's fixed point for bilinear, bicubic and lanczos, per pass (columns, then rows) in int32:
     Clip(Div(sum + 2^(p-1), 2^p), 0, 255), which equals torch's (2^(p-1) + sum) >> p clamped (the division
@@ -105,7 +107,7 @@ def interpolate_model(
     recompute_scale_factor, antialias, channel_axis=...), which is torch.nn.functional.interpolate's.
 
     One input "x" of `shape` and `dtype`, one output "y". nearest and nearest-exact are a Slice or Gather;
-    bilinear, bicubic, lanczos and area are their per-axis tables as Gather, Mul, ReduceSum (see downsample_model,
+    bilinear, bicubic, lanczos and area are their per-axis tables as Gather and MatMul (see downsample_model,
     also for uint8, which is torch's fixed point for bilinear, bicubic and lanczos, with or without antialias).
 
     Args:
@@ -142,6 +144,8 @@ def _image(shape: object, dtype: object, channel_axis: object):
     if not isinstance(shape, (tuple, list)) or not 2 <= len(shape) <= 4:
         raise TypeError(f"shape must be a tuple of 2 to 4 axes, (H, W) to (N, C, H, W), got {shape!r}")
     try:
+        if dtype is None:  # np.dtype(None) is float64
+            raise TypeError
         dtype = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"dtype must be a NumPy dtype, one of float32, float64, uint8; got {dtype!r}") from None
