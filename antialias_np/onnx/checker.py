@@ -16,8 +16,9 @@ pytorch_half_pixel is half_pixel except where an output side is 1 (it then reads
 torch's exporters wrote: the TorchScript exporter (torch.onnx.export(..., dynamo=False)) the rows above without
 antialias, which it cannot export; the dynamo exporter (onnxscript's torchlib) antialias=1 with exclude_outside=0
 (up to onnxscript 0.7.0), cubic_coeff_a=-0.75 for antialiased bicubic (up to 0.6) and pytorch_half_pixel (up to
-0.7.0). Those three are what `fix_model` rewrites, for antialiased nodes only, where the exporter's intent is
-known; other differences are reported, not rewritten.
+0.7.0). Those three are what `fix_model` rewrites, where the intent is known: exclude_outside and cubic_coeff_a on
+antialiased nodes, pytorch_half_pixel on nodes that otherwise equal a torch call and may have an output side of 1.
+Other differences are reported, not rewritten.
 
 Even with these attributes, onnxruntime's Resize computes the same formulas in another order and with other
 roundings than torch (docs/onnx.md gives the measured differences); `antialias_np.onnx.interpolate_model` gives
@@ -90,8 +91,7 @@ class ResizeFinding(NamedTuple):
             rewritten = ", ".join(f"{name}={value}" for name, value in self.fixes.items())
             lines.append(f"  fix: {rewritten}; then equals {self.torch_call}")
         elif self.differences:
-            lines.append("  no attribute fix: " + ("torch has no such call" if self.torch_call is None
-                                                   else "rewrite the node by hand"))
+            lines.append("  no attribute fix: no torch call computes this")
         lines.extend(f"  note: {note}" for note in self.notes)
         return "\n".join(lines)
 
@@ -116,8 +116,8 @@ def check_model(model: onnx.ModelProto | str | os.PathLike) -> list[ResizeFindin
 
 def fix_model(model: onnx.ModelProto | str | os.PathLike) -> tuple[onnx.ModelProto, list[ResizeFinding]]:
     """A copy of `model` with the attributes of each Resize node rewritten to give torch's numbers where check_model
-    finds fixes (exclude_outside, cubic_coeff_a and coordinate_transformation_mode of antialiased nodes); the model
-    itself is not changed. Returns (the copy, check_model's findings for `model`)."""
+    finds fixes (exclude_outside, cubic_coeff_a, coordinate_transformation_mode); the model itself is not changed.
+    Returns (the copy, check_model's findings for `model`)."""
     onnx = require()
     copy = onnx.ModelProto()
     copy.CopyFrom(_loaded(model, external_data=True))
@@ -219,8 +219,6 @@ def _finding(node, where: str, opset: int, types: dict) -> ResizeFinding:
             differences.append("coordinate_transformation_mode=pytorch_half_pixel reads input 0 for an output side "
                                "of 1, where torch reads the centre: half_pixel, the same for other sizes")
             fixes["coordinate_transformation_mode"] = "half_pixel"
-    if len(fixes) < len(differences):
-        fixes = {}  # a difference without an attribute fix remains: a partial fix would not give torch's numbers
     return ResizeFinding(where, node.op_type, opset, attributes, call, tuple(differences), fixes, tuple(notes))
 
 
