@@ -16,11 +16,13 @@ import pytest
 from PIL import Image  # imageio's dependency, so always there
 
 import antialias_np as aa
-from antialias_np import _checks, study
+from antialias_np import _checks
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 FRAME = np.random.default_rng(9).random((2, 3, 30, 41)).astype(np.float32)
-STEP_METHODS = [m for m in aa.METHODS + aa.EXTRA_METHODS if m not in study.SIZED_METHODS]
+SIZED_METHODS = ("nearest", "bicubic", "bilinear", "area", "lanczos")  # interpolate's modes: any scale, or a size
+PER_AXIS_METHODS = (*SIZED_METHODS, "subsample", "avgpool")
+STEP_METHODS = [m for m in aa.METHODS + aa.EXTRA_METHODS if m not in SIZED_METHODS]
 
 
 # ----- array-likes -----------------------------------------------------------------------------------------------
@@ -84,7 +86,7 @@ SIZED_EQUIVALENTS = {
 }
 
 
-@pytest.mark.parametrize("method", study.SIZED_METHODS)
+@pytest.mark.parametrize("method", SIZED_METHODS)
 @pytest.mark.parametrize("size", [(7, 11), (30, 41), (1, 1), 9])
 def test_a_target_size_is_interpolate_with_that_size(method, size):
     expected = SIZED_EQUIVALENTS[method](FRAME, size)
@@ -94,7 +96,7 @@ def test_a_target_size_is_interpolate_with_that_size(method, size):
                                   np.moveaxis(expected, 1, -1))  # fmt: skip
 
 
-@pytest.mark.parametrize("method", study.SIZED_METHODS)
+@pytest.mark.parametrize("method", SIZED_METHODS)
 def test_a_scale_per_axis_is_the_size_of_each_axis(method):
     size = (int(30 * 0.5), int(41 * 0.3))
     expected = (aa.interpolate(FRAME, scale_factor=(0.5, 0.3), mode="nearest") if method == "nearest"
@@ -121,7 +123,7 @@ def test_a_size_for_a_method_defined_by_its_step_names_what_takes_one(method):
         aa.downsample(FRAME, size=(8, 10), method=method)
 
 
-@pytest.mark.parametrize("method", [m for m in STEP_METHODS if m not in study.PER_AXIS_METHODS])
+@pytest.mark.parametrize("method", [m for m in STEP_METHODS if m not in PER_AXIS_METHODS])
 def test_one_scale_methods_take_equal_scales_and_name_those_that_take_two(method):
     np.testing.assert_array_equal(aa.downsample(FRAME, (0.5, 0.5), method), aa.downsample(FRAME, 0.5, method))
     with pytest.raises(ValueError, match=r"takes one scale for both axes, got scale=\(0\.5, 0\.25\); .*'subsample'"):
@@ -152,7 +154,7 @@ ROWS_AT_1_OVER_N = {
     **dict.fromkeys(("gaussian", "subsample", "median", "bilateral", "box5", "gaussian7", "gaussian9", "binomial"),
                     lambda h, n: math.ceil(h / n)),
     "avgpool": lambda h, n: h // n,
-    **dict.fromkeys(study.SIZED_METHODS, lambda h, n: int(h * (1 / n))),
+    **dict.fromkeys(SIZED_METHODS, lambda h, n: int(h * (1 / n))),
 }  # fmt: skip
 
 
@@ -167,11 +169,11 @@ def test_output_sizes_are_those_of_the_table(method):
             x = np.zeros((1, height, 3 * n + 1), np.float32)
             expected = (ROWS_AT_1_OVER_N[method](height, n), ROWS_AT_1_OVER_N[method](3 * n + 1, n))
             assert aa.downsample(x, 1 / n, method).shape[-2:] == expected, (n, height)
-            if method in study.PER_AXIS_METHODS:
+            if method in PER_AXIS_METHODS:
                 rows_only = aa.downsample(x, (1 / n, 1.0), method).shape[-2:]
                 assert rows_only == (expected[0], 3 * n + 1), (n, height)
     if method != "binomial":
-        whole_blocks_or_sized = method in study.SIZED_METHODS or method == "avgpool"
+        whole_blocks_or_sized = method in SIZED_METHODS or method == "avgpool"
         expected = (333, 250) if whole_blocks_or_sized else (334, 250)
         assert aa.downsample(np.zeros((1000, 750), np.float32), 1 / 3, method).shape == expected
 
