@@ -90,22 +90,25 @@ class Target(NamedTuple):
         return self.given
 
     def one_scale(self, method: str) -> float:
-        """The scale of a method that takes the same scale on both axes, and no size."""
-        self.step_scales(method)  # refuses a size
+        """The scale of a method that takes one scale for both axes (and no size)."""
+        self._refuse_size(method)
         if self.scale[0] != self.scale[1]:
             raise ValueError(f"method={method!r} takes one scale for both axes, got {self}; methods "
                              f"{', '.join(repr(m) for m in PER_AXIS_METHODS)} take a scale per axis")
         return self.scale[0]
 
-    def step_scales(self, method: str) -> tuple[float, float]:
-        """The scale per axis of a method that steps n pixels at a time, which cannot give any size."""
+    def steps(self, method: str) -> tuple[int, int]:
+        """The step n per axis of a method that steps n pixels at a time, for a scale 1/n per axis."""
+        self._refuse_size(method)
+        return tuple(_checks.integer_step(s, method) for s in self.scale)
+
+    def _refuse_size(self, method: str) -> None:
         if self.size is not None:
             raise ValueError(
                 f"method={method!r} steps n = 1/scale pixels at a time, so it is defined by scale=1/n, not by "
                 f"{self}; for a target size use method='bilinear', 'bicubic', 'area', 'lanczos' or 'nearest', or "
                 f"interpolate(x, size=...) or adaptive_avg_pool2d(x, size)"
             )
-        return self.scale
 
     def out_size(self, image: _checks.ImageSpec) -> tuple[int, int]:
         """The size given, or (int(H * scale), int(W * scale)), the size the study passed to interpolate."""
@@ -120,10 +123,6 @@ class Target(NamedTuple):
         return size
 
 
-def _steps(target: Target, method: str) -> tuple[int, int]:
-    return tuple(_checks.integer_step(s, method) for s in target.step_scales(method))
-
-
 # Each method is a plan builder: (image spec, checked target, options) -> Plan (_checks.Plan).
 
 
@@ -132,7 +131,7 @@ def gaussian(image: _checks.ImageSpec, target: Target) -> _checks.Plan:
 
 
 def subsample(image: _checks.ImageSpec, target: Target) -> _checks.Plan:
-    steps = _steps(target, "subsample")
+    steps = target.steps("subsample")
     return gather_plan(image, *(np.arange(0, n, step) for n, step in zip(image.shape[-2:], steps, strict=True)))
 
 
@@ -165,7 +164,7 @@ def lanczos(image: _checks.ImageSpec, target: Target) -> _checks.Plan:
 def avgpool(image: _checks.ImageSpec, target: Target, kernel_size=None, stride=None, padding=0) -> _checks.Plan:
     """avg_pool2d(x, kernel_size, n, padding) for scale = 1/n: the step is always n (per axis); kernel_size defaults
     to n (the study's avg_pool2d(x, n)); a stride other than n is refused (call avg_pool2d for other strides)."""
-    steps = _steps(target, "avgpool")
+    steps = target.steps("avgpool")
     if kernel_size is None:
         target.out_size(image)  # the n x n blocks: at least one
     if stride is not None and _checks.check_pair(stride, "stride", _checks.check_int, minimum=1) != steps:
