@@ -316,7 +316,7 @@ def _caller_stacklevel() -> int:
     this package: the user's call of a public function, however deep the package's own calls go."""
     package = os.path.dirname(os.path.abspath(__file__)) + os.sep
     frame, level = sys._getframe(1), 1  # the caller, whom stacklevel=1 names
-    while frame is not None and frame.f_code.co_filename.startswith(package):
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
         frame, level = frame.f_back, level + 1
     return level
 
