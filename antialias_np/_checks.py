@@ -1,16 +1,32 @@
 """Input checks and layout handling: the checks every public function shares (an operation's own domain checks,
 such as median's odd kernel or the FOMM step's 1 / n scale, sit beside it and call these).
 
+Images. Every public function takes a NumPy array, or anything np.asarray reads as one (nested lists, a PIL image,
+a torch CPU tensor, any object with __array__), and returns a new NumPy array (`check_image`).
+
 Layouts. Every public function takes `channel_axis` (keyword-only):
 
     None (default)   torch layout: (H, W), (C, H, W) or (N, C, H, W)
-    -1               channels last, as imageio, OpenCV and Pillow give: (H, W, C) or (N, H, W, C)
+    -1               channels last, as imageio, OpenCV and Pillow give: (H, W, C) or (N, H, W, C); an (H, W)
+                     image is one channel, so that one call serves gray and colour images alike
     -3               torch layout, confirmed (for an image the rule below would refuse; (H, W) too); ndim - 1
                      and ndim - 3 are the same as -1 and -3
 
-and returns its result in the same layout. The rule against silent mangling (`check_channel_axis`): with
-channel_axis=None, a 3-D or 4-D image whose last axis is 1 to 4 long while its channel axis (-3) is longer, e.g.
-(512, 512, 3), looks like (H, W, C) and is refused with a ValueError saying what to pass.
+and returns its result in the same layout. How a shape that fits the other layout better is met (`check_channel_axis`)
+depends on the function:
+
+- The torch and kornia work-alikes (interpolate, avg_pool2d, adaptive_avg_pool2d, anti_alias_interpolation,
+  median_blur, bilateral_blur) read channel_axis=None as torch does: every torch-layout input is taken, feature maps
+  such as (1, 16, 4, 4) or (1, 8, 4, 3) included. Where the shape is that of an image as imageio gives it (a last
+  axis of 1 to 4 after two of at least IMAGE_MIN_SIDE), they warn (UserWarning, once per shape) that it is read in
+  torch layout; channel_axis=-3 says torch layout is meant, and silences the warning.
+- downsample, the project's own function for images (and so the command line), refuses a layout that the shape
+  contradicts, either way (`contradicts_layout`): a shape contradicts a layout when, read in the other layout, its
+  channel axis would be shorter than both its height and its width. With channel_axis=None, (512, 512, 3),
+  (64, 64, 5) or (2, 32, 32, 3) are channels last (of any channel count) and refused, saying to pass channel_axis=-1
+  (or -3 to confirm torch layout); with channel_axis=-1, a stack (5, 4, 40, 48) is in torch layout and refused,
+  saying to pass channel_axis=None or -3. The two readings never both fit; a shape that fits neither, such as
+  (64, 64, 64), is read as channel_axis says.
 
 Kernels see images as a stack of planes (B, H, W); `to_planes` and `from_planes` convert both ways.
 """
@@ -21,6 +37,9 @@ import functools
 import math
 import numbers
 import operator
+import os
+import sys
+import warnings
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -43,6 +62,13 @@ MIN_DOWNSAMPLE_SCALE = 2**-16
 LAYOUTS = {2: "(H, W)", 3: "(C, H, W)", 4: "(N, C, H, W)"}
 CHANNELS_LAST_LAYOUTS = {3: "(H, W, C)", 4: "(N, H, W, C)"}
 
+IMAGE_MIN_SIDE = 16
+"""The work-alikes warn that a shape is read in torch layout where it looks like an image as imageio, OpenCV and
+Pillow give it: a last axis of 1 to 4 (gray, gray and alpha, RGB, RGBA) after two axes of at least this many pixels.
+Feature maps with a width of 4 or less and 16 or more channels and rows are rare; torch's own tests use small ones."""
+
+ARRAY_LIKES = "a NumPy array, or what np.asarray reads as one: nested lists, a PIL image, a torch CPU tensor"
+
 
 NATIVE_DTYPES = frozenset(np.dtype(code) for code in np.typecodes["AllInteger"] + "efd")
 """The dtypes of images that check_image returns as they are: every integer, float16, float32 and float64, in the
@@ -52,11 +78,13 @@ machine's byte order."""
 def check_image(image: object, name: str = "x", *, min_ndim: int = 2, max_ndim: int = 4) -> np.ndarray:
     """Return `image` as a plain, native-byte-order ndarray, or raise a TypeError / ValueError naming `name`.
 
-    Dtypes: every integer dtype, float32 and float64 (and float16, which each operation accepts or refuses);
-    bool, complex, longdouble, object, strings, bytes, datetimes and structured dtypes are refused. Subclasses
-    are read as plain arrays (np.matrix gives a 2-D result), except masked arrays, which are refused: their mask
-    would be ignored. Empty axes are checked with the layout (`layout_plan`). Never
-    copies a native-order array; a big-endian array is converted, so kernels only ever see native order.
+    Array-likes (nested lists, a PIL image, a torch CPU tensor, any object with __array__ or the buffer protocol)
+    are read with np.asarray, without a copy where it allows one. Dtypes: every integer dtype, float32 and float64
+    (and float16, which each operation accepts or refuses); bool, complex, longdouble, object, strings, bytes,
+    datetimes and structured dtypes are refused. Subclasses are read as plain arrays (np.matrix gives a 2-D result),
+    except masked arrays, which are refused: their mask would be ignored. Empty axes are checked with the layout
+    (`layout_plan`). Never copies a native-order array; a big-endian array is converted, so kernels only ever see
+    native order.
     """
     if type(image) is np.ndarray and image.dtype in NATIVE_DTYPES and min_ndim <= image.ndim <= max_ndim:
         return image  # the common case, passed in one test (the checks below take 0.4 us)
@@ -66,7 +94,7 @@ def check_image(image: object, name: str = "x", *, min_ndim: int = 2, max_ndim: 
             f"or np.asarray({name}) to drop the mask"
         )
     if not isinstance(image, np.ndarray):
-        raise TypeError(f"{name} must be a numpy.ndarray, got {type(image).__name__}; use np.asarray({name})")
+        image = _as_array(image, name)
     if type(image) is not np.ndarray:  # np.matrix, np.memmap, ...: their operators are not NumPy's
         image = image.view(np.ndarray)
     if not (image.dtype.kind in "iu" or (image.dtype.kind == "f" and image.dtype.itemsize <= 8)):
@@ -84,6 +112,23 @@ def check_image(image: object, name: str = "x", *, min_ndim: int = 2, max_ndim: 
     if not image.dtype.isnative:
         image = image.astype(image.dtype.newbyteorder("="))
     return image
+
+
+def _as_array(value: object, name: str) -> np.ndarray:
+    """np.asarray(value), or a TypeError naming `name` for what is not an array of numbers (a file name, None, a
+    ragged list, a tensor np.asarray cannot read, such as one on a GPU or one that requires grad)."""
+    if value is None or isinstance(value, (str, bytes, os.PathLike)):
+        hint = "; read an image file with imageio.v3.imread first" if isinstance(value, (str, os.PathLike)) else ""
+        raise TypeError(f"{name} must be an image array ({ARRAY_LIKES}), got {type(value).__name__}{hint}")
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError, RuntimeError) as error:  # a ragged list; torch's own errors
+        raise TypeError(f"{name} must be an image array ({ARRAY_LIKES}), got {type(value).__name__}, which "
+                        f"np.asarray cannot read as one: {error}") from error
+    if array.dtype.kind == "O":
+        raise TypeError(f"{name} must be an image array ({ARRAY_LIKES}), got {type(value).__name__}, which "
+                        f"np.asarray reads as an array of Python objects")
+    return array
 
 
 class Plan:
@@ -203,26 +248,36 @@ def on_channel_planes(
     return out.reshape(*leading, *n_out, *x.shape[x.ndim - channel_axes :])
 
 
-def check_channel_axis(image: ImageSpec, channel_axis: object) -> bool:
+def check_channel_axis(image: ImageSpec, channel_axis: object, checked: bool = False) -> bool:
     """True if `channel_axis` says image's channels are last, False for torch layout; else raise a ValueError.
 
-    With channel_axis=None, an image whose last axis is 1 to 4 long while its channel axis is longer looks like
-    (H, W, C) (what imageio, OpenCV and Pillow give): it is refused, never read as that many 1-4 pixel wide planes.
+    checked=False (the work-alikes): channel_axis=None is torch layout, as torch reads it, with a UserWarning where
+    the shape looks like an image as imageio gives it (`looks_like_an_image`). checked=True (downsample): None and
+    -1 are refused where the shape contradicts them (`contradicts_layout`). See the module's docstring.
     """
     name, ndim, shape = image.name, image.ndim, image.shape
     if channel_axis is None:
-        if ndim >= 3 and 1 <= shape[-1] <= 4 and shape[-3] > shape[-1]:  # a last axis of 0 is an empty width
+        if checked and contradicts_layout(shape, channels_last=False):
             raise ValueError(
-                f"{name} has shape {shape}, which looks like {CHANNELS_LAST_LAYOUTS[ndim]}: pass channel_axis=-1, "
-                f"or channel_axis=-3 to confirm torch layout {LAYOUTS[ndim]}"
+                f"{name} has shape {shape}, which looks like {CHANNELS_LAST_LAYOUTS[ndim]} (its last axis is shorter "
+                f"than the two before it): pass channel_axis=-1, or channel_axis=-3 to confirm torch layout "
+                f"{LAYOUTS[ndim]}"
+            )
+        if not checked and looks_like_an_image(shape):
+            warnings.warn(
+                f"{name} has shape {shape}, which looks like {CHANNELS_LAST_LAYOUTS[ndim]}, but is read in torch "
+                f"layout {LAYOUTS[ndim]}, as torch reads it: pass channel_axis=-1 if its channels are last, or "
+                f"channel_axis=-3 to confirm torch layout (and silence this warning)",
+                UserWarning,
+                stacklevel=_caller_stacklevel(),
             )
         return False
     if isinstance(channel_axis, (bool, np.bool_)) or not isinstance(channel_axis, numbers.Integral):
         raise TypeError(f"channel_axis must be None or an integer, got {type(channel_axis).__name__}")
-    if ndim == 2:  # no channels: -3 (torch layout) is accepted, so that one value serves every torch-layout image
-        if channel_axis != -3:
+    if ndim == 2:  # no channels: -1 and -3 both take (H, W), so that one value serves gray and colour images
+        if channel_axis not in (-1, -3):
             raise ValueError(f"channel_axis={channel_axis} needs an image with channels, but {name} has shape {shape} "
-                             f"(H, W); pass channel_axis=None or -3")
+                             f"(H, W); pass channel_axis=None, -1 or -3")
         return False
     axis = int(channel_axis) - ndim if 0 <= channel_axis < ndim else int(channel_axis)
     if axis not in (-1, -3):
@@ -230,16 +285,52 @@ def check_channel_axis(image: ImageSpec, channel_axis: object) -> bool:
             f"channel_axis must be None or -3 (torch layout {LAYOUTS[ndim]}) or -1 (channels last "
             f"{CHANNELS_LAST_LAYOUTS[ndim]}), got {channel_axis!r} for {name} of shape {shape}"
         )
+    if checked and axis == -1 and contradicts_layout(shape, channels_last=True):
+        raise ValueError(
+            f"{name} has shape {shape}, which looks like torch layout {LAYOUTS[ndim]} (its axis -3 is shorter than "
+            f"the two after it), not {CHANNELS_LAST_LAYOUTS[ndim]} as channel_axis={channel_axis} says: pass "
+            f"channel_axis=None or -3; for a channels-last image with fewer rows than columns and channels, pass "
+            f"np.moveaxis({name}, -1, -3) with channel_axis=-3"
+        )
     return axis == -1
 
 
-def layout_plan(image: ImageSpec, channel_axis: object, build: Callable[[ImageSpec], Plan]) -> Plan:
-    """The plan build(image in torch layout), taking and returning images in the layout `channel_axis` says.
+def contradicts_layout(shape: tuple[int, ...], channels_last: bool) -> bool:
+    """True if `shape`, read in the other layout than `channels_last` says, has a channel axis shorter than both its
+    height and its width: (512, 512, 3) read in torch layout, (5, 4, 40, 48) read channels last. Both readings of a
+    shape never fit at once: a channel axis shorter than the others in one reading is the longest in the other."""
+    if len(shape) < 3:
+        return False
+    channels, height, width = (shape[-3], shape[-2], shape[-1]) if channels_last else (shape[-1], shape[-3], shape[-2])
+    return 1 <= channels < min(height, width)  # an axis of 0 is an empty image, refused for it by layout_plan
+
+
+def looks_like_an_image(shape: tuple[int, ...]) -> bool:
+    """True if `shape` is that of an image (or a stack) as imageio, OpenCV and Pillow give it, channels last: a last
+    axis of 1 to 4 after two of at least IMAGE_MIN_SIDE."""
+    return len(shape) >= 3 and 1 <= shape[-1] <= 4 and min(shape[-3], shape[-2]) >= IMAGE_MIN_SIDE
+
+
+def _caller_stacklevel() -> int:
+    """The stacklevel at which warnings.warn, called by the caller of this function, names the first frame outside
+    this package: the user's call of a public function, however deep the package's own calls go."""
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 1  # the caller, whom stacklevel=1 names
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def layout_plan(
+    image: ImageSpec, channel_axis: object, build: Callable[[ImageSpec], Plan], checked: bool = False
+) -> Plan:
+    """The plan build(image in torch layout), taking and returning images in the layout `channel_axis` says
+    (checked: refusing a layout the shape contradicts, as downsample does; see `check_channel_axis`).
 
     H and W must not be empty (torch refuses that everywhere); an empty batch is fine, and an empty channel axis
     where the operation allows it (`check_channels`).
     """
-    channels_last = check_channel_axis(image, channel_axis)
+    channels_last = check_channel_axis(image, channel_axis, checked)
     shape = (*image.shape[:-3], image.shape[-1], *image.shape[-3:-1]) if channels_last else image.shape
     if 0 in shape[-2:]:
         where = "axes -3 and -2 with channel_axis=-1" if channels_last else "its last two axes unless channel_axis=-1"
@@ -251,9 +342,12 @@ def layout_plan(image: ImageSpec, channel_axis: object, build: Callable[[ImageSp
     return build(image._replace(shape=shape, channels_last=True)).on_channels_last()
 
 
-def apply(build: Callable[..., Plan], x: object, name: str, channel_axis: object, *arguments) -> np.ndarray:
+def apply(
+    build: Callable[..., Plan], x: object, name: str, channel_axis: object, *arguments, checked: bool = False
+) -> np.ndarray:
     """Check the image `x` (the caller's argument `name`), build its plan with build(spec, *arguments) in torch
-    layout and run it in x's layout: the body of every public function.
+    layout and run it in x's layout: the body of every public function. checked: refuse a layout that x's shape
+    contradicts (downsample's rule), rather than read channel_axis=None as torch does (`check_channel_axis`).
 
     Plans depend only on the image's shape and dtype and on the arguments, so the last 256 are kept (`kept_plan`):
     a repeated call only runs the kernel. A call whose channel_axis and arguments are the very objects of a recent
@@ -262,11 +356,11 @@ def apply(build: Callable[..., Plan], x: object, name: str, channel_axis: object
     small call's time. Arguments that cannot be hashed (lists, arrays) build a plan every time.
     """
     x = check_image(x, name)
-    key = (build, x.shape, x.dtype, name, channel_axis, arguments)
+    key = (build, x.shape, x.dtype, name, channel_axis, checked, arguments)
     try:
         recent = _recent_plans.get(key)
     except TypeError:  # an argument that cannot be hashed
-        return layout_plan(ImageSpec.of(x, name), channel_axis, lambda spec: build(spec, *arguments))(x)
+        return layout_plan(ImageSpec.of(x, name), channel_axis, lambda spec: build(spec, *arguments), checked)(x)
     if recent is not None and recent[0] is channel_axis and all(map(operator.is_, recent[1], arguments)):
         return recent[2](x)
     plan = kept_plan(*key, type(channel_axis), _types(arguments))
@@ -280,9 +374,9 @@ RECENT_PLANS = 256
 """The most plans `_recent_plans` holds; it is emptied when full."""
 
 _recent_plans: dict[tuple, tuple[object, tuple, Plan]] = {}
-"""Plans by apply's key (build, shape, dtype, name, channel_axis, arguments), each with the channel_axis and arguments
-objects of the call that got it from kept_plan. Equal arguments of other types (True for 1, 1.0 for 1) must not
-share a plan, so a call takes one only if its channel_axis and arguments are those very objects."""
+"""Plans by apply's key (build, shape, dtype, name, channel_axis, checked, arguments), each with the channel_axis and
+arguments objects of the call that got it from kept_plan. Equal arguments of other types (True for 1, 1.0 for 1) must
+not share a plan, so a call takes one only if its channel_axis and arguments are those very objects."""
 
 
 def forget_plans() -> None:
@@ -292,11 +386,11 @@ def forget_plans() -> None:
 
 
 @functools.lru_cache(maxsize=256)
-def kept_plan(build, shape, dtype, name, channel_axis, arguments, *argument_types) -> Plan:
+def kept_plan(build, shape, dtype, name, channel_axis, checked, arguments, *argument_types) -> Plan:
     """layout_plan for build(spec, *arguments), kept per key; a plan whose checks fail is not kept, so the error is
     raised on every call. The argument types are in the key because arguments that are equal need not be valid
     alike (scale=1 and scale=True; align_corners=1 and True)."""
-    return layout_plan(ImageSpec(shape, dtype, name), channel_axis, lambda spec: build(spec, *arguments))
+    return layout_plan(ImageSpec(shape, dtype, name), channel_axis, lambda spec: build(spec, *arguments), checked)
 
 
 def _types(values: tuple) -> tuple:
@@ -409,25 +503,41 @@ def check_odd_kernel_size(value: object, name: str = "kernel_size") -> tuple[int
     return pair
 
 
-def check_downsample_scale(scale: object) -> float:
-    """A downsampling scale in [MIN_DOWNSAMPLE_SCALE, 1]."""
-    scale = check_positive_number(scale, "scale")
+def check_downsample_scale(scale: object, name: str = "scale") -> float:
+    """A downsampling scale in [MIN_DOWNSAMPLE_SCALE, 1]; name: the caller's argument."""
+    scale = check_positive_number(scale, name)
     if scale > 1:
-        raise ValueError(f"scale must be in (0, 1] for downsampling, got {scale}; use interpolate() to upsample")
+        raise ValueError(f"{name} must be in (0, 1] for downsampling, got {scale}; use interpolate() to upsample")
     if scale < MIN_DOWNSAMPLE_SCALE:
-        raise ValueError(f"scale must be at least 2**-16 (1/65536), got {scale}")
+        raise ValueError(f"{name} must be at least 2**-16 (1/65536), got {scale}")
     return scale
+
+
+STEP_TOLERANCE = 5e-6
+"""How far a scale may be from 1/n, relatively (|n scale - 1|), to be read as 1/n: 1/n written to 6 significant
+digits (0.333333, 0.142857, 0.0526316) is at most half a unit of its 6th digit from it, 5e-6 relatively at most.
+
+It never picks a wrong step: a scale within it of both 1/n and 1/(n+1) would satisfy scale = |(n+1) scale - n scale|
+<= 2 * STEP_TOLERANCE = 1e-5, below the smallest scale, 2**-16 (1.5e-5). So the n read is the one whose 1/n the
+caller wrote to 6 digits or more; 0.33333 (5 digits, 1e-5 from 1/3) and 0.3 are refused by the methods that step
+n pixels."""
+
+
+def step_of(scale: float) -> int | None:
+    """n if scale is 1/n to within STEP_TOLERANCE, else None."""
+    step = round(1 / scale)
+    return step if abs(step * scale - 1) <= STEP_TOLERANCE else None
 
 
 def integer_step(scale: float, method: str | None) -> int:
     """The step n of a method that works in steps of n pixels (keeps every n-th pixel, or averages n x n blocks);
-    scale must be 1/n (to float rounding). method: downsample's method, or None for anti_alias_interpolation.
+    scale must be 1/n (to within STEP_TOLERANCE). method: downsample's method, or None for anti_alias_interpolation.
 
     FOMM computes int(1/scale), which silently turns scale=0.3 into a step of 3; refusing is safer than
     computing something the caller did not ask for.
     """
-    step = round(1 / scale)
-    if abs(step * scale - 1) > 1e-6:
+    step = step_of(scale)
+    if step is None:
         if method is None:
             raise ValueError(f"scale must be 1/n for an integer n (FOMM's blur keeps every n-th pixel), got {scale}")
         raise ValueError(

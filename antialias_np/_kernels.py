@@ -3,6 +3,15 @@
 `njit` is numba.njit, except that cache=True still works where Numba finds no writable cache folder (see
 `cache_folder`). `plane_kernel` compiles a function that loops over planes with `prange` twice, serial and parallel,
 and each call picks one, and its number of threads, with `parallel_threads`.
+
+Fork safety. GNU OpenMP (libgomp, behind Numba's default threading layer 'omp' where TBB is not installed) does not
+survive fork(): once a process has started Numba's threads, Numba terminates a forked child at the child's first
+parallel call ("fork() called from a process already using GNU OpenMP"). Forking is how a torch DataLoader with
+workers, a multiprocessing fork pool and ProcessPoolExecutor (fork by default on Linux before Python 3.14) start
+their workers, so the children of such a process run every kernel on their calling thread (`fork_child_serial`,
+set after each fork): the parent keeps its threads, and a child, one of several workers sharing the CPUs, would
+gain little from threads of its own. The workqueue and TBB layers and Intel's OpenMP are fork-safe: their children
+keep their threads; a process started by spawn or forkserver starts its own.
 """
 
 from __future__ import annotations
@@ -11,6 +20,7 @@ import contextlib
 import functools
 import os
 import stat
+import sys
 import tempfile
 import threading
 import time
@@ -152,9 +162,34 @@ def parallel_threads(planes: np.ndarray) -> int:
     (the unit of work of a thread), Numba threads (numba.set_num_threads) and CPUs free lately (`free_cpus`, where
     1.75 counts as 2: the CPU time is counted in ticks of the scheduler).
     """
-    if planes.shape[0] < 2 or planes.size < PARALLEL_MIN_VALUES:
+    if fork_child_serial or planes.shape[0] < 2 or planes.size < PARALLEL_MIN_VALUES:
         return 1
     return max(1, min(planes.shape[0], numba.get_num_threads(), int(free_cpus() + 0.25)))
+
+
+fork_child_serial = False
+"""True in a process forked (at any depth) from one that had started GNU OpenMP's threads: every kernel call runs
+serially, as Numba terminates such a child at its first parallel call (see the module's docstring)."""
+
+
+def _gnu_openmp_started() -> bool:
+    """True if this process has started Numba's threads on the 'omp' layer with GNU's OpenMP, which is not fork-safe
+    (numba.threading_layer() raises a ValueError until the threads are started; omppool reports its vendor)."""
+    try:
+        layer = numba.threading_layer()
+    except ValueError:
+        return False
+    omppool = sys.modules.get("numba.np.ufunc.omppool")
+    return layer == "omp" and getattr(omppool, "openmp_vendor", "GNU") == "GNU"
+
+
+def _after_fork_in_child() -> None:
+    global fork_child_serial
+    fork_child_serial = fork_child_serial or _gnu_openmp_started()
+
+
+if hasattr(os, "register_at_fork"):  # every POSIX system; Windows has no fork
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 LOAD_WINDOW_SECONDS = 0.2

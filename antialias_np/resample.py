@@ -75,8 +75,8 @@ def interpolate(
         align_corners: bilinear / bicubic only: map the corner pixels' centres onto each other.
         recompute_scale_factor: with scale_factor, use out / in instead of the factor itself, as torch.
         antialias: bilinear / bicubic: widen the filter when downsampling (Pillow's resampling); lanczos needs it.
-        channel_axis: None (torch layout; a shape that looks channels-last is refused), -1 (channels last) or -3
-            (torch layout, confirmed).
+        channel_axis: None (torch layout, as torch reads it; a warning where the shape looks like a channels-last
+            image), -1 (channels last) or -3 (torch layout, confirmed).
 
     Returns:
         A new C-contiguous array in x's layout and dtype. dtypes: nearest modes gather any integer or float dtype

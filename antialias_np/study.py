@@ -22,15 +22,34 @@ input n k), with zero padding (antialias_np.ongrid):
 
 Other scales: nearest, bicubic, bilinear, area and lanczos do what torch does with them; the methods that step n
 pixels at a time (gaussian, subsample, avgpool, median, bilateral and the four above) refuse a scale that is not
-1/n, where FOMM's int(1/scale) would silently use another step. The filters followed by subsampling compute the kept
-pixels only.
+1/n, where FOMM's int(1/scale) would silently use another step. A scale within 5e-6 of 1/n (relatively: 1/n written
+to 6 significant digits, such as 0.333333; _checks.STEP_TOLERANCE) is 1/n, for every method. The filters followed
+by subsampling compute the kept pixels only.
+
+Output size. The methods that keep pixel n k of every n (output k centred on input n k) keep ceil(H / n); the
+methods defined by a size, int(H * scale) (torch's computation, in floating point); avgpool, whole n x n blocks:
+
+    method                                      scale 1/n     any scale s   size=(h, w)   scale=(s_rows, s_cols)
+    gaussian, median, bilateral, box5,          ceil(H / n)   refused       refused       refused unless equal
+      gaussian7, gaussian9, binomial (n = 2^k)
+    subsample                                   ceil(H / n)   refused       refused       each 1/n
+    avgpool                                     floor(H / n)  refused       refused       each 1/n
+    nearest, bilinear, bicubic, area, lanczos   int(H * 1/n)  int(H * s)    (h, w)        each any
+
+and the same for W. So 1000 x 750 at 1/3 gives 334 x 250 where every 3rd pixel is kept (1000 = 3 * 333 + 1: row 999
+is the 334th kept row) and 333 x 250 with avgpool (the last row is a partial block, dropped) and the methods defined
+by a size (int(1000 / 3) rows, each reading 3 rows and a third).
+avgpool's kernel_size k and padding p give floor((H + 2 p - k) / n) + 1. int(H * scale) is H // n but for some n of
+49 and more, where H * (1/n) rounds just below a whole number (49 * (1/49) = 0.9999999999999999), as in torch.
 """
 
 from __future__ import annotations
 
 import inspect
+from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from antialias_np import _checks
 from antialias_np.bilateral import bilateral_plan
@@ -41,82 +60,150 @@ from antialias_np.pooling import adaptive_avg_pool_plan, avg_pool_plan
 from antialias_np.resample import interpolate_plan
 from antialias_np.separable import gather_plan
 
-
-def _study_size(image: _checks.ImageSpec, scale: float) -> tuple[int, int]:
-    """(int(H * scale), int(W * scale)), the size the study passed to interpolate."""
-    size = tuple(int(n * scale) for n in image.shape[-2:])
-    if min(size) < 1:
-        raise ValueError(f"scale={scale} leaves no pixel of {image.described}")
-    return size
+SIZED_METHODS = ("nearest", "bicubic", "bilinear", "area", "lanczos")
+"""The methods defined by an output size (interpolate's modes), which also take downsample's `size`."""
+PER_AXIS_METHODS = (*SIZED_METHODS, "subsample", "avgpool")
+"""The methods that take a scale per axis, scale=(rows, columns)."""
 
 
-# Each method is a plan builder: (image spec, checked scale, options) -> Plan (_checks.Plan).
+class Target(NamedTuple):
+    """What downsample was asked for, checked: a scale per axis (each exactly 1/n where it is within
+    _checks.STEP_TOLERANCE of 1/n: 0.333333 is 1/3), or an output size (then scale is None); `given` is the
+    argument as the caller wrote it, for error messages."""
+
+    scale: tuple[float, float] | None
+    size: tuple[int, int] | None
+    given: str
+
+    @classmethod
+    def of(cls, scale: object, size: object) -> Target:
+        if size is not None:
+            if scale is not None:
+                raise ValueError(f"pass scale or size, not both (got scale={scale!r}, size={size!r})")
+            return cls(None, _checks.check_pair(size, "size", _checks.check_int, minimum=1), f"size={size!r}")
+        if scale is None:
+            scale = 0.25
+        scales = _checks.check_pair(scale, "scale", _checks.check_downsample_scale)
+        return cls(tuple(1 / n if (n := _checks.step_of(s)) else s for s in scales), None, f"scale={scale!r}")
+
+    def __str__(self) -> str:
+        return self.given
+
+    def one_scale(self, method: str) -> float:
+        """The scale of a method that takes one scale for both axes (and no size)."""
+        self._refuse_size(method)
+        if self.scale[0] != self.scale[1]:
+            raise ValueError(f"method={method!r} takes one scale for both axes, got {self}; methods "
+                             f"{', '.join(repr(m) for m in PER_AXIS_METHODS)} take a scale per axis")
+        return self.scale[0]
+
+    def steps(self, method: str) -> tuple[int, int]:
+        """The step n per axis of a method that steps n pixels at a time, for a scale 1/n per axis."""
+        self._refuse_size(method)
+        return tuple(_checks.integer_step(s, method) for s in self.scale)
+
+    def _refuse_size(self, method: str) -> None:
+        if self.size is not None:
+            raise ValueError(
+                f"method={method!r} steps n = 1/scale pixels at a time, so it is defined by scale=1/n, not by "
+                f"{self}; for a target size use method='bilinear', 'bicubic', 'area', 'lanczos' or 'nearest', or "
+                f"interpolate(x, size=...) or adaptive_avg_pool2d(x, size)"
+            )
+
+    def out_size(self, image: _checks.ImageSpec) -> tuple[int, int]:
+        """The size given, or (int(H * scale), int(W * scale)), the size the study passed to interpolate."""
+        if self.size is not None:
+            if any(m > n for m, n in zip(self.size, image.shape[-2:], strict=True)):
+                raise ValueError(f"{self} is larger than {image.described}: downsample only shrinks; use "
+                                 f"interpolate(x, size=...) to enlarge")
+            return self.size
+        size = tuple(int(n * s) for n, s in zip(image.shape[-2:], self.scale, strict=True))
+        if min(size) < 1:
+            raise ValueError(f"{self} leaves no pixel of {image.described}")
+        return size
 
 
-def gaussian(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
-    return anti_alias_plan(image, scale, "gaussian")
+# Each method is a plan builder: (image spec, checked target, options) -> Plan (_checks.Plan).
 
 
-def subsample(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
-    step = _checks.integer_step(scale, "subsample")
-    return gather_plan(image, *(np.arange(0, n, step) for n in image.shape[-2:]))
+def gaussian(image: _checks.ImageSpec, target: Target) -> _checks.Plan:
+    return anti_alias_plan(image, target.one_scale("gaussian"), "gaussian")
 
 
-def nearest(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
-    _study_size(image, scale)  # the same size as interpolate's, refused in the caller's terms (scale, not scale_factor)
-    return interpolate_plan(image, scale_factor=scale, mode="nearest")
+def subsample(image: _checks.ImageSpec, target: Target) -> _checks.Plan:
+    steps = target.steps("subsample")
+    return gather_plan(image, *(np.arange(0, n, step) for n, step in zip(image.shape[-2:], steps, strict=True)))
 
 
-def bicubic(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
-    size = _study_size(image, scale)
+def nearest(image: _checks.ImageSpec, target: Target) -> _checks.Plan:
+    size = target.out_size(image)  # refused in the caller's terms (scale, not scale_factor)
+    if target.size is not None:
+        return interpolate_plan(image, size=size, mode="nearest")
+    return interpolate_plan(image, scale_factor=target.scale, mode="nearest")
+
+
+def bicubic(image: _checks.ImageSpec, target: Target) -> _checks.Plan:
+    size = target.out_size(image)
     return interpolate_plan(image, size=size, mode="bicubic", align_corners=False, antialias=True)
 
 
-def bilinear(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
-    size = _study_size(image, scale)
+def bilinear(image: _checks.ImageSpec, target: Target) -> _checks.Plan:
+    size = target.out_size(image)
     return interpolate_plan(image, size=size, mode="bilinear", align_corners=False, antialias=True)
 
 
-def area(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
-    return adaptive_avg_pool_plan(image, _study_size(image, scale))
+def area(image: _checks.ImageSpec, target: Target) -> _checks.Plan:
+    return adaptive_avg_pool_plan(image, target.out_size(image))
 
 
-def lanczos(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
-    size = _study_size(image, scale)
+def lanczos(image: _checks.ImageSpec, target: Target) -> _checks.Plan:
+    size = target.out_size(image)
     return interpolate_plan(image, size=size, mode="lanczos", antialias=True)
 
 
-def avgpool(image: _checks.ImageSpec, scale: float, kernel_size=None, stride=None, padding=0) -> _checks.Plan:
-    """avg_pool2d(x, kernel_size, n, padding) for scale = 1/n: the step is always n; kernel_size defaults to n (the
-    study's avg_pool2d(x, n)); a stride other than n is refused (call avg_pool2d for other strides)."""
-    step = _checks.integer_step(scale, "avgpool")
+def avgpool(image: _checks.ImageSpec, target: Target, kernel_size=None, stride=None, padding=0) -> _checks.Plan:
+    """avg_pool2d(x, kernel_size, n, padding) for scale = 1/n: the step is always n (per axis); kernel_size defaults
+    to n (the study's avg_pool2d(x, n)); a stride other than n is refused (call avg_pool2d for other strides)."""
+    steps = target.steps("avgpool")
     if kernel_size is None:
-        _study_size(image, scale)  # the n x n blocks: at least one
-    if stride is not None and _checks.check_pair(stride, "stride", _checks.check_int, minimum=1) != (step, step):
-        raise ValueError(f"stride={stride!r} disagrees with scale={scale}: downsample's avgpool steps 1/scale = "
-                         f"{step} pixels; leave stride out, or call avg_pool2d for another stride")
-    return avg_pool_plan(image, step if kernel_size is None else kernel_size, step, padding)
+        target.out_size(image)  # the n x n blocks: at least one
+    if stride is not None and _checks.check_pair(stride, "stride", _checks.check_int, minimum=1) != steps:
+        raise ValueError(f"stride={stride!r} disagrees with {target}: downsample's avgpool steps 1/scale = "
+                         f"{steps[0] if steps[0] == steps[1] else steps} pixels; leave stride out, or call avg_pool2d "
+                         f"for another stride")
+    return avg_pool_plan(image, steps if kernel_size is None else kernel_size, steps, padding)
 
 
-def median(image: _checks.ImageSpec, scale: float, kernel_size=3, border_type="reflect") -> _checks.Plan:
-    return median_plan(image, _checks.integer_step(scale, "median"), kernel_size, border_type)
+def median(image: _checks.ImageSpec, target: Target, kernel_size=3, border_type="reflect") -> _checks.Plan:
+    return median_plan(image, _checks.integer_step(target.one_scale("median"), "median"), kernel_size, border_type)
 
 
 def bilateral(
     image: _checks.ImageSpec,
-    scale: float,
+    target: Target,
     kernel_size=5,
     sigma_color=0.1,
     sigma_space=(1.5, 1.5),
     border_type="reflect",
     color_distance_type="l1",
 ) -> _checks.Plan:
-    step = _checks.integer_step(scale, "bilateral")
+    step = _checks.integer_step(target.one_scale("bilateral"), "bilateral")
     return bilateral_plan(image, step, kernel_size, sigma_color, sigma_space, border_type, color_distance_type)
 
 
+def _on_one_scale(on_grid_method):
+    """An antialias_np.ongrid builder, (image, scale), as a downsample builder of the same name."""
+
+    def builder(image: _checks.ImageSpec, target: Target) -> _checks.Plan:
+        return on_grid_method(image, target.one_scale(on_grid_method.__name__))
+
+    builder.__name__ = on_grid_method.__name__
+    return builder
+
+
 STUDY_PIPELINES = (gaussian, subsample, nearest, bicubic, bilinear, area, avgpool, median, bilateral)
-PIPELINES = {f.__name__: f for f in (*STUDY_PIPELINES, lanczos, box5, gaussian7, gaussian9, binomial)}
+PIPELINES = {f.__name__: f for f in (*STUDY_PIPELINES, lanczos, *map(_on_one_scale, (box5, gaussian7, gaussian9,
+                                                                                    binomial)))}
 METHODS = tuple(f.__name__ for f in STUDY_PIPELINES)
 """The study's methods, in its order; 'gaussian' is the baseline."""
 EXTRA_METHODS = ("lanczos", "box5", "gaussian7", "gaussian9", "binomial")
@@ -125,18 +212,20 @@ interpolate(x, size=(int(H * scale), int(W * scale)), mode='lanczos', antialias=
 are cheap filters centred on the baseline's grid (output k on input n k, antialias_np.ongrid): a 5 x 5 box, FOMM's
 Gaussian cut to 7 x 7 or 9 x 9 taps, and the binomial pyramid."""
 OPTIONS = {name: tuple(inspect.signature(f).parameters)[2:] for name, f in PIPELINES.items()}
-"""The options each method takes (its pipeline's arguments after image and scale)."""
+"""The options each method takes (its pipeline's arguments after image and target)."""
 
 
 def downsample(
-    image: np.ndarray,
-    scale: float = 0.25,
+    image: npt.ArrayLike,
+    scale: float | tuple[float, float] | None = None,
     method: str = "gaussian",
     *,
+    size: int | tuple[int, int] | None = None,
     channel_axis: int | None = None,
     **options,
 ) -> np.ndarray:
-    """Downsample an image by `scale` with one of the study's METHODS, as its torch / kornia pipeline does.
+    """Downsample an image by `scale` (or to `size`) with one of the study's METHODS, as its torch / kornia pipeline
+    does.
 
     For scale = 1 / n:
 
@@ -158,26 +247,36 @@ def downsample(
         gaussian9   the same with 9 x 9 taps
         binomial    log2(n) levels of the binomial pyramid ([1, 4, 6, 4, 1] / 16 per axis, every 2nd pixel)
 
-    The filters followed by subsampling compute only the kept pixels. nearest, bicubic, bilinear, area and lanczos
-    take any scale; the methods that step n pixels at a time refuse a scale that is not 1 / n (binomial: n a power
-    of 2).
+    The filters followed by subsampling compute only the kept pixels. A scale within 5e-6 of 1 / n (relatively:
+    1/n written to 6 significant digits, such as 0.333333) is 1 / n, for every method. nearest, bicubic, bilinear,
+    area and lanczos take any scale, a scale per axis, or an output size; subsample and avgpool a scale 1 / n per
+    axis; the others one scale 1 / n (binomial: n a power of 2). The output size of each method is in the table of
+    this module's docstring (ceil(H / n) for the methods that keep every n-th pixel, int(H * scale) for the others).
 
     Args:
-        image: (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C).
-        scale: output pixels per input pixel, in [2**-16, 1].
+        image: (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C), (N, H, W, C) or (H, W) (one
+            channel). A NumPy array, or what np.asarray reads as one (nested lists, a PIL image, a torch CPU
+            tensor): the result is a NumPy array.
+        scale: output pixels per input pixel, in [2**-16, 1], one for both axes or (rows, columns); 0.25 if
+            neither scale nor size is given.
         method: one of METHODS, or of EXTRA_METHODS.
-        channel_axis: None (torch layout; a shape that looks channels-last, such as (512, 512, 3), is refused), -1
-            (channels last) or -3 (torch layout, confirmed).
+        size: the output (height, width), or one int for both, at most the image's: for nearest, bicubic,
+            bilinear, area and lanczos, instead of scale (nearest then maps as interpolate(x, size=...) does).
+        channel_axis: None (torch layout), -1 (channels last) or -3 (torch layout, confirmed). A shape that the
+            layout contradicts is refused: with None, one whose last axis is shorter than the two before it, such as
+            (512, 512, 3) or (64, 64, 5); with -1, one whose axis -3 is shorter than the two after it, such as the
+            torch-layout stack (5, 4, 40, 48).
         **options: avgpool: kernel_size, stride, padding; median: kernel_size, border_type; bilateral: kernel_size,
             sigma_color, sigma_space, border_type, color_distance_type.
 
     Returns:
-        A new C-contiguous array in the image's layout and dtype (integers rounded to the nearest, ties to even;
-        bilateral takes floats only).
+        A new C-contiguous NumPy array in the image's layout and dtype (integers rounded to the nearest, ties to
+        even; bilateral takes floats only).
 
     Raises:
-        TypeError: an image of an unsupported dtype, or an unknown option.
-        ValueError: an unknown method, a scale outside its domain, or a layout that channel_axis does not resolve.
+        TypeError: an image that is not an array of a supported dtype, or an unknown option.
+        ValueError: an unknown method, a scale or size outside its domain or that the method cannot honour (the
+            message names the methods or functions that can), or a layout the image's shape contradicts.
 
     Equals:
         The study's torch 2.13 / kornia 0.9.0 pipelines above, as `interpolate` and the filters equal theirs.
@@ -188,16 +287,21 @@ def downsample(
         >>> frame = np.zeros((256, 256, 3), np.uint8)  # as imageio, OpenCV and Pillow give it
         >>> downsample(frame, 0.25, "bilinear", channel_axis=-1).shape
         (64, 64, 3)
+        >>> downsample(frame, size=(48, 64), method="area", channel_axis=-1).shape
+        (48, 64, 3)
     """
-    return _checks.apply(downsample_plan, image, "image", channel_axis, scale, method, tuple(options.items()))
+    return _checks.apply(downsample_plan, image, "image", channel_axis, scale, method, tuple(options.items()), size,
+                         checked=True)  # fmt: skip
 
 
-def downsample_plan(image: _checks.ImageSpec, scale: object, method: object, options: tuple) -> _checks.Plan:
+def downsample_plan(
+    image: _checks.ImageSpec, scale: object, method: object, options: tuple, size: object = None
+) -> _checks.Plan:
     """downsample for images of one shape and dtype (in torch layout), checked and with its tables built."""
-    scale = _checks.check_downsample_scale(scale)
     method = _checks.check_choice(method, "method", METHODS + EXTRA_METHODS)
+    target = Target.of(scale, size)
     unknown = [name for name, _ in options if name not in OPTIONS[method]]
     if unknown:
         takes = ", ".join(OPTIONS[method]) or "no options"
         raise TypeError(f"method={method!r} got unknown option(s) {', '.join(unknown)}; it takes {takes}")
-    return PIPELINES[method](image, scale, **dict(options))
+    return PIPELINES[method](image, target, **dict(options))

@@ -43,6 +43,11 @@ BAD_POSITIVE = [(0, ValueError), (-1, ValueError), (-0.0, ValueError), (NAN, Val
                 (None, TypeError), (True, TypeError), (1j, TypeError), (np.complex128(1), TypeError)]  # fmt: skip
 BAD_SCALES = [*BAD_POSITIVE, (1e308, ValueError), (1e-30, ValueError), (1.5, ValueError), (1e-300, ValueError),
               ([0.5], TypeError)]  # fmt: skip
+BAD_DOWNSAMPLE_SCALES = [*(bad for bad in BAD_SCALES if bad[0] is not None and bad[0] != [0.5]),  # None: 0.25
+                         ([0.5], ValueError), ((0.5, 1.5), ValueError), ((0.5, NAN), ValueError),
+                         ((0.5, 0.5, 0.5), ValueError), (("0.5", 0.5), TypeError),
+                         ((0.5, None), TypeError)]  # fmt: skip
+BAD_SIZES = [*BAD_COUNTS, ((8, 100), ValueError)]  # wider than the image
 BAD_SCALE_FACTORS = [*(bad for bad in BAD_POSITIVE if bad[0] is not None),  # None: use size
                      (1e308, ValueError), (1e-300, ValueError), ((1e308, 1.0), ValueError),
                      ((0.5, 0.5, 0.5), ValueError), ((0.5, NAN), ValueError)]  # fmt: skip
@@ -63,6 +68,8 @@ BAD_VALUES = {
     "padding": BAD_PADDINGS,
     "odd-kernel": BAD_ODD_KERNELS,
     "scale": BAD_SCALES,
+    "downsample-scale": BAD_DOWNSAMPLE_SCALES,
+    "size": BAD_SIZES,
     "scale-factor": BAD_SCALE_FACTORS,
     "sigma-color": BAD_SIGMA_COLORS,
     "sigma-space": BAD_SIGMA_SPACES,
@@ -81,11 +88,13 @@ ENTRIES = {
     **{
         f"downsample-{method}": Entry(
             aa.downsample, "image", {"scale": 0.25, "method": method},
-            {"scale": "scale", "method": "choice", "channel_axis": "channel-axis",
+            {"scale": "downsample-scale", "method": "choice", "channel_axis": "channel-axis",
              **DOWNSAMPLE_OPTIONS.get(method, {})},
         )
         for method in aa.METHODS
     },
+    "downsample-size": Entry(aa.downsample, "image", {"size": (5, 7), "method": "bilinear"},
+                             {"size": "size", "method": "choice", "channel_axis": "channel-axis"}),
     **{
         f"interpolate-{mode}": Entry(
             aa.interpolate, "x", {"size": (5, 7), "mode": mode, **extra},
@@ -145,29 +154,34 @@ def bad_image_cases():
               [("r", np.float32), ("g", np.float32)], np.longdouble]  # fmt: skip
     bad = [(np.zeros((6, 8), dtype), TypeError, "dtype") for dtype in dtypes]
     bad += [
-        (FRAME.tolist(), TypeError, "numpy.ndarray"),
-        (tuple(FRAME[0, 0].tolist()), TypeError, "numpy.ndarray"),
-        (None, TypeError, "numpy.ndarray"),
-        (3.0, TypeError, "numpy.ndarray"),
-        ("image.png", TypeError, "numpy.ndarray"),
+        ([[0.5, 0.5], [0.5]], TypeError, "np.asarray cannot read"),  # ragged: what np.asarray refuses
+        ((("0.5", "0.5"),), TypeError, "dtype"),
+        ([[None, 1.0]], TypeError, "Python objects"),
+        (None, TypeError, "image array"),
+        (3.0, ValueError, "dimensions"),
+        ("image.png", TypeError, "imageio.v3.imread"),
         (np.ma.masked_array(FRAME, FRAME > 0.5), TypeError, "masked"),
         (np.zeros(5, np.float32), ValueError, "dimensions"),
-        (np.float32(1), TypeError, "numpy.ndarray"),
+        (np.float32(1), ValueError, "dimensions"),
         (np.array(1, np.float32), ValueError, "dimensions"),
         (np.zeros((1, 1, 1, 6, 8), np.float32), ValueError, "dimensions"),
         (np.zeros((3, 0, 8), np.float32), ValueError, "width of 0"),
         (np.zeros((3, 8, 0), np.float32), ValueError, "width of 0"),  # not read as (H, W, C) with C = 0
         (np.zeros((0, 0), np.float32), ValueError, "width of 0"),
+    ]
+    channels_last = [  # refused by downsample; read in torch layout by the work-alikes, as torch does
         (np.zeros((16, 16, 3), np.float32), ValueError, "channel_axis=-1"),
         (np.zeros((2, 16, 16, 4), np.float32), ValueError, "channel_axis=-1"),
         (np.zeros((16, 16, 1), np.float32), ValueError, "channel_axis=-1"),
+        (np.zeros((16, 16, 5), np.float32), ValueError, "channel_axis=-1"),
     ]
     for name, entry in ENTRIES.items():
         if entry.image is None:
             continue
-        for image, error, match in bad:
+        for image, error, match in bad + (channels_last if entry.function is aa.downsample else []):
             label = getattr(image, "dtype", type(image).__name__)
-            yield pytest.param(name, image, error, match, id=f"{name}-{label}-{np.shape(image)}")
+            shape = getattr(image, "shape", repr(image)[:20])
+            yield pytest.param(name, image, error, match, id=f"{name}-{label}-{shape}")
 
 
 def call(name: str, image: object, **changes):
@@ -226,7 +240,8 @@ def test_integer_images_are_computed_or_refused_by_name(name, dtype):
     image = (FRAME * 100).astype(dtype)
     refused = ("bilateral" in name) or (name in ("interpolate-bilinear", "interpolate-bicubic",
                                                  "interpolate-scale_factor", "downsample-bilinear",
-                                                 "downsample-bicubic") and dtype != np.uint8)  # fmt: skip
+                                                 "downsample-bicubic", "downsample-size")
+                                        and dtype != np.uint8)  # fmt: skip
     if refused:
         with pytest.raises(TypeError) as info:
             call(name, image)

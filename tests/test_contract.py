@@ -1,6 +1,7 @@
 """The contract every public function keeps, checked on each in turn (as kornia's shared tester does): the same
-numbers in either layout, its dtype kept, bad input refused by the argument's name, the input never modified, and
-the same numbers on one Numba thread or several."""
+numbers in either layout, its dtype kept, array-likes read as np.asarray reads them into NumPy results, an (H, W)
+image taken with channel_axis=-1, bad input refused by the argument's name, the input never modified, and the same
+numbers on one Numba thread or several."""
 
 from __future__ import annotations
 
@@ -50,11 +51,46 @@ def test_layouts_dtypes_and_the_input(name):
         np.testing.assert_array_equal(channels_last, before[1])
 
 
+class ArrayLike:
+    """An object that only np.asarray can read (as a torch CPU tensor, a PIL image, a dask or xarray array are)."""
+
+    def __init__(self, array: np.ndarray):
+        self.array = array
+
+    def __array__(self, dtype=None, copy=None):
+        return self.array if dtype is None else self.array.astype(dtype)
+
+
+@pytest.mark.parametrize("name", list(PUBLIC))
+def test_array_likes_give_the_numpy_result(name):
+    call, dtypes, _ = PUBLIC[name]
+    for dtype in dtypes:
+        x = frames(dtype)
+        expected = call(x, None)
+        for like in (ArrayLike(x), memoryview(x)):
+            result = call(like, None)
+            assert type(result) is np.ndarray and result.dtype == x.dtype, (type(like), dtype)
+            np.testing.assert_array_equal(result, expected)
+    x = frames("float64")
+    np.testing.assert_array_equal(call(x.tolist(), None), call(x, None))  # nested lists of floats: float64
+
+
+@pytest.mark.parametrize("name", list(PUBLIC))
+def test_a_gray_image_is_one_channel_with_channel_axis_minus_1(name):
+    """A loop over colour and gray images passes channel_axis=-1 to both: (H, W) is read as it is."""
+    call, dtypes, _ = PUBLIC[name]
+    gray = frames(dtypes[0], (31, 26))
+    np.testing.assert_array_equal(call(gray, -1), call(gray, None))
+    colour = np.ascontiguousarray(np.moveaxis(frames(dtypes[0], (3, 31, 26)), 0, -1))
+    assert call(colour, -1).shape[:-1] == call(gray, -1).shape
+
+
 @pytest.mark.parametrize("name", list(PUBLIC))
 def test_bad_input_is_refused_by_name(name):
     call, _, image = PUBLIC[name]
-    for bad, error in ((frames("float32").tolist(), TypeError), (frames("float32").astype(bool), TypeError),
-                       (np.zeros((4, 4, 4, 4, 4), np.float32), ValueError)):
+    for bad, error in (([[0.5, 0.5], [0.5]], TypeError), ("frame.png", TypeError), (None, TypeError),
+                       (frames("float32").astype(bool), TypeError),
+                       (np.zeros((4, 4, 4, 4, 4), np.float32), ValueError)):  # fmt: skip
         with pytest.raises(error, match=rf"\b{image}\b"):
             call(bad, None)
 
