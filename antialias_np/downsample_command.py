@@ -39,6 +39,7 @@ from antialias_np.frames import (
     FrameWriter,
     check_writable,
     destination_kind,
+    natural_key,
     open_frames,
     open_writer,
     require,
@@ -110,6 +111,7 @@ def _images_one_by_one(args: argparse.Namespace, kind: str, downsample: FrameDow
     done = 0
     progress = _progress(len(outputs), "image", args.quiet)
     with staged(args.dst, folder=kind == "folder") as staged_dst:
+        staged_dst = staged_dst.absolute()
         jobs = [(file, staged_dst if kind == "image" else staged_dst / name) for file, name in outputs]
         blocks = [jobs[i : i + args.chunk_frames] for i in range(0, len(jobs), args.chunk_frames)]
         if args.scheduler:
@@ -133,7 +135,7 @@ def _image_outputs(src: Path) -> list[tuple[Path, Path]]:
     """Each image of `src` (a folder, searched through its subfolders, or an image) with the name of its output,
     relative to DST; refuse two images whose outputs would have one name."""
     if src.is_dir():
-        files = [path for path in _walk_images(src)]
+        files = list(_walk_images(src, set()))
         if not files:
             raise ValueError(f"{src} holds no images ({', '.join(IMAGE_SUFFIXES)}), nor do its subfolders")
     elif not src.exists():
@@ -146,24 +148,24 @@ def _image_outputs(src: Path) -> list[tuple[Path, Path]]:
         if name in sources:
             raise ValueError(f"{sources[name]} and {file} would both be written as {name}; rename one of them")
         sources[name] = file
-        outputs.append((file, name))
+        outputs.append((file.absolute(), name))  # absolute: a cluster's workers run in other folders
     return outputs
 
 
-def _walk_images(folder: Path) -> Iterator[Path]:
+def _walk_images(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path]:
     """The images in `folder` and its subfolders, sorted by name (digit runs as numbers), folder by folder; hidden
-    files and folders (their names start with a dot) skipped."""
-    entries = sorted((entry for entry in folder.iterdir() if not entry.name.startswith(".")), key=_natural_key)
-    for entry in entries:
+    files and folders (their names start with a dot) skipped; a folder `seen` already (through a symbolic link) is
+    not walked again."""
+    stat = folder.stat()
+    if (stat.st_dev, stat.st_ino) in seen:
+        return
+    seen.add((stat.st_dev, stat.st_ino))
+    entries = [entry for entry in folder.iterdir() if not entry.name.startswith(".")]
+    for entry in sorted(entries, key=lambda entry: natural_key(entry.name)):
         if entry.is_dir():
-            yield from _walk_images(entry)
+            yield from _walk_images(entry, seen)
         elif entry.suffix.lower() in IMAGE_SUFFIXES and entry.is_file():
             yield entry
-
-
-def _natural_key(path: Path) -> list:
-    """Sort frame2.png before frame10.png: digit runs compare as numbers."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
 
 
 def downsample_images(jobs: list[tuple[Path, Path]], downsample: FrameDownsampler) -> collections.Counter:
@@ -422,9 +424,9 @@ class FrameDownsampler:
         try:
             return self._downsample(block)
         except TypeError:
-            if block.dtype.kind not in "iuf" or block.dtype == np.float32:
+            if block.dtype.kind not in "iu" and block.dtype != np.float16:
                 raise  # not the dtype: an option
-        return _through_float32(self._downsample, block)
+        return _through_float(self._downsample, block)
 
     def _downsample(self, block: np.ndarray) -> np.ndarray:
         options = dict(self.options)
@@ -433,8 +435,9 @@ class FrameDownsampler:
         return study.downsample(block, self.scale, self.method, channel_axis=self.channel_axis, **options)
 
 
-def _through_float32(downsample: Callable[[np.ndarray], np.ndarray], block: np.ndarray) -> np.ndarray:
-    """downsample(block) computed in float32 on [0, 1] and converted back to block's dtype (see the module's notes)."""
+def _through_float(downsample: Callable[[np.ndarray], np.ndarray], block: np.ndarray) -> np.ndarray:
+    """downsample(block) computed in float32 on [0, 1] (float64 for integers of more than 16 bits) and converted back
+    to block's dtype, rounded (see the module's notes)."""
     if block.dtype.kind == "f":
         return downsample(block.astype(np.float32)).astype(block.dtype)
     info = np.iinfo(block.dtype)

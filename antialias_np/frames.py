@@ -47,7 +47,7 @@ def require(module: str, purpose: str):
         ) from None
 
 
-def _natural_key(name: str) -> list:
+def natural_key(name: str) -> list:
     """Sort frame2.png before frame10.png: digit runs compare as numbers."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
@@ -178,7 +178,7 @@ def _folder_frames(path: Path) -> Frames:
     files = (path,) if path.is_file() else tuple(
         sorted(
             (f for f in path.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file()),
-            key=lambda f: _natural_key(f.name),
+            key=lambda f: natural_key(f.name),
         )
     )
     if not files:
