@@ -100,7 +100,7 @@ def _images_one_by_one(args: argparse.Namespace, kind: str, downsample: FrameDow
     start = time.perf_counter()
     timings = collections.Counter()
     with _stopwatch(timings, "start"):
-        outputs = _image_outputs(args.src)
+        outputs, others = _image_outputs(args.src)
         first = images.read_image(outputs[0][0])
         result = _check_arguments(downsample, first[None], f"{outputs[0][0]}, of shape {first.shape}")[0]
     if kind == "image":
@@ -127,15 +127,17 @@ def _images_one_by_one(args: argparse.Namespace, kind: str, downsample: FrameDow
                 progress.update(block_images)
         finally:
             progress.close()
-    _summary(args, done, "images", time.perf_counter() - start, timings)
+    left_out = f"; {others} other file{'s' * (others != 1)} left out, not images" if others else ""
+    _summary(args, done, "image", time.perf_counter() - start, timings, left_out)
     return 0
 
 
-def _image_outputs(src: Path) -> list[tuple[Path, Path]]:
+def _image_outputs(src: Path) -> tuple[list[tuple[Path, Path]], int]:
     """Each image of `src` (a folder, searched through its subfolders, or an image) with the name of its output,
-    relative to DST; refuse two images whose outputs would have one name."""
+    relative to DST, and the number of other files left out; refuse two images whose outputs would have one name."""
+    others = []
     if src.is_dir():
-        files = list(_walk_images(src, set()))
+        files = list(_walk_images(src, set(), others))
         if not files:
             raise ValueError(f"{src} holds no images ({', '.join(IMAGE_SUFFIXES)}), nor do its subfolders")
     elif not src.exists():
@@ -149,13 +151,13 @@ def _image_outputs(src: Path) -> list[tuple[Path, Path]]:
             raise ValueError(f"{sources[name]} and {file} would both be written as {name}; rename one of them")
         sources[name] = file
         outputs.append((file.absolute(), name))  # absolute: a cluster's workers run in other folders
-    return outputs
+    return outputs, len(others)
 
 
-def _walk_images(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path]:
+def _walk_images(folder: Path, seen: set[tuple[int, int]], others: list[Path]) -> Iterator[Path]:
     """The images in `folder` and its subfolders, sorted by name (digit runs as numbers), folder by folder; hidden
-    files and folders (their names start with a dot) skipped; a folder `seen` already (through a symbolic link) is
-    not walked again."""
+    files and folders (their names start with a dot) skipped, other files added to `others`; a folder `seen`
+    already (through a symbolic link) is not walked again."""
     stat = folder.stat()
     if (stat.st_dev, stat.st_ino) in seen:
         return
@@ -163,9 +165,11 @@ def _walk_images(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path]:
     entries = [entry for entry in folder.iterdir() if not entry.name.startswith(".")]
     for entry in sorted(entries, key=lambda entry: natural_key(entry.name)):
         if entry.is_dir():
-            yield from _walk_images(entry, seen)
+            yield from _walk_images(entry, seen, others)
         elif entry.suffix.lower() in IMAGE_SUFFIXES and entry.is_file():
             yield entry
+        else:
+            others.append(entry)
 
 
 def downsample_images(jobs: list[tuple[Path, Path]], downsample: FrameDownsampler) -> collections.Counter:
@@ -226,7 +230,7 @@ def _frames_of_one_sequence(args: argparse.Namespace, kind: str, downsample: Fra
                 progress.close()
         if frames == 0:
             raise ValueError(f"{args.src} holds no frames")
-    _summary(args, frames, "frames", time.perf_counter() - start, timings)
+    _summary(args, frames, "frame", time.perf_counter() - start, timings)
     return 0
 
 
@@ -451,10 +455,14 @@ def _through_float(downsample: Callable[[np.ndarray], np.ndarray], block: np.nda
 # Progress and summary
 
 
-def _summary(args: argparse.Namespace, count: int, unit: str, seconds: float, timings: collections.Counter) -> None:
+def _summary(
+    args: argparse.Namespace, count: int, unit: str, seconds: float, timings: collections.Counter, more: str = ""
+) -> None:
     if not args.quiet:
         steps = ", ".join(f"{step} {step_seconds:.1f} s" for step, step_seconds in timings.items())
-        print(f"{count} {unit} in {seconds:.1f} s ({count / seconds:.1f} {unit}/s; {steps}): {args.src} -> {args.dst}")
+        units = unit + "s" * (count != 1)
+        print(f"{count} {units} in {seconds:.1f} s ({count / seconds:.1f} {unit}s/s; {steps}): {args.src} -> "
+              f"{args.dst}{more}")
 
 
 @contextlib.contextmanager

@@ -40,6 +40,7 @@ def read_image(file: Path) -> np.ndarray:
 
     Raises:
         OSError: `file` cannot be read or decoded; the message names it.
+        ValueError: `file` holds more than one image (a multi-page TIFF), or more than 4 channels.
         ImportError: `file` is a 16-bit colour PNG and PyAV is not installed.
     """
     channels = _png_16_bit_colour_channels(file)
@@ -49,6 +50,11 @@ def read_image(file: Path) -> np.ndarray:
         image = iio.imread(file)
     except Exception as error:  # imageio raises several types for a file it cannot decode
         raise OSError(f"cannot read image {file}: {error}") from None
+    if not (image.ndim == 2 or (image.ndim == 3 and 1 <= image.shape[2] <= 4)):
+        raise ValueError(
+            f"{file} is not one image of (H, W) or (H, W, C) pixels with at most 4 channels: it reads as shape "
+            f"{image.shape} (a multi-page TIFF?); give single images, or a .npy stack"
+        )
     if image.dtype == bool:
         return image.astype(np.uint8) * np.uint8(255)
     return image

@@ -382,7 +382,7 @@ def test_a_photo_folder_gives_each_image_downsampled_under_its_own_name(photos, 
         expected = aa.downsample(image, 0.5, "area", channel_axis=-1 if image.ndim == 3 else None)
         assert small.dtype == expected.dtype, name
         np.testing.assert_array_equal(small, expected, err_msg=name)
-    assert out.startswith(f"{len(pixels)} images in ")
+    assert out.startswith(f"{len(pixels)} images in ") and out.endswith("; 1 other file left out, not images\n")
 
 
 def test_a_single_image_to_an_image_a_folder_or_a_stack(photos, tmp_path, capsys):
@@ -408,6 +408,14 @@ def test_16_bit_colour_pngs_keep_their_16_bits(tmp_path, capsys, channels):
     assert status == 0, err
     written = iio.imread(tmp_path / "out" / "deep.png", plugin="pyav", index=0, format=images._pyav_format(channels))
     np.testing.assert_array_equal(written, aa.downsample(image, 0.5, "gaussian", channel_axis=-1))
+
+
+def test_a_multi_page_tiff_is_refused_not_read_as_channels(tmp_path, capsys):
+    (tmp_path / "in").mkdir()
+    iio.imwrite(tmp_path / "in" / "pages.tif", random_frames(3, (64, 64)))  # 3 pages
+    status, _, err = run("downsample", tmp_path / "in", tmp_path / "out", capsys=capsys)
+    assert status == 1 and "pages.tif" in err and "multi-page" in err and err.count("\n") == 1, err
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["in"]
 
 
 def test_two_images_with_one_output_name_are_refused_before_writing(tmp_path, capsys):
