@@ -14,7 +14,7 @@ complete, whatever stops the run.
 - An existing destination is replaced in one step: a file by rename(2), a folder by exchanging the two names
   (renameat2 with RENAME_EXCHANGE, Linux 3.15+). The destination's name holds the old or the new result at every
   moment. Where the exchange is not available (another system, a file system without it), the old folder is first
-  moved into the staging folder as `replaced`; a run killed between the two renames leaves it there, and the next
+  moved into the staging folder as `NAME.replaced`; a run killed between the two renames leaves it there, and the next
   run puts it back under its name if that name is still free, then removes the staging folder.
 """
 
@@ -24,7 +24,6 @@ import contextlib
 import errno
 import os
 import re
-import secrets
 import shutil
 import signal
 import sys
@@ -40,9 +39,10 @@ STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SI
 """The signals that stop a run, which then removes what it wrote: a job scheduler's or `kill`'s SIGTERM, a closed
 terminal's SIGHUP, Ctrl-C's SIGINT."""
 
-_STAGING_NAME = re.compile(r"\.(?P<name>.+)\.(?P<pid>\d+)-[0-9a-f]+\.partial")
-_REPLACED = "replaced"
-"""The old destination's name inside the staging folder, where the replacement cannot exchange the two names."""
+_STAGING_NAME = re.compile(r"\.(?P<name>.+)\.\d+-[0-9a-f]{8}\.partial")  # .NAME.PID-RANDOM.partial
+_REPLACED = ".replaced"
+"""Added to the old destination's name inside the staging folder, where the replacement cannot exchange the two
+names."""
 
 
 class Stopped(BaseException):
@@ -165,14 +165,21 @@ def staged(dst: Path, *, folder: bool = False) -> Iterator[Path]:
 def _new_staging(dst: Path) -> tuple[Path, int]:
     """Make a staging folder for `dst` and lock it; return it and the lock's descriptor (open for the run's life)."""
     while True:
-        staging = dst.parent / f".{dst.name}.{os.getpid()}-{secrets.token_hex(4)}.partial"
+        staging = dst.parent / f".{dst.name}.{os.getpid()}-{os.urandom(4).hex()}.partial"
         staging.mkdir(mode=0o700)
         lock = os.open(staging, os.O_RDONLY)
         # Another run's remove_stale_stagings may lock the new folder before this run does and remove it: then
         # take another name.
-        if _try_lock(lock) and os.path.samestat(os.fstat(lock), _stat_or_none(staging)):
+        if _try_lock(lock) and _same_file(lock, staging):
             return staging, lock
         os.close(lock)
+
+
+def _same_file(descriptor: int, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(descriptor), os.stat(path))
+    except FileNotFoundError:
+        return False
 
 
 def _try_lock(descriptor: int) -> bool:
@@ -183,12 +190,6 @@ def _try_lock(descriptor: int) -> bool:
     except BlockingIOError:
         return False
     return True
-
-
-def _stat_or_none(path: Path) -> os.stat_result | None:
-    with contextlib.suppress(FileNotFoundError):
-        return os.stat(path)
-    return None
 
 
 def remove_stale_stagings(folder: Path) -> list[Path]:
@@ -218,7 +219,7 @@ def remove_stale_stagings(folder: Path) -> list[Path]:
 def _restore_replaced(staging: Path, dst: Path) -> None:
     """Put back the old destination that a replacement without the exchange moved into `staging`, if its name is
     free."""
-    replaced = staging / _REPLACED
+    replaced = staging / (dst.name + _REPLACED)
     if os.path.lexists(replaced) and not os.path.lexists(dst):
         os.rename(replaced, dst)
 
@@ -228,7 +229,7 @@ def _replace(result: Path, dst: Path, staging: Path) -> None:
     if not os.path.isdir(result) or not os.path.lexists(dst):
         os.replace(result, dst)  # a file over a file, or a new name: one step
     elif not exchange(result, dst):
-        os.rename(dst, staging / _REPLACED)  # a symbolic link is moved, not followed
+        os.rename(dst, staging / (dst.name + _REPLACED))  # a symbolic link is moved, not followed
         os.rename(result, dst)
 
 

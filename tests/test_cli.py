@@ -731,6 +731,7 @@ def test_ctrl_c_swallowed_by_a_callback_still_stops_the_run(folder, tmp_path, ca
     assert sorted(f.name for f in tmp_path.iterdir()) == ["in"]
 
 
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="watches the process's libraries in /proc")
 def test_ctrl_c_while_the_command_starts_is_one_line(folder, tmp_path):
     """SIGINT once Numba's library is loaded, while the modules are still being imported."""
     src, _ = folder
