@@ -494,10 +494,16 @@ def test_every_method_runs_on_every_kind_of_image(tmp_path, capsys, method, kind
     np.testing.assert_array_equal(iio.imread(tmp_path / "out.png"), expected)
 
 
-def test_bilateral_on_video_frames_and_uint8_stacks(tmp_path, capsys):
-    frames = random_frames(3, (32, 40, 3))
-    np.save(tmp_path / "in.npy", frames)
-    command = ["downsample", tmp_path / "in.npy", tmp_path / "out.npy", "--method", "bilateral", "--sigma-color", "0.2"]
+@pytest.mark.parametrize("src", ["in.npy", "in.mp4"])
+def test_bilateral_on_video_frames_and_uint8_stacks(tmp_path, capsys, src):
+    if src == "in.mp4":
+        pytest.importorskip("av")
+        iio.imwrite(tmp_path / src, random_frames(3, (32, 48, 3)), plugin="pyav", codec="libx264", fps=10)
+        frames = iio.imread(tmp_path / src, plugin="pyav")  # as decoded
+    else:
+        frames = random_frames(3, (32, 48, 3))
+        np.save(tmp_path / src, frames)
+    command = ["downsample", tmp_path / src, tmp_path / "out.npy", "--method", "bilateral", "--sigma-color", "0.2"]
     status, _, err = run(*command, capsys=capsys)
     assert status == 0, err
     in_float = aa.downsample(frames / np.float32(255), 0.25, "bilateral", channel_axis=-1, sigma_color=0.2)
