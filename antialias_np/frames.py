@@ -36,6 +36,7 @@ import imageio.v3 as iio
 import numpy as np
 
 from antialias_np import _checks
+from antialias_np.images import read_image
 
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v")
 """Videos that are read."""
@@ -70,7 +71,7 @@ def require(module: str, purpose: str):
         ) from None
 
 
-def _natural_key(name: str) -> list:
+def natural_key(name: str) -> list:
     """Sort frame2.png before frame10.png: digit runs compare as numbers."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
@@ -197,18 +198,11 @@ class Frames:
 
 
 def _read_images(files: tuple[Path, ...], frame_shape: tuple[int, ...]) -> np.ndarray:
-    images = [_read_image(f) for f in files]
+    images = [read_image(f) for f in files]
     for file, image in zip(files, images, strict=True):
         if image.shape != frame_shape:
             raise ValueError(f"{file} has shape {image.shape}, but the folder's first image has {frame_shape}")
     return np.stack(images)
-
-
-def _read_image(file: Path) -> np.ndarray:
-    try:
-        return iio.imread(file)
-    except Exception as error:  # imageio raises several types for a file it cannot decode
-        raise OSError(f"cannot read image {file}: {error}") from None
 
 
 def _load_npy(path: Path) -> np.ndarray:
@@ -241,7 +235,8 @@ def open_frames(path: str | Path) -> Frames:
     are read for their shape).
 
     Args:
-        path: a folder of images (sorted by name, digit runs as numbers), a video file, a .npy or a .zarr stack.
+        path: a folder of images (sorted by name, digit runs as numbers), an image (one frame), a video file, a .npy
+            or a .zarr stack.
 
     Returns:
         The frames' description, which reads them block by block.
@@ -259,14 +254,14 @@ def open_frames(path: str | Path) -> Frames:
     if suffix == ".zarr":
         stack = require("zarr", "reading a zarr store").open_array(str(path), mode="r")
         return _stack_frames(path, "zarr", stack.shape, stack.dtype)
-    if path.is_dir():
+    if path.is_dir() or suffix in IMAGE_SUFFIXES:
         return _folder_frames(path)
     if suffix == ".npy":
         stack = _load_npy(path)
         return _stack_frames(path, "npy", stack.shape, stack.dtype)
     if suffix in VIDEO_SUFFIXES:
         return _video_frames(path)
-    raise ValueError(f"{path} is not a folder, a video ({', '.join(VIDEO_SUFFIXES)}), a .npy or a .zarr stack")
+    raise ValueError(f"{path} is not a folder, an image, a video ({', '.join(VIDEO_SUFFIXES)}), a .npy or .zarr stack")
 
 
 def _stack_frames(path: Path, kind: str, shape: tuple[int, ...], dtype: np.dtype) -> Frames:
@@ -276,15 +271,16 @@ def _stack_frames(path: Path, kind: str, shape: tuple[int, ...], dtype: np.dtype
 
 
 def _folder_frames(path: Path) -> Frames:
-    files = tuple(
+    """A folder's images as frames, or a single image as one frame."""
+    files = (path,) if path.is_file() else tuple(
         sorted(
             (f for f in path.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file()),
-            key=lambda f: _natural_key(f.name),
+            key=lambda f: natural_key(f.name),
         )
     )
     if not files:
         raise ValueError(f"{path} holds no images ({', '.join(IMAGE_SUFFIXES)})")
-    first = _read_image(files[0])
+    first = read_image(files[0])
     return Frames(path, "folder", len(files), first.shape, first.dtype, files=files)
 
 
