@@ -1,12 +1,17 @@
 """antialias_np: the anti-aliased downsamplers of the FOMM study, equal to torch and kornia, in NumPy + Numba.
 
     downsample(image, scale=0.25, method="gaussian")   # METHODS: the study's pipelines by name; EXTRA_METHODS
+    downsample(image, size=(h, w), method="area")      # an output size: nearest, bilinear, bicubic, area, lanczos
     interpolate, avg_pool2d, adaptive_avg_pool2d       # torch.nn.functional's, same arguments
     anti_alias_interpolation, gaussian_kernel          # FOMM's AntiAliasInterpolation2d
     median_blur, bilateral_blur                        # kornia.filters', same arguments
 
-Images are in torch layout, (H, W), (C, H, W) or (N, C, H, W); every function takes channel_axis=-1 for
-(H, W, C) or (N, H, W, C) images, and refuses a shape that looks channels-last unless told which it is.
+An image is a NumPy array, or what np.asarray reads as one (nested lists, a PIL image, a torch CPU tensor), in
+torch layout, (H, W), (C, H, W) or (N, C, H, W); every function takes channel_axis=-1 for (H, W, C) or
+(N, H, W, C) images and -3 to confirm torch layout, and returns a NumPy array in the image's layout and dtype.
+downsample refuses a layout that the image's shape contradicts, either way: (512, 512, 3) with channel_axis=None,
+a stack (10, 480, 640) with channel_axis=-1. The torch and kornia work-alikes read channel_axis=None as torch
+does, warning where the shape looks like an image as imageio gives it.
 
 Importing the package is instant: each name's module (and Numba) is imported on first use, and each Numba
 kernel compiles on its first call and is cached on disk.

@@ -90,6 +90,8 @@ def bilateral_blur(
 
     Args:
         x: a float image, (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C).
+            A NumPy array, or what np.asarray reads as one (nested lists, a PIL image, a torch CPU tensor): the
+            result is a NumPy array.
         kernel_size: odd, one int or (height, width).
         sigma_color: in the image's units (0.1 of a [0, 1] image).
         sigma_space: in pixels, one float or (height, width).

@@ -69,6 +69,8 @@ def anti_alias_interpolation(x: np.ndarray, scale: float, *, channel_axis: int |
 
     Args:
         x: the image, (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C).
+            A NumPy array, or what np.asarray reads as one (nested lists, a PIL image, a torch CPU tensor): the
+            result is a NumPy array.
         scale: 1 / n for an integer n (FOMM's int(1 / scale) would silently turn 0.3 into a step of 3 with a blur
             for 0.3, so other scales are refused); 1 returns a copy.
         channel_axis: None (torch layout), -1 (channels last) or -3 (torch layout, confirmed).

@@ -60,6 +60,8 @@ def median_blur(
 
     Args:
         x: the image, (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C).
+            A NumPy array, or what np.asarray reads as one (nested lists, a PIL image, a torch CPU tensor): the
+            result is a NumPy array.
         kernel_size: odd, one int or (height, width); whole floats (3.0) are accepted, as kornia.
         border_type: 'reflect' (the edge pixel not repeated), 'replicate', 'circular' or 'constant' (zeros); any
             case.

@@ -37,6 +37,8 @@ def avg_pool2d(
 
     Args:
         x: the image, (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C).
+            A NumPy array, or what np.asarray reads as one (nested lists, a PIL image, a torch CPU tensor): the
+            result is a NumPy array.
         kernel_size: k, one int or (height, width).
         stride: s, one int or (height, width); the kernel size when None.
         padding: p, at most half the kernel size, one int or (height, width).
@@ -119,6 +121,8 @@ def adaptive_avg_pool2d(
 
     Args:
         x: the image, (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C).
+            A NumPy array, or what np.asarray reads as one (nested lists, a PIL image, a torch CPU tensor): the
+            result is a NumPy array.
         output_size: (height, width) or one int for both; a None keeps that axis.
         channel_axis: None (torch layout), -1 (channels last) or -3 (torch layout, confirmed).
 

@@ -69,6 +69,8 @@ def interpolate(
     Args:
         x: the image, (H, W), (C, H, W) or (N, C, H, W); with channel_axis=-1, (H, W, C) or (N, H, W, C). Unlike
             torch, a 3-D array is (C, H, W), not a 1-D signal.
+            A NumPy array, or what np.asarray reads as one (nested lists, a PIL image, a torch CPU tensor): the
+            result is a NumPy array.
         size: the output (height, width), or one int for both; exactly one of size and scale_factor.
         scale_factor: output pixels per input pixel, one float or (height, width); the output is floor(n * factor).
         mode: 'nearest', 'nearest-exact', 'bilinear', 'bicubic', 'lanczos' or 'area'.

@@ -1,6 +1,9 @@
-"""A page per downsampling method for learners, made from the methods themselves: `python -m benchmark.method_pages`.
+"""A page per downsampling method for learners, made from the methods themselves: `python -m benchmark.method_pages
+[DIR]`.
 
-For each method of antialias_np.METHODS and EXTRA_METHODS, at scale 1/4, docs/methods/<method>.md gives
+For each method of antialias_np.METHODS and EXTRA_METHODS, at scale 1/4, DIR/<method>.md (DIR: bench_results/methods,
+beside the study's other results; not docs/methods/, whose lessons are written by hand and whose figures
+docs/_ext/method_lessons.py draws with these functions) gives
 
 - what it computes (the pipeline it equals);
 - its weight table: for a linear method, the weight of each input pixel in output pixel k, measured by feeding the
@@ -137,7 +140,7 @@ def draw(method: str, frequencies: np.ndarray, gain: np.ndarray, path: Path) -> 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    out = Path(argv[0] if argv else "docs/methods")
+    out = Path(argv[0] if argv else "bench_results/methods")  # not docs/methods: the lessons there
     out.mkdir(parents=True, exist_ok=True)
     methods = aa.METHODS + aa.EXTRA_METHODS
     for method in methods:
