@@ -21,7 +21,7 @@ Progress goes to stderr (tqdm's bar with the `cli` extra, else a one-line counte
 second; a one-line summary goes to stdout. Errors are one line on stderr, never a traceback; the exit status is 2
 when the command line is wrong (including method options the method refuses on the first image or frames), 1 when
 the data or the files are, and 128 + the signal's number when a signal stops the run (130 for Ctrl-C, 143 for
-SIGTERM).
+SIGTERM, 129 for SIGHUP).
 
 This module imports only the standard library until it runs, so that Ctrl-C at any moment ends the command with
 its one line.
@@ -39,10 +39,6 @@ from pathlib import Path
 
 from antialias_np import __version__
 from antialias_np.staging import Stopped, stop_on_signals
-
-SCALE_TOLERANCE = 1e-5
-"""A decimal --scale within this relative distance of 1/n is 1/n: 1/n written to six significant digits (0.333333,
-0.142857) is taken for 1/n, for every method, so that 0.333333 gives what 1/3 gives."""
 
 MIN_SCALE = Fraction(1, 2**16)
 """downsample's smallest scale."""
@@ -75,7 +71,8 @@ def _number(text: str) -> object:
 
 
 def _scale(text: str) -> float:
-    """A downsampling scale: a fraction (1/3) or a decimal (0.25; within SCALE_TOLERANCE of 1/n, 1/n)."""
+    """A downsampling scale: a fraction (1/3) or a decimal (0.25). downsample reads a decimal within
+    _checks.STEP_TOLERANCE of 1/n (1/n written to six significant digits, such as 0.333333) as 1/n."""
     try:
         scale = Fraction(text.strip())
     except (ValueError, ZeroDivisionError):
@@ -84,9 +81,6 @@ def _scale(text: str) -> float:
         raise argparse.ArgumentTypeError(
             f"must be from 1/65536 to 1 (output pixels per input pixel: 1/4 keeps a quarter of each side), got {text}"
         )
-    n = round(1 / scale)
-    if abs(scale * n - 1) <= SCALE_TOLERANCE:
-        scale = Fraction(1, n)
     return float(scale)
 
 
@@ -179,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--crf",
         type=_crf,
         help="H.264 quality of a video DST, 0 (lossless: frames within 2 levels) to 51; 18 is visually lossless at "
-        f"a tenth of the size (default {DEFAULT_CRF})",
+        f"about a sixteenth of the size (default {DEFAULT_CRF})",
     )
     down.add_argument("--scheduler", metavar="ADDRESS", help="run on this dask.distributed scheduler (extra dask)")
     down.add_argument(

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from antialias_np import images, study
+from antialias_np import _checks, images, study
 from antialias_np.cli import UsageError
 from antialias_np.frames import (
     DEFAULT_CRF,
@@ -204,6 +204,7 @@ def _frames_of_one_sequence(args: argparse.Namespace, kind: str, downsample: Fra
         source = open_frames(args.src)
         if len(source.frame_shape) == 2 and downsample.channel_axis == -1 and hasattr(args, "channel_axis"):
             raise UsageError(f"frames of shape {source.frame_shape} have no channels: leave out --channel-axis -1")
+        _check_layout(source, downsample.channel_axis)
         one_frame = np.zeros((1, *source.frame_shape), source.dtype)
         described = f"SRC's frames of shape {source.frame_shape}, dtype {source.dtype}"
         one_result = _check_arguments(downsample, one_frame, described)
@@ -379,6 +380,19 @@ def _check_writable(dst: Path, kind: str, source: Frames, channel_axis: int, one
             f"{source.frame_shape} {source.dtype} frames read as {layout}): {error}; give a .npy or .zarr DST, or "
             f"check --channel-axis"
         ) from None
+
+
+def _check_layout(source: Frames, channel_axis: int) -> None:
+    """Refuse frames whose shape contradicts the layout --channel-axis gives them (downsample's rule, said in flags):
+    (3, 32, 40) frames read as (H, W, C), or (32, 40, 3) frames read as (C, H, W)."""
+    channels_last = channel_axis == -1
+    if _checks.contradicts_layout(source.frame_shape, channels_last):
+        if channels_last:
+            shorter, layout, flag = "first axis is shorter than the two after it", "(C, H, W)", "none"
+        else:
+            shorter, layout, flag = "last axis is shorter than the two before it", "(H, W, C)", "-1"
+        raise UsageError(f"SRC's frames have shape {source.frame_shape}, whose {shorter}: they look like {layout}; "
+                         f"pass --channel-axis {flag}")
 
 
 def _check_arguments(downsample: FrameDownsampler, block: np.ndarray, described: str) -> np.ndarray:

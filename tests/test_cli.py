@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -515,7 +514,6 @@ def test_scale_as_a_fraction_or_six_digits_is_one_over_n(folder, tmp_path, capsy
     status, _, err = run("downsample", src, tmp_path / "out.npy", "--scale", text, capsys=capsys)
     assert status == 0, err
     np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), aa.downsample(frames, 1 / 3, channel_axis=-1))
-    assert cli._scale(text) == float(Fraction(1, 3))
 
 
 def test_version(capsys):
@@ -784,3 +782,17 @@ def test_a_full_disk_is_one_line_and_frees_what_the_run_wrote(tmp_path, small_di
     assert status == 1 and out == "" and err.count("\n") == 1, err
     assert "No space left on device" in err and err.startswith("antialias-np: error: cannot write image "), err
     assert snapshot(small_disk) == before and free_bytes(small_disk) == empty
+
+
+@pytest.mark.parametrize(
+    "frame_shape, args, flag",
+    [((3, 32, 40), [], "--channel-axis none"), ((32, 40, 3), ["--channel-axis", "none"], "--channel-axis -1")],
+)
+def test_a_stack_whose_layout_the_shape_contradicts_is_refused_in_flags(tmp_path, capsys, frame_shape, args, flag):
+    """A torch-layout stack read as channels last (the default), or a channels-last stack read as torch layout, is a
+    usage error naming the flag that reads it right, before anything is written."""
+    np.save(tmp_path / "in.npy", random_frames(2, frame_shape))
+    status, out, err = run("downsample", tmp_path / "in.npy", tmp_path / "out.npy", *args, capsys=capsys)
+    assert status == 2 and flag in err and err.count("\n") == 1, err
+    assert "channel_axis" not in err and "np." not in err, err
+    assert not (tmp_path / "out.npy").exists() and out == ""
