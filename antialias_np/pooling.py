@@ -18,6 +18,7 @@ from numba import prange
 
 from antialias_np import _checks
 from antialias_np._kernels import plane_kernel
+from antialias_np._simd import weighted_vector_width, window_sums_vector
 from antialias_np.separable import box_divisor, resample_plan
 from antialias_np.weights import AxisTable, adaptive_box_table, pool_table
 
@@ -221,13 +222,23 @@ class SequentialBoxPlan(_checks.Plan):
     """
 
     def __init__(self, rows: AxisTable, cols: AxisTable, by: np.ndarray | int, then_by: np.ndarray | int,
-                 dtype: np.dtype, channels_last: bool = False):  # fmt: skip
-        self.rows, self.cols, self.dtype, self.channels_last = rows, cols, np.dtype(dtype), channels_last
+                 dtype: np.dtype):  # fmt: skip
+        self.rows, self.cols, self.dtype = rows, cols, np.dtype(dtype)
         self.compute = np.dtype(np.float64 if self.dtype == np.float64 else np.float32)
         shape = (rows.n_out, cols.n_out)
         self.by, self.then_by = (np.broadcast_to(d, shape).astype(self.compute) for d in (by, then_by))
-        self._arguments = (rows.index[:, 0].copy(), rows.count, cols.index[:, 0].copy(), cols.count, self.by,
-                           self.then_by)  # fmt: skip
+
+    def _windows(self, width: int) -> tuple[np.ndarray, ...]:
+        """The kernel's per-output arrays for planes `width` values wide, flat over the outputs and padded to at least
+        MAX_LANES by repeats of the last output: each window's first value's place in the flat plane, its rows and
+        its columns, and the divisors."""
+        rows, cols = self.rows, self.cols
+        outputs = rows.n_out * cols.n_out
+        padded = np.minimum(np.arange(max(outputs, MAX_LANES)), outputs - 1)
+        first = (rows.index[:, 0, None] * width + cols.index[None, :, 0]).ravel()[padded]
+        heights = np.broadcast_to(rows.count[:, None], (rows.n_out, cols.n_out)).ravel()[padded]
+        widths = np.broadcast_to(cols.count[None, :], (rows.n_out, cols.n_out)).ravel()[padded]
+        return first, heights.copy(), widths.copy(), self.by.ravel(), self.then_by.ravel()
 
     @np.errstate(over="ignore")  # beyond float16's range is inf, as in torch
     def __call__(self, x: np.ndarray) -> np.ndarray:
@@ -235,50 +246,41 @@ class SequentialBoxPlan(_checks.Plan):
 
     def sums(self, x: np.ndarray) -> np.ndarray:
         """The result in the compute dtype, before its rounding to the image's dtype."""
-        n_out = (self.rows.n_out, self.cols.n_out)
-        source = x.astype(self.compute, copy=False)
-        return _checks.on_channel_planes(_sequential_box_means, source, self.channels_last, self._arguments, n_out,
-                                         self.compute)  # fmt: skip
-
-    def on_channels_last(self) -> SequentialBoxPlan:
-        """The same plan for images whose channels are the last axis, (..., H, W, C)."""
-        return SequentialBoxPlan(self.rows, self.cols, self.by, self.then_by, self.dtype, channels_last=True)
+        height, width = x.shape[-2:]
+        planes = np.ascontiguousarray(x.reshape(-1, height * width), self.compute)
+        out = np.empty((planes.shape[0], self.rows.n_out * self.cols.n_out), self.compute)
+        _sequential_box_means(planes, *self._windows(width), width, out)
+        return out.reshape(*x.shape[:-2], self.rows.n_out, self.cols.n_out)
 
 
-def sequential_box_reference(plan: SequentialBoxPlan, x: np.ndarray) -> np.ndarray:
-    """plan.sums(x) in plain NumPy, for (..., H, W) images: every output's window summed by the same additions,
-    the values outside a window read as +0.0 (which adds nothing to a sum that is never -0.0)."""
-    rows, cols = plan.rows, plan.cols
-    x = x.astype(plan.compute)
-    total = np.zeros((*x.shape[:-2], rows.n_out, cols.n_out), plan.compute)
-    with np.errstate(invalid="ignore", over="ignore"):
-        for r in range(int(rows.count.max())):
-            for c in range(int(cols.count.max())):
-                inside = (r < rows.count)[:, None] & (c < cols.count)[None, :]
-                row_index = np.minimum(rows.index[:, 0] + r, x.shape[-2] - 1)
-                col_index = np.minimum(cols.index[:, 0] + c, x.shape[-1] - 1)
-                total = total + np.where(inside, x[..., row_index[:, None], col_index[None, :]], 0)
-        return total / plan.by / plan.then_by + plan.compute.type(0)
+MAX_LANES = 16
+"""The most values in one vector of _simd.window_sums_vector (float32 with AVX-512)."""
 
 
 @plane_kernel(error_model="numpy")  # no division-by-zero branch: the divisors are not 0
-def _sequential_box_means(planes, channels, row_first, row_count, col_first, col_count, by, then_by, out):
-    """SequentialBoxPlan on planes of C interleaved channels, (B, H, W * C), into out, (B, h, w * C): for each output
-    row, the sums of its w * C outputs are made together, a window row and a window column at a time."""
-    values = out.shape[2]
-    widest = col_count.max()
+def _sequential_box_means(planes, first, heights, widths, by, then_by, width, out):
+    """SequentialBoxPlan on flat planes (B, H * W) into flat outputs (B, h * w), a vector of outputs at a time
+    (_simd.window_sums_vector), the last vector overlapping the one before where the lanes do not divide the
+    outputs; a vector whose reads would run past the end of the plane value by value, in the same order."""
+    outputs = out.shape[1]
+    lanes = weighted_vector_width(out)
+    padded = max(outputs, lanes)
+    tallest, widest = heights.max(), widths.max()
+    segment = lanes // 2 if widest <= lanes // 2 else lanes
+    reach = first + (heights - 1) * width + -(-widest // segment) * segment  # past the last value a lane reads
     for p in prange(planes.shape[0]):
         plane = planes[p]
-        total = np.empty(values, out.dtype)
-        for i in range(out.shape[1]):
-            total[:] = 0
-            for r in range(row_count[i]):
-                row = plane[row_first[i] + r]
-                for c in range(widest):
-                    for q in range(values):
-                        j = q // channels
-                        if c < col_count[j]:
-                            total[q] += row[(col_first[j] + c) * channels + q % channels]
-            for q in range(values):
-                j = q // channels
-                out[p, i, q] = total[q] / by[i, j] / then_by[i, j] + out.dtype.type(0)
+        sums = np.empty(padded, out.dtype)
+        for q0 in range(0, padded, lanes):
+            q0 = min(q0, padded - lanes)
+            if reach[q0 : q0 + lanes].max() <= plane.shape[0]:
+                window_sums_vector(plane, first, heights, widths, width, tallest, widest, q0, sums)
+                continue
+            for q in range(q0, q0 + lanes):
+                total = out.dtype.type(0)
+                for r in range(heights[q]):
+                    for c in range(widths[q]):
+                        total += plane[first[q] + r * width + c]
+                sums[q] = total
+        for q in range(outputs):
+            out[p, q] = sums[q] / by[q] / then_by[q] + out.dtype.type(0)
