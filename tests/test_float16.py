@@ -3,17 +3,23 @@
 torch's own results are the golden fixtures' (tests/test_golden.py, float16 cases, bit for bit) and the differential
 test's; here the kernel must give exactly what the reference computes, NaN and infinities included, for every plan
 that uses it. They are compared in float32, before the rounding to float16, which would hide most differences of
-order or rounding. The pools' float16 sums are tests/test_pooling.py's.
+order or rounding; and the on-grid extras in float16, bit for bit, against their formulas computed as torch computes
+them, written out in NumPy. The pools' float16 sums are tests/test_pooling.py's.
 """
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
+from test_pooling import torch_avg_pool2d
 
+import antialias_np as aa
 from antialias_np import _checks
 from antialias_np.float16 import convolution_reference
 from antialias_np.gaussian import anti_alias_plan
+from antialias_np.weights import BINOMIAL_5, fused_multiply_add, truncated_gaussian
 
 
 def half_image(seed: int, shape: tuple[int, ...]) -> np.ndarray:
@@ -38,3 +44,44 @@ def test_gaussian_kernel_equals_reference(scale):
     x = half_image(int(1 / scale), (2, 37, 23))
     plan = anti_alias_plan(_checks.ImageSpec.of(x, "x"), scale)
     assert_same_bits(plan, x)
+
+
+def torch_conv2d_float16(x: np.ndarray, kernel: np.ndarray, step: int) -> np.ndarray:
+    """F.conv2d(x, fl16(kernel), stride=step, padding=side // 2) on a float16 image, as the float16 Gaussian follows
+    torch's oneDNN convolution, in plain NumPy: per output, the taps row by row as a chain of float32 fused
+    multiply-adds from 0 (the zero padding's taps add nothing), rounded once to float16."""
+    weights = kernel.astype(np.float16).astype(np.float32)
+    pad = weights.shape[0] // 2
+    padded = np.pad(x.astype(np.float32), [(0, 0)] * (x.ndim - 2) + [(pad, pad)] * 2)
+    rows, cols = range(0, x.shape[-2], step), range(0, x.shape[-1], step)
+    total = np.zeros((*x.shape[:-2], len(rows), len(cols)), np.float32)
+    for a in range(weights.shape[0]):
+        for b in range(weights.shape[1]):
+            values = padded[..., a :: step, b :: step][..., : len(rows), : len(cols)]
+            total = fused_multiply_add(weights[a, b], values, total, np.float32)
+    with np.errstate(over="ignore"):
+        return total.astype(np.float16)
+
+
+@pytest.mark.parametrize("method", ["box5", "gaussian7", "gaussian9", "binomial"])
+def test_extras_in_float16_as_torch_computes_their_formulas(method):
+    """box5 as avg_pool2d(x, 5, n, 2) sums float16 (its window's float32 sum, value by value, divided once);
+    gaussian7 / gaussian9 as the float16 convolution with fl16(g g^T) in the float16 Gaussian's order; binomial as
+    that convolution with [1, 4, 6, 4, 1] / 16 per axis level by level, each level rounded to float16. Bit for bit,
+    on [0, 1] images and on full-range signed ones."""
+    rng = np.random.default_rng(7)
+    images = {"[0, 1]": rng.random((3, 97, 130)), "full range": rng.uniform(-65504, 65504, (3, 97, 130))}
+    for (name, image), n in itertools.product(images.items(), (2, 4, 8)):
+        x = image.astype(np.float16)
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = aa.downsample(x, 1 / n, method, channel_axis=-3)
+        if method == "box5":
+            expected = torch_avg_pool2d(x, 5, n, 2)
+        elif method == "binomial":
+            expected = x
+            for _ in range(n.bit_length() - 1):
+                expected = torch_conv2d_float16(expected, np.outer(BINOMIAL_5, BINOMIAL_5), 2)
+        else:
+            g = truncated_gaussian(1 / n, 7 if method == "gaussian7" else 9)
+            expected = torch_conv2d_float16(x, np.outer(g, g), n)
+        np.testing.assert_array_equal(result.view(np.uint16), expected.view(np.uint16), f"{name}, 1/{n}")

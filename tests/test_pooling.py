@@ -159,3 +159,9 @@ def test_separable_sums_only_where_proven_within_the_promise():
     assert not isinstance(adaptive_avg_pool_plan(spec, (14, 14)), SequentialBoxPlan)  # 6 x 6
     assert isinstance(adaptive_avg_pool_plan(spec, (12, 12)), SequentialBoxPlan)  # 7 x 7
     assert isinstance(adaptive_avg_pool_plan(spec._replace(dtype=np.dtype(np.float16)), (42, 42)), SequentialBoxPlan)
+
+
+def test_box5_refuses_an_empty_channel_axis():
+    """As avg_pool2d(x, 5, n, 2), its formula, refuses it in torch and here."""
+    with pytest.raises(ValueError, match="method='box5' needs at least one channel"):
+        aa.downsample(np.zeros((0, 16, 16), np.float32), 0.25, "box5", channel_axis=-3)
