@@ -148,8 +148,9 @@ def interpolate_plan(
     else:
         _checks.check_dtype(image, image.name, (*_checks.FLOAT_DTYPES, UINT8, FLOAT16), f"mode={mode!r}")
     # float16: torch's generic kernel stores float16 weights and sums in its own order (TorchOrderPlan); its
-    # channels-last bilinear kernel, which serves small outputs, keeps float32 weights (CornerBilinearPlan)
-    corners = image.dtype == FLOAT16 and mode == "bilinear" and small_kernel
+    # channels-last bilinear kernel, which serves small outputs and channels-last tensors of 4 channels or more
+    # (as channel_axis=-1 hands torch the same memory), keeps float32 weights (CornerBilinearPlan)
+    corners = image.dtype == FLOAT16 and mode == "bilinear" and (small_kernel or (image.channels_last and channels > 3))
     table_dtype = np.dtype(np.float32) if corners else image.dtype
     rows, cols = (
         filter_table(n, m, sf, mode, bool(align_corners), bool(antialias), table_dtype)

@@ -17,8 +17,9 @@ from test_pooling import torch_avg_pool2d
 
 import antialias_np as aa
 from antialias_np import _checks
-from antialias_np.float16 import convolution_reference
+from antialias_np.float16 import CornerBilinearPlan, convolution_reference
 from antialias_np.gaussian import anti_alias_plan
+from antialias_np.resample import filter_table
 from antialias_np.weights import BINOMIAL_5, fused_multiply_add, truncated_gaussian
 
 
@@ -85,3 +86,21 @@ def test_extras_in_float16_as_torch_computes_their_formulas(method):
             g = truncated_gaussian(1 / n, 7 if method == "gaussian7" else 9)
             expected = torch_conv2d_float16(x, np.outer(g, g), n)
         np.testing.assert_array_equal(result.view(np.uint16), expected.view(np.uint16), f"{name}, 1/{n}")
+
+
+@pytest.mark.parametrize("channels", [1, 3, 4, 16, 21])
+def test_channels_last_bilinear_takes_torchs_channels_last_kernel(channels):
+    """channel_axis=-1 equals torch on the channels-last tensor of the same memory,
+    torch.from_numpy(hwc).permute(2, 0, 1)[None]: for 4 channels and more torch's channels-last kernel at every
+    output size (CornerBilinearPlan), for fewer the kernels of torch layout (generic above h + w = 128, as for
+    channel_axis=None). The torch-layout result stays the contiguous tensor's (channel_axis=None)."""
+    hwc = np.random.default_rng(channels).random((50, 61, channels)).astype(np.float16)
+    chw = np.ascontiguousarray(np.moveaxis(hwc, -1, 0))
+    for size in ((40, 30), (90, 70)):
+        result = aa.interpolate(hwc, size=size, mode="bilinear", channel_axis=-1)
+        torch_layout = aa.interpolate(chw, size=size, mode="bilinear", channel_axis=-3)
+        rows, cols = (filter_table(n, m, None, "bilinear", False, False, np.dtype(np.float32))
+                      for n, m in zip(chw.shape[-2:], size, strict=True))  # fmt: skip
+        corners = CornerBilinearPlan(rows, cols)(chw)
+        expected = corners if channels > 3 or sum(size) <= 128 else torch_layout
+        np.testing.assert_array_equal(np.moveaxis(result, -1, 0).view(np.uint16), expected.view(np.uint16), str(size))
