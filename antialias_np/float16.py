@@ -23,6 +23,7 @@ from numba import prange
 from antialias_np import _checks
 from antialias_np._kernels import plane_kernel
 from antialias_np._simd import fma
+from antialias_np.reductions import torch_sum_float32
 from antialias_np.weights import AxisTable, fused_multiply_add, kept_kernel_table
 
 FLOAT16 = np.dtype(np.float16)
@@ -107,7 +108,7 @@ def fomm_float16_kernel(scale: float) -> np.ndarray:
 
         e[m] = fl32(exp(fl32(-(m - (k - 1) / 2)^2 / fl32(2 sigma^2)))),   K = fl16(fl32(fl32(e e^T) / S))
 
-    with S = torch.sum(e e^T) in float32 (torch_sum_float32), sigma = (1 / scale - 1) / 2, k its side. The
+    with S = torch.sum(e e^T) in float32 (reductions.torch_sum_float32), sigma = (1 / scale - 1) / 2, k its side. The
     exponentials are correctly rounded here; torch's differ in the last bit for a few of them, which changed no
     float16 weight of any scale 1/2 .. 1/128 against torch 2.13 on one thread. With more threads, torch sums a
     kernel of more than 32768 weights (scale 1/47 and below) in one part per thread, which at 1/82 on 2 threads
@@ -120,58 +121,6 @@ def fomm_float16_kernel(scale: float) -> np.ndarray:
     e = np.exp(exponents.astype(np.float64)).astype(np.float32)
     kernel = e[:, None] * e[None, :]
     return (kernel / torch_sum_float32(kernel)).astype(FLOAT16)
-
-
-TORCH_SUM_LANES = 8
-"""float32 values per vector of torch's sum kernel: 8, with its AVX2 and its AVX-512 dispatch alike (torch registers
-SumKernel.cpp without an AVX-512 variant) and with its scalar build (8-value vectors emulated)."""
-
-
-def torch_sum_float32(values: np.ndarray) -> np.float32:
-    """torch.sum of a contiguous float32 tensor as torch 2.13 computes it on one thread (SumKernel.cpp, cascade_sum
-    and vectorized_inner_sum): the values in vectors of TORCH_SUM_LANES, read four vectors at a time into four
-    vector sums (multi_row_sum, a cascade of four levels of partial sums), the vectors left over added to the first,
-    the four added in order; the values left over added one by one to 0, then the lanes of the vector sum in order.
-    """
-    flat = np.ascontiguousarray(values, np.float32).ravel()
-    lanes = TORCH_SUM_LANES
-    vectors = flat[: flat.size // lanes * lanes].reshape(-1, lanes)
-    groups = len(vectors) // 4
-    partial = _cascade_sum(vectors[: groups * 4].reshape(groups, 4, lanes))
-    for vector in vectors[groups * 4 :]:
-        partial[0] += vector
-    for k in range(1, 4):
-        partial[0] += partial[k]
-    total = np.float32(0)
-    for value in [*flat[len(vectors) * lanes :], *partial[0]]:
-        total = np.float32(total + value)
-    return total
-
-
-def _cascade_sum(rows: np.ndarray) -> np.ndarray:
-    """torch's multi_row_sum over the first axis of rows, (n, ...), float32: rows are added one by one into the first
-    of four levels of sums; after each 2^p rows (p = max(4, ceil(log2 n) // 4)) a level is carried into the next,
-    and the carry goes on to the level above while the count of rows is a multiple of 2^(p * level); at the end the
-    levels are added into the first, in order."""
-    n = len(rows)
-    level_power = max(4, (int(n - 1).bit_length() if n > 2 else 1) // 4)
-    step = 1 << level_power
-    levels = np.zeros((4, *rows.shape[1:]), np.float32)
-    i = 0
-    while i + step <= n:
-        for row in rows[i : i + step]:
-            levels[0] += row
-        i += step
-        for level in range(1, 4):
-            levels[level] += levels[level - 1]
-            levels[level - 1] = 0
-            if i & ((step - 1) << (level * level_power)):
-                break
-    for row in rows[i:]:
-        levels[0] += row
-    for level in range(1, 4):
-        levels[0] += levels[level]
-    return levels[0]
 
 
 def fused_sum(terms: list[tuple[np.ndarray, np.ndarray]], first_rounded: bool = False) -> np.ndarray:

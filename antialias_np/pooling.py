@@ -19,6 +19,7 @@ from numba import prange
 from antialias_np import _checks
 from antialias_np._kernels import plane_kernel
 from antialias_np._simd import weighted_vector_width, window_sums_vector
+from antialias_np.reductions import channels_last_sum, inner_sum
 from antialias_np.separable import box_divisor, resample_plan
 from antialias_np.weights import AxisTable, adaptive_box_table, pool_table
 
@@ -161,11 +162,42 @@ def adaptive_avg_pool_plan(image: _checks.ImageSpec, output_size: int | tuple[in
         output_size = tuple(n if m is None else m for n, m in zip(image.shape[-2:], output_size, strict=True))
     out = _checks.check_pair(output_size, "output_size", _checks.check_int, minimum=1)
     _checks.check_output_size(image, out, ("output_size", output_size), "adaptive_avg_pool2d")
+    if image.dtype.kind == "f" and out == (1, 1):  # torch takes the image's mean there
+        return MeanPlan(image.dtype)
     rows, cols = (adaptive_box_table(n, m) for n, m in zip(image.shape[-2:], out, strict=True))
     if image.dtype.kind == "f" and not separable_within_promise(rows, cols, image.dtype):
         # torch divides the window's sum by its height, then by its width
         return SequentialBoxPlan(rows, cols, rows.count[:, None], cols.count[None, :], image.dtype)
     return resample_plan(rows, cols, image.dtype)
+
+
+class MeanPlan(_checks.Plan):
+    """adaptive_avg_pool2d to 1 x 1 on float images as torch computes it, input.mean((-2, -1)) (a shortcut of torch's
+    adaptive_avg_pool2d; a float16 image is converted to float32 first): each plane's sum in the order of torch's sum
+    kernel for the memory it is handed (antialias_np.reductions: inner_sum in torch layout, channels_last_sum for the
+    channels-last tensor that channel_axis=-1 stands for), divided by H W, rounded once to the image's dtype."""
+
+    def __init__(self, dtype: np.dtype, channels_last: bool = False):
+        self.dtype, self.channels_last = np.dtype(dtype), channels_last
+        self.compute = np.dtype(np.float64 if self.dtype == np.float64 else np.float32)
+
+    @np.errstate(over="ignore", invalid="ignore")  # NaN and infinities spread as in torch, silently
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        if self.channels_last:
+            *leading, height, width, channels = x.shape
+        else:
+            (*leading, height, width), channels = x.shape, 1
+        if channels == 1:  # a channels-last tensor of one channel lies as a torch-layout one
+            sums = inner_sum(x.reshape(-1, height * width).astype(self.compute).T)
+        else:
+            images = x.reshape(-1, height * width, channels).astype(self.compute)
+            sums = np.array([channels_last_sum(image) for image in images])
+        shape = (*leading, 1, 1, channels) if self.channels_last else (*leading, 1, 1)
+        return (sums / self.compute.type(height * width)).astype(self.dtype).reshape(shape)
+
+    def on_channels_last(self) -> MeanPlan:
+        """The same plan for images whose channels are the last axis, (..., H, W, C)."""
+        return MeanPlan(self.dtype, channels_last=True)
 
 
 def separable_within_promise(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> bool:

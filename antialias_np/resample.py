@@ -132,8 +132,9 @@ def interpolate_plan(
     argument = ("size", size) if size is not None else ("scale_factor", scale_factor)
     _checks.check_output_size(image, out_size, argument, "interpolate")
     channels = image.shape[-3] if image.ndim > 2 else 1
-    # torch's dispatch: its vectorised kernels for nearest and float bilinear serve these, its generic ones the rest
-    small_kernel = sum(out_size) <= 128 or (tuple(in_size) == (1, 1) and channels > 3)
+    # torch's dispatch: its vectorised (channels-last) kernels for nearest and float bilinear serve these, its
+    # generic ones the rest; channel_axis=-1 hands torch the same memory, a channels-last tensor (as a 1 x 1 image is)
+    small_kernel = sum(out_size) <= 128 or (channels > 3 and (image.channels_last or tuple(in_size) == (1, 1)))
     if mode == "area":
         return adaptive_avg_pool_plan(image, out_size)
     _checks.check_channels(image, f"interpolate with mode={mode!r}")
@@ -148,9 +149,8 @@ def interpolate_plan(
     else:
         _checks.check_dtype(image, image.name, (*_checks.FLOAT_DTYPES, UINT8, FLOAT16), f"mode={mode!r}")
     # float16: torch's generic kernel stores float16 weights and sums in its own order (TorchOrderPlan); its
-    # channels-last bilinear kernel, which serves small outputs and channels-last tensors of 4 channels or more
-    # (as channel_axis=-1 hands torch the same memory), keeps float32 weights (CornerBilinearPlan)
-    corners = image.dtype == FLOAT16 and mode == "bilinear" and (small_kernel or (image.channels_last and channels > 3))
+    # channels-last bilinear kernel, which serves small outputs, keeps float32 weights (CornerBilinearPlan)
+    corners = image.dtype == FLOAT16 and mode == "bilinear" and small_kernel
     table_dtype = np.dtype(np.float32) if corners else image.dtype
     rows, cols = (
         filter_table(n, m, sf, mode, bool(align_corners), bool(antialias), table_dtype)
