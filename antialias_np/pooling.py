@@ -8,7 +8,8 @@ CPU kernels (AvgPoolKernel.cpp, AdaptiveAvgPoolKernel.cpp) add a window's values
 float32 accumulator (float64 for float64 images), whose rounding error grows with the window. Float images are
 summed in that order (SequentialBoxPlan), except windows small enough that the separable engine, which sums each
 axis apart and lands closer to the exact mean, is proven within the float promise of torch's result
-(`separable_within_promise`); integer images get exact means (separable.ExactBoxPlan).
+(`separable_within_promise`). adaptive_avg_pool2d to 1 x 1 is torch's mean of the image (MeanPlan). Integer images
+get exact means (separable.ExactBoxPlan).
 """
 
 from __future__ import annotations
@@ -57,11 +58,11 @@ def avg_pool2d(
         channel_axis: None (torch layout), -1 (channels last) or -3 (torch layout, confirmed).
 
     Returns:
-        A new array in x's layout and dtype. Floats as torch: the window's sum, row by row and left to right, in
-        float32 (float16 and float32 images) or float64, divided once by the divisor in that dtype and rounded to
-        the image's dtype (windows of up to 36 values are summed per axis instead, within 2e-6 of that in float32);
-        integers exactly: the window sum divided by the divisor, rounded to the nearest integer, ties to even, and
-        saturated to the dtype's range.
+        A new array in x's layout and dtype. Floats as torch: the window's sum, value by value, row by row and left
+        to right, in float32 (float16 and float32 images) or float64, divided once by the divisor in that dtype and
+        rounded to the image's dtype; small windows (up to 6 x 6 in float32) are summed per axis instead, which is
+        proven within the float promise of that (separable_within_promise). Integers exactly: the window sum
+        divided by the divisor, rounded to the nearest integer, ties to even, and saturated to the dtype's range.
 
     Raises:
         TypeError: x is not an array of a supported dtype, or a flag is not a bool.
@@ -69,8 +70,8 @@ def avg_pool2d(
 
     Equals:
         torch.nn.functional.avg_pool2d of torch 2.13: float16 bit for bit, float32 within 2e-6 and float64 within
-        1e-12 on [0, 1] images (bit for bit for windows of more than 36 values). torch refuses integers except
-        int64, which it truncates toward zero (9 / 6 gives 1 there, 2 here).
+        1e-12 on [0, 1] images (bit for bit where summed in torch's order). torch refuses integers except int64,
+        which it truncates toward zero (9 / 6 gives 1 there, 2 here).
 
     Example:
         >>> avg_pool2d(np.arange(16, dtype=np.float32).reshape(4, 4), 2)
@@ -136,18 +137,21 @@ def adaptive_avg_pool2d(
         channel_axis: None (torch layout), -1 (channels last) or -3 (torch layout, confirmed).
 
     Returns:
-        A new array in x's layout and dtype. Floats as torch: the window's sum, row by row and left to right, in
-        float32 (float16 and float32 images) or float64, divided in that dtype by its height and then by its width,
-        rounded to the image's dtype (small windows, as avg_pool2d, summed per axis within the float promise);
-        integers give the exact window mean rounded to the nearest integer, ties to even.
+        A new array in x's layout and dtype. Floats as torch: the window's sum, value by value, row by row and left
+        to right, in float32 (float16 and float32 images) or float64, divided in that dtype by its height and then
+        by its width, rounded to the image's dtype (small windows, as avg_pool2d, summed per axis within the float
+        promise); an output of 1 x 1 as torch's mean of the image (MeanPlan). Integers give the exact window mean
+        rounded to the nearest integer, ties to even.
 
     Raises:
         TypeError: x is not an array of a supported dtype.
         ValueError: an output size outside 1 .. 2**24, or a layout that channel_axis does not resolve.
 
     Equals:
-        torch.nn.functional.adaptive_avg_pool2d of torch 2.13 as avg_pool2d equals avg_pool2d (torch refuses
-        integers).
+        torch.nn.functional.adaptive_avg_pool2d of torch 2.13 as avg_pool2d equals avg_pool2d; with channel_axis=-1,
+        torch on the channels-last tensor of the same memory (the same but at 1 x 1, where torch's mean sums the
+        channels in another order). At 1 x 1, torch sums a single plane of more than 32768 values on several
+        threads in one part per thread; antialias_np follows it on one. torch refuses integers.
 
     Example:
         >>> adaptive_avg_pool2d(np.arange(16, dtype=np.float32).reshape(4, 4), (1, 3))
