@@ -146,8 +146,9 @@ def fused_sum(terms: list[tuple[np.ndarray, np.ndarray]], first_rounded: bool = 
 
 class CornerBilinearPlan(_checks.Plan):
     """float16 plain bilinear as torch's channels-last kernel computes it (UpSampleKernel.cpp,
-    upsample_linear_channels_last), which torch runs for outputs with h + w <= 128 and, on one thread, for
-    3-channel images. Per output, the four corners in the order 00, 01, 10, 11 with weights
+    upsample_linear_channels_last), which torch runs for outputs with h + w <= 128, for channels-last tensors of 4
+    channels or more (what channel_axis=-1 stands for) and, on one thread, for 3-channel images. Per output, the
+    four corners in the order 00, 01, 10, 11 with weights
     w_rc = fl32(rows.weight[i, r] * cols.weight[j, c]) from float32 tables (torch's float32 lambdas, never
     rounded to float16), summed in float32 and rounded once to float16:
 
