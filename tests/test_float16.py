@@ -3,8 +3,9 @@
 torch's own results are the golden fixtures' (tests/test_golden.py, float16 cases, bit for bit) and the differential
 test's; here the kernel must give exactly what the reference computes, NaN and infinities included, for every plan
 that uses it. They are compared in float32, before the rounding to float16, which would hide most differences of
-order or rounding; and the on-grid extras in float16, bit for bit, against their formulas computed as torch computes
-them, written out in NumPy. The pools' float16 sums are tests/test_pooling.py's.
+order or rounding; the on-grid extras in float16, bit for bit, against their formulas computed as torch computes them,
+written out in NumPy; and torch's channels-last kernels, which channel_axis=-1 follows (float16 bilinear's sums, and
+the index rule of nearest in every dtype). The pools' float16 sums are tests/test_pooling.py's.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from antialias_np import _checks
 from antialias_np.float16 import CornerBilinearPlan, convolution_reference
 from antialias_np.gaussian import anti_alias_plan
 from antialias_np.resample import filter_table
-from antialias_np.weights import BINOMIAL_5, fused_multiply_add, truncated_gaussian
+from antialias_np.weights import BINOMIAL_5, fused_multiply_add, nearest_table, truncated_gaussian
 
 
 def half_image(seed: int, shape: tuple[int, ...]) -> np.ndarray:
@@ -104,3 +105,17 @@ def test_channels_last_bilinear_takes_torchs_channels_last_kernel(channels):
         corners = CornerBilinearPlan(rows, cols)(chw)
         expected = corners if channels > 3 or sum(size) <= 128 else torch_layout
         np.testing.assert_array_equal(np.moveaxis(result, -1, 0).view(np.uint16), expected.view(np.uint16), str(size))
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_channels_last_nearest_takes_torchs_channels_last_index_rule(channels):
+    """nearest with channel_axis=-1 and 4 channels or more picks what torch's channels-last kernel picks for the
+    channels-last tensor at any output size (float32 scale times the index: weights.nearest_table's small kernel),
+    where torch layout's generic kernel takes another pixel for some outputs (a 565 x 5 image upsampled by 2.13:
+    its row 1089)."""
+    hwc = np.random.default_rng(5).integers(0, 256, (565, 5, channels), dtype=np.uint8)
+    factor = 2.1326507157291044
+    result = aa.interpolate(hwc, scale_factor=factor, mode="nearest", channel_axis=-1)
+    rows, cols = (nearest_table(n, int(n * factor), factor, False, channels > 3, np.float32).index[:, 0]
+                  for n in hwc.shape[:2])  # fmt: skip
+    np.testing.assert_array_equal(result, hwc[rows[:, None], cols[None, :]])
