@@ -73,18 +73,8 @@ def _transpose_block(typingctx, source, dest, i, j):
         def indices(values):
             return ir.Constant(ir.VectorType(ir.IntType(32), len(values)), values)
 
-        def interleave(half):
-            """Per lane, the values of that half of the lane of a and of b, alternately (b's numbered from m on)."""
-            return indices([lane + half * n // 2 + p + b for lane in range(0, m, n) for p in range(n // 2)
-                            for b in (0, m)])  # fmt: skip
-
         vectors = [builder.load(pointer(source_array, i, j, k, m), align=1) for k in range(n)]
-        for _ in range(n.bit_length() - 1):
-            vectors = [
-                builder.shuffle_vector(vectors[k], vectors[k + n // 2], interleave(half))
-                for k in range(n // 2)
-                for half in (0, 1)
-            ]
+        vectors = _interleaved(builder, vectors, n)
         for c, vector in enumerate(vectors):
             for lane in range(0, m, n):
                 column = builder.shuffle_vector(vector, vector, indices(list(range(lane, lane + n))))
@@ -92,6 +82,25 @@ def _transpose_block(typingctx, source, dest, i, j):
         return context.get_dummy_value()
 
     return types.void(source, dest, types.intp, types.intp), codegen
+
+
+def _interleaved(builder, vectors: list, n: int) -> list:
+    """The log2(n) rounds of _transpose_block on its n vectors of m values (m / n lanes of n values each): after
+    them, vector c holds, lane by lane, column c of the lane's n x n block (for m = n: the n vectors transposed)."""
+    m = vectors[0].type.count
+
+    def interleave(half):
+        """Per lane, the values of that half of the lane of a and of b, alternately (b's numbered from m on)."""
+        values = [lane + half * n // 2 + p + b for lane in range(0, m, n) for p in range(n // 2) for b in (0, m)]
+        return ir.Constant(ir.VectorType(ir.IntType(32), m), values)
+
+    for _ in range(n.bit_length() - 1):
+        vectors = [
+            builder.shuffle_vector(vectors[k], vectors[k + n // 2], interleave(half))
+            for k in range(n // 2)
+            for half in (0, 1)
+        ]
+    return vectors
 
 
 @njit(cache=True)
@@ -370,3 +379,129 @@ weighted_wide_chunk = _weighted_chunk(WIDE_CHUNK_VECTORS)
 
 weighted_vector = _weighted_chunk(1)
 """weighted_chunk of one vector."""
+
+
+@intrinsic
+def window_sums_vector(typingctx, plane, first, rows, cols, row_step, tallest, widest, q0, dest):
+    """One vector of L window sums (L = weighted_vector_width of dest), for windows of any outputs q:
+
+        dest[q0 + l] = sum_{r < rows[q]} sum_{c < cols[q]} plane[first[q] + r row_step + c],   q = q0 + l, l < L
+
+    each sum made from 0 by one addition per value, row by row and left to right (torch's pooling order). For a
+    float32 or float64 1-D C-contiguous plane (a flat image of rows row_step apart) and dest of its dtype, int64
+    first, rows and cols; tallest and widest at least every rows[q] and cols[q], widest at least 1. Lane l reads
+    segments of S values (S = L / 2 where widest <= L / 2, else L) from first[q] + r' row_step + c0, for r' =
+    min(r, rows[q] - 1), r < tallest rounded up to the rows per load, and c0 the multiples of S below widest (past a
+    row's end that is the next row's start); the caller keeps these reads inside the plane (nothing is checked).
+
+    Each lane's L / S segments (one from each of L / S window rows) make one vector; the L vectors are transposed in
+    registers (the rounds of _transpose_block), which gives L vectors of one window column of one row each, added in
+    order. The values outside a lane's window are masked to +0.0, which adds nothing to a sum that is never -0.0;
+    loads that lie inside every lane's window (uniform windows, mostly) are added without masks.
+    """
+    if not (
+        isinstance(plane, types.Array) and isinstance(dest, types.Array) and plane.dtype == dest.dtype
+        and plane.dtype in (types.float32, types.float64) and plane.ndim == dest.ndim == 1
+        and plane.layout == dest.layout == "C"
+        and all(isinstance(a, types.Array) and a.dtype == types.int64 for a in (first, rows, cols))
+    ):  # fmt: skip
+        return None
+
+    def codegen(context, builder, signature, args):
+        plane_type, first_type, rows_type, cols_type = signature.args[:4]
+        dest_type = signature.args[8]
+        plane_array, first_array, rows_array, cols_array, dest_array = (
+            context.make_array(signature.args[k])(context, builder, args[k]) for k in (0, 1, 2, 3, 8)
+        )
+        row_step, tallest, widest, q0 = args[4:8]
+        lanes = _lanes(context, plane_type.dtype)
+        value_type = context.get_data_type(plane_type.dtype)
+        vector_type = ir.VectorType(value_type, lanes)
+        int32 = ir.IntType(32)
+        intp = q0.type
+
+        def item(array_type, array, index):
+            return cgutils.get_item_pointer(context, builder, array_type, array, [index])
+
+        def lane_values(array_type, array):
+            return [builder.load(item(array_type, array, builder.add(q0, intp(lane)))) for lane in range(lanes)]
+
+        def lane_vector(array_type, array):
+            """The lanes' values of an int64 array as a vector of int32, and the smallest of them."""
+            pointer = builder.bitcast(item(array_type, array, q0), ir.VectorType(intp, lanes).as_pointer())
+            values = builder.load(pointer, align=1)
+            smallest = cgutils.get_or_insert_function(builder.module, ir.FunctionType(intp, [values.type]),
+                                                      f"llvm.vector.reduce.smin.v{lanes}i64")  # fmt: skip
+            return builder.trunc(values, ir.VectorType(int32, lanes)), builder.call(smallest, [values])
+
+        firsts, heights = lane_values(first_type, first_array), lane_values(rows_type, rows_array)
+        height_vector, lowest = lane_vector(rows_type, rows_array)
+        width_vector, narrowest = lane_vector(cols_type, cols_array)
+        zero = ir.Constant(vector_type, [0.0] * lanes)
+        total = cgutils.alloca_once_value(builder, zero)
+
+        def concatenated(parts):
+            """One vector of the parts' values, in order (parts of equal length, a power of two of them)."""
+            while len(parts) > 1:
+                size = parts[0].type.count
+                both = ir.Constant(ir.VectorType(int32, 2 * size), list(range(2 * size)))
+                parts = [builder.shuffle_vector(parts[k], parts[k + 1], both) for k in range(0, len(parts), 2)]
+            return parts[0]
+
+        def add_loads(segment):
+            """The sums over the windows for segments of `segment` values, L / segment window rows per load."""
+            rows_per_load = lanes // segment
+            segment_type = ir.VectorType(value_type, segment)
+            row_loads = builder.sdiv(builder.add(tallest, intp(rows_per_load - 1)), intp(rows_per_load))
+            blocks = builder.sdiv(builder.add(widest, intp(segment - 1)), intp(segment))
+            with cgutils.for_range(builder, row_loads) as row_loop:
+                r = builder.mul(row_loop.index, intp(rows_per_load))
+                starts = []  # per lane and row of the load: the window row's first value, kept inside the window
+                for first_value, height in zip(firsts, heights, strict=True):
+                    for t in range(rows_per_load):
+                        row = builder.add(r, intp(t))
+                        kept = builder.select(builder.icmp_signed("<", row, height), row, builder.sub(height, intp(1)))
+                        starts.append(builder.add(first_value, builder.mul(kept, row_step)))
+                with cgutils.for_range(builder, blocks) as block_loop:
+                    c0 = builder.mul(block_loop.index, intp(segment))
+                    vectors = []
+                    for lane in range(lanes):
+                        parts = []
+                        for t in range(rows_per_load):
+                            pointer = item(plane_type, plane_array, builder.add(starts[lane * rows_per_load + t], c0))
+                            parts.append(builder.load(builder.bitcast(pointer, segment_type.as_pointer()), align=1))
+                        vectors.append(concatenated(parts))
+                    columns = _interleaved(builder, vectors, lanes)
+                    inside_all = builder.and_(
+                        builder.icmp_signed("<=", builder.add(r, intp(rows_per_load)), lowest),
+                        builder.icmp_signed("<=", builder.add(c0, intp(segment)), narrowest),
+                    )
+                    with builder.if_else(inside_all) as (whole, part):
+                        with whole:
+                            for column in columns:
+                                builder.store(builder.fadd(builder.load(total), column), total)
+                        with part:
+                            for k, column in enumerate(columns):
+                                t, c = divmod(k, segment)
+                                row_inside = builder.icmp_signed("<", splat(builder.add(r, intp(t))), height_vector)
+                                column_inside = builder.icmp_signed("<", splat(builder.add(c0, intp(c))), width_vector)
+                                inside = builder.and_(row_inside, column_inside)
+                                kept = builder.select(inside, column, zero)
+                                builder.store(builder.fadd(builder.load(total), kept), total)
+
+        def splat(value):
+            vector = builder.insert_element(ir.Constant(ir.VectorType(int32, lanes), None), builder.trunc(value, int32),
+                                            int32(0))  # fmt: skip
+            return builder.shuffle_vector(vector, vector, ir.Constant(ir.VectorType(int32, lanes), [0] * lanes))
+
+        with builder.if_else(builder.icmp_signed("<=", widest, intp(lanes // 2))) as (narrow, wide):
+            with narrow:
+                add_loads(lanes // 2)
+            with wide:
+                add_loads(lanes)
+        dest_pointer = builder.bitcast(item(dest_type, dest_array, q0), vector_type.as_pointer())
+        builder.store(builder.load(total), dest_pointer, align=1)
+        return context.get_dummy_value()
+
+    arguments = (plane, first, rows, cols, types.intp, types.intp, types.intp, types.intp, dest)
+    return types.void(*arguments), codegen

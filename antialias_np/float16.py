@@ -1,30 +1,18 @@
-"""float16 as torch 2.13 computes it on the CPU, step by step: windowed sums (avg_pool2d, adaptive_avg_pool2d,
-FOMM's Gaussian), the summation orders of its interpolation kernels (fused_sum) and its channels-last bilinear
-kernel (CornerBilinearPlan). Each was read in ATen's sources and settled by experiment: inputs whose outputs
-differ between the candidate orders, checked against torch.
+"""float16 as torch 2.13 computes it on the CPU, step by step: its convolution (FOMM's Gaussian and the on-grid
+filters), the summation orders of its interpolation kernels (fused_sum) and its channels-last bilinear kernel
+(CornerBilinearPlan); the pools' window sums are pooling.SequentialBoxPlan's. Each was read in ATen's sources and
+settled by experiment: inputs whose outputs differ between the candidate orders, checked against torch.
 
-Windowed sums:
+Convolution (F.conv2d on a float16 image with a float16 kernel K, zero padding, kept at every step-th output):
 
-    out[i, j] = fl16( fl32( sum_r sum_c K[row.tap[i, r], col.tap[j, c]] * x[row.index[i, r], col.index[j, c]] )
-                      / by[i, j] / then_by[i, j] )
+    out[i, j] = fl16( sum_r sum_c K[row.tap[i, r], col.tap[j, c]] * x[row.index[i, r], col.index[j, c]] )
 
-The sum runs over the window's rows, and within each row over its columns (row-major), as a chain of float32
-fused multiply-adds from 0; the two divisions are float32; the result is rounded once to float16. With K = 1 the
-chain is torch's plain float32 sum (fma(1, x, s) rounds x + s once, as an add does). What each operation passes:
-
-- avg_pool2d (ATen/native/cpu/AvgPoolKernel.cpp, cpu_avg_pool2d with acc_t = float): the sum over the part of
-  the window inside the image, divided once by float(divisor) (the window's size, counting the padding or not,
-  or divisor_override): by = divisor, then_by = 1.
-- adaptive_avg_pool2d, interpolate(mode='area') (ATen/native/cpu/AdaptiveAvgPoolKernel.cpp,
-  cpu_adaptive_avg_pool2d): sum / kh / kw, two float32 divisions: by = kh, then_by = kw.
-- FOMM's Gaussian, F.conv2d on a float16 image: torch 2.13 runs oneDNN (mkldnn_convolution; brdgmm_dw for
-  depthwise, brg_conv_fwd for one channel) on CPUs with AVX512-FP16, which accumulates the taps in float32 in
-  this order from the float16 kernel K = fl16(g g^T): by = then_by = 1. Taps in the zero padding are dropped
-  (fma(w, 0, s) = s).
-
-Measured against torch 2.13 on its default kernels (NCHW images, tests/test_differential.py): bit for bit equal.
-Elsewhere torch's slow_conv2d (CPUs without AVX512-FP16 or AMX-FP16) sums the Gaussian in another order: one
-float16 step apart in 1.5e-4 of its outputs.
+The sum runs over the kernel's rows, and within each row over its columns (row-major), as a chain of float32
+fused multiply-adds from 0, rounded once to float16: what torch 2.13 computes with oneDNN (mkldnn_convolution;
+brdgmm_dw for depthwise, brg_conv_fwd for one channel) on CPUs with AVX512-FP16 or AMX-FP16, measured bit for bit
+there on torch-layout images. Taps in the zero padding are dropped (fma(w, 0, s) = s). Elsewhere torch runs
+slow_conv2d, which sums in another order (the README gives how far apart). FOMM's kernel is its float32 kernel
+rounded to float16, as a FOMM module converted with .half() holds it (fomm_float16_kernel).
 """
 
 from __future__ import annotations
@@ -35,24 +23,24 @@ from numba import prange
 from antialias_np import _checks
 from antialias_np._kernels import plane_kernel
 from antialias_np._simd import fma
-from antialias_np.weights import AxisTable, fused_multiply_add
+from antialias_np.reductions import torch_sum_float32
+from antialias_np.weights import AxisTable, fused_multiply_add, kept_kernel_table
 
 FLOAT16 = np.dtype(np.float16)
 
 
-class WindowSumPlan(_checks.Plan):
-    """A float16 windowed sum (see the module): a float32 fused chain over the window, row-major, two float32
-    divisions, one rounding to float16.
+class ConvolutionPlan(_checks.Plan):
+    """A float16 convolution (see the module): a float32 fused chain over the kernel's taps, row-major, rounded once
+    to float16.
 
     rows, cols: the tables' windows (index, count; their weights are not read). kernel: K, float32 (float16 values);
-    row_tap, col_tap: the row / column of K that each table tap reads. by, then_by: the divisors, (h, w) float32.
+    row_tap, col_tap: the row / column of K that each table tap reads.
     """
 
     def __init__(self, rows: AxisTable, cols: AxisTable, kernel: np.ndarray, row_tap: np.ndarray,
-                 col_tap: np.ndarray, by: np.ndarray, then_by: np.ndarray):  # fmt: skip
+                 col_tap: np.ndarray):  # fmt: skip
         self.rows, self.cols, self.kernel, self.row_tap, self.col_tap = rows, cols, kernel, row_tap, col_tap
-        self.by, self.then_by = by, then_by
-        self._arguments = (rows.index, row_tap, rows.count, cols.index, col_tap, cols.count, kernel, by, then_by)
+        self._arguments = (rows.index, row_tap, rows.count, cols.index, col_tap, cols.count, kernel)
 
     @np.errstate(over="ignore")  # beyond float16's range is inf, as in torch
     def __call__(self, x: np.ndarray) -> np.ndarray:
@@ -61,18 +49,43 @@ class WindowSumPlan(_checks.Plan):
     def float32_result(self, x: np.ndarray) -> np.ndarray:
         """The result before its rounding to float16."""
         n_out = (self.rows.n_out, self.cols.n_out)
-        return _checks.on_planes(_window_sums, x.astype(np.float32), self._arguments, n_out, np.float32)
+        return _checks.on_planes(_convolution, x.astype(np.float32), self._arguments, n_out, np.float32)
 
 
-def box_plan(rows: AxisTable, cols: AxisTable, by: np.ndarray, then_by: np.ndarray) -> WindowSumPlan:
-    """The plain float32 sum over each window of two box tables (K = 1), divided by `by`, then by `then_by`."""
-    one = np.ones((1, 1), np.float32)
-    taps = (np.zeros(table.index.shape, np.int64) for table in (rows, cols))
-    shape = (rows.n_out, cols.n_out)  # integer divisors are converted once, as C++ converts an int64 to float
-    return WindowSumPlan(rows, cols, one, *taps, *(np.broadcast_to(d, shape).astype(np.float32) for d in (by, then_by)))
+def convolution_plan(rows: AxisTable, cols: AxisTable, kernel: np.ndarray, step: int) -> ConvolutionPlan:
+    """The float16 convolution with the 2-D float16 kernel K (odd sides), zero padding of half its side, kept at every
+    step-th output: taps at the offsets of kept_kernel_table's windows (output i of an axis starts at
+    step * i - side // 2)."""
+    taps = [table.index - (np.arange(table.n_out) * step - side // 2)[:, None]
+            for table, side in zip((rows, cols), kernel.shape, strict=True)]  # fmt: skip
+    taps = [np.clip(tap, 0, side - 1) for tap, side in zip(taps, kernel.shape, strict=True)]  # beyond count: unread
+    return ConvolutionPlan(rows, cols, kernel.astype(FLOAT16).astype(np.float32), *taps)
 
 
-def window_sums_reference(plan: WindowSumPlan, x: np.ndarray) -> np.ndarray:
+class PyramidPlan(_checks.Plan):
+    """Plans run one after another, each on the result of the one before: the levels of a pyramid."""
+
+    def __init__(self, levels: list[_checks.Plan]):
+        self.levels = levels
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        for level in self.levels:
+            x = level(x)
+        return x
+
+
+def pyramid_plan(shape: tuple[int, int], kernel: np.ndarray, levels: int) -> PyramidPlan:
+    """`levels` float16 convolutions with K = kernel kernel^T at a step of 2 (each level rounded to float16, as torch
+    gives each conv2d's float16 result), for (..., H, W) images of (H, W) = shape."""
+    plans = []
+    for _ in range(levels):
+        rows, cols = (kept_kernel_table(n, tuple(kernel), 2) for n in shape)
+        plans.append(convolution_plan(rows, cols, np.outer(kernel, kernel), 2))
+        shape = (rows.n_out, cols.n_out)
+    return PyramidPlan(plans)
+
+
+def convolution_reference(plan: ConvolutionPlan, x: np.ndarray) -> np.ndarray:
     """plan.float32_result(x) in plain NumPy, for (..., H, W) images: the taps outside a window read 0 (fma(0, x, s)
     would not be s for an infinite x, so they are masked, not weighted by 0)."""
     rows, cols = plan.rows, plan.cols
@@ -86,7 +99,28 @@ def window_sums_reference(plan: WindowSumPlan, x: np.ndarray) -> np.ndarray:
                 values = np.where(inside, x[..., rows.index[:, r, None], cols.index[None, :, c]], 0)
                 weight = np.where(inside, plan.kernel[row_tap[:, r, None], col_tap[None, :, c]], 0)
                 total = fused_multiply_add(weight, values, total, np.float32)
-        return total / plan.by / plan.then_by
+    return total
+
+
+def fomm_float16_kernel(scale: float) -> np.ndarray:
+    """FOMM's 2-D Gaussian kernel as a FOMM module converted with .half() holds it: built in float32 step by step as
+    FOMM builds it with torch (modules/util.py), then rounded to float16.
+
+        e[m] = fl32(exp(fl32(-(m - (k - 1) / 2)^2 / fl32(2 sigma^2)))),   K = fl16(fl32(fl32(e e^T) / S))
+
+    with S = torch.sum(e e^T) in float32 (reductions.torch_sum_float32), sigma = (1 / scale - 1) / 2, k its side. The
+    exponentials are correctly rounded here; torch's differ in the last bit for a few of them, which changed no
+    float16 weight of any scale 1/2 .. 1/128 against torch 2.13 on one thread. With more threads, torch sums a
+    kernel of more than 32768 weights (scale 1/47 and below) in one part per thread, which at 1/82 on 2 threads
+    rounds 8 float16 weights the other way.
+    """
+    sigma = (1 / scale - 1) / 2
+    side = 2 * round(4 * sigma) + 1
+    offsets = np.arange(side, dtype=np.float32) - np.float32((side - 1) / 2)
+    exponents = -(offsets * offsets) / np.float32(2 * sigma**2)
+    e = np.exp(exponents.astype(np.float64)).astype(np.float32)
+    kernel = e[:, None] * e[None, :]
+    return (kernel / torch_sum_float32(kernel)).astype(FLOAT16)
 
 
 def fused_sum(terms: list[tuple[np.ndarray, np.ndarray]], first_rounded: bool = False) -> np.ndarray:
@@ -112,8 +146,9 @@ def fused_sum(terms: list[tuple[np.ndarray, np.ndarray]], first_rounded: bool = 
 
 class CornerBilinearPlan(_checks.Plan):
     """float16 plain bilinear as torch's channels-last kernel computes it (UpSampleKernel.cpp,
-    upsample_linear_channels_last), which torch runs for outputs with h + w <= 128 and, on one thread, for
-    3-channel images. Per output, the four corners in the order 00, 01, 10, 11 with weights
+    upsample_linear_channels_last), which torch runs for outputs with h + w <= 128, for channels-last tensors of 4
+    channels or more (what channel_axis=-1 stands for) and, on one thread, for 3-channel images. Per output, the
+    four corners in the order 00, 01, 10, 11 with weights
     w_rc = fl32(rows.weight[i, r] * cols.weight[j, c]) from float32 tables (torch's float32 lambdas, never
     rounded to float16), summed in float32 and rounded once to float16:
 
@@ -144,8 +179,8 @@ class CornerBilinearPlan(_checks.Plan):
         return out.astype(FLOAT16)
 
 
-@plane_kernel(error_model="numpy")  # no division-by-zero branch: the divisors are window sizes
-def _window_sums(planes, row_index, row_tap, row_count, col_index, col_tap, col_count, kernel, by, then_by, out):
+@plane_kernel()
+def _convolution(planes, row_index, row_tap, row_count, col_index, col_tap, col_count, kernel, out):
     for p in prange(planes.shape[0]):
         for i in range(out.shape[1]):
             for j in range(out.shape[2]):
@@ -154,15 +189,4 @@ def _window_sums(planes, row_index, row_tap, row_count, col_index, col_tap, col_
                     source, weights = planes[p, row_index[i, r]], kernel[row_tap[i, r]]
                     for c in range(col_count[j]):
                         total = fma(weights[col_tap[j, c]], source[col_index[j, c]], total)
-                out[p, i, j] = total / by[i, j] / then_by[i, j]
-
-
-def gaussian_plan(rows: AxisTable, cols: AxisTable, g: np.ndarray, step: int) -> WindowSumPlan:
-    """FOMM's Gaussian on float16 images: K = fl16(g g^T) (FOMM's float32 kernel in float16, equal to it for
-    every scale 1/n with n <= 34 or 37 <= n <= 64; at n = 35 and 36, 8 of its weights round the other way), taps
-    at the offsets of gaussian_table's windows (output i of an axis starts at step * i - len(g) // 2)."""
-    kernel = np.outer(g, g).astype(FLOAT16).astype(np.float32)
-    taps = [table.index - (np.arange(table.n_out) * step - len(g) // 2)[:, None] for table in (rows, cols)]
-    taps = [np.clip(tap, 0, len(g) - 1) for tap in taps]  # beyond count: never read, kept inside K
-    ones = np.ones((rows.n_out, cols.n_out), np.float32)
-    return WindowSumPlan(rows, cols, kernel, *taps, ones, ones)
+                out[p, i, j] = total

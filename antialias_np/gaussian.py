@@ -14,8 +14,8 @@ import numpy as np
 
 from antialias_np import _checks
 from antialias_np.borders import kept_windows
-from antialias_np.float16 import FLOAT16, gaussian_plan
-from antialias_np.separable import resample_plan
+from antialias_np.float16 import FLOAT16, convolution_plan, fomm_float16_kernel
+from antialias_np.separable import gather_plan, resample_plan
 from antialias_np.weights import fomm_gaussian, gaussian_table
 
 
@@ -72,14 +72,14 @@ def anti_alias_interpolation(x: np.ndarray, scale: float, *, channel_axis: int |
             A NumPy array, or what np.asarray reads as one (nested lists, a PIL image, a torch CPU tensor): the
             result is a NumPy array.
         scale: 1 / n for an integer n (FOMM's int(1 / scale) would silently turn 0.3 into a step of 3 with a blur
-            for 0.3, so other scales are refused); 1 returns a copy.
+            for 0.3, so other scales are refused); 1 returns a copy, bit for bit, as FOMM returns its input.
         channel_axis: None (torch layout), -1 (channels last) or -3 (torch layout, confirmed).
 
     Returns:
         A new (..., ceil(H / n), ceil(W / n)) array in x's layout and dtype. float32 and float64 are computed in
-        their dtype; float16 as torch's convolution on CPUs with AVX512-FP16: the 2-D kernel rounded to float16,
-        the taps summed row by row as a chain of float32 fused multiply-adds, rounded once to float16 (see
-        antialias_np.float16); integers as their float64 value rounded to the nearest integer (ties to even) and
+        their dtype; float16 as torch's convolution on CPUs with AVX512-FP16: FOMM's float32 2-D kernel rounded
+        to float16, the taps summed row by row as a chain of float32 fused multiply-adds, rounded once to float16
+        (see antialias_np.float16); integers as their float64 value rounded to the nearest integer (ties to even) and
         saturated (8-bit ones summed in float32, the few outputs near a tie again in float64: the same numbers).
 
     Raises:
@@ -102,10 +102,12 @@ def anti_alias_interpolation(x: np.ndarray, scale: float, *, channel_axis: int |
 def anti_alias_plan(image: _checks.ImageSpec, scale: float, method: str | None = None) -> _checks.Plan:
     """anti_alias_interpolation for images of one shape and dtype (in torch layout), checked, tables built;
     method: downsample's name for it, which errors then use."""
-    _checks.check_channels(image, "anti_alias_interpolation")
     scale = _checks.check_downsample_scale(scale)
     step = _checks.integer_step(scale, method)
+    if step == 1:  # FOMM returns its input at scale 1: the same bits (-0.0 and NaN payloads too), any channel count
+        return gather_plan(image, *(np.arange(n) for n in image.shape[-2:]))
+    _checks.check_channels(image, "anti_alias_interpolation")
     rows, cols = (gaussian_table(n, scale, step) for n in image.shape[-2:])
     if image.dtype == FLOAT16:  # torch convolves with the 2-D float16 kernel, not separably
-        return gaussian_plan(rows, cols, fomm_gaussian(scale), step)
+        return convolution_plan(rows, cols, fomm_float16_kernel(scale), step)
     return resample_plan(rows, cols, image.dtype)

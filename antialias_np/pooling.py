@@ -1,20 +1,32 @@
-"""Box filters: avg_pool2d and adaptive_avg_pool2d (torch's 'area' mode), as per-axis tables.
+"""Box filters: avg_pool2d and adaptive_avg_pool2d (torch's 'area' mode).
 
     avg_pool2d:           out[i, j] = sum over the k x k window at (s*i - p, s*j - p) / divisor
     adaptive_avg_pool2d:  out[i, j] = mean over rows [floor(i*H/h), ceil((i+1)*H/h)) and the same for columns
 
-Both windows and both divisors factor into a row part and a column part, so each is a pair of box tables
-applied by the separable engine; float16 images are summed in torch's order instead (float16.WindowSumPlan).
+Both windows and both divisors factor into a row part and a column part, so each is a pair of box tables. torch's
+CPU kernels (AvgPoolKernel.cpp, AdaptiveAvgPoolKernel.cpp) add a window's values one by one, row by row, in a
+float32 accumulator (float64 for float64 images), whose rounding error grows with the window. Float images are
+summed in that order (SequentialBoxPlan), except windows small enough that the separable engine, which sums each
+axis apart and lands closer to the exact mean, is proven within the float promise of torch's result
+(`separable_within_promise`). adaptive_avg_pool2d to 1 x 1 is torch's mean of the image (MeanPlan). Integer images
+get exact means (separable.ExactBoxPlan).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
 from antialias_np import _checks
-from antialias_np.float16 import FLOAT16, box_plan
+from antialias_np._kernels import plane_kernel
+from antialias_np._simd import weighted_vector_width, window_sums_vector
+from antialias_np.reductions import channels_last_sum, inner_sum
 from antialias_np.separable import box_divisor, resample_plan
-from antialias_np.weights import adaptive_box_table, pool_table
+from antialias_np.weights import AxisTable, adaptive_box_table, pool_table
+
+FLOAT_PROMISE = {np.dtype(np.float32): 2e-6, np.dtype(np.float64): 1e-12}
+"""The largest difference from torch promised for float results on [0, 1] images (absolute up to 1, relative above;
+the README's fidelity table)."""
 
 
 def avg_pool2d(
@@ -48,18 +60,20 @@ def avg_pool2d(
         channel_axis: None (torch layout), -1 (channels last) or -3 (torch layout, confirmed).
 
     Returns:
-        A new array in x's layout and dtype. float32 and float64 are computed in their dtype; float16 as torch:
-        the window's float32 sum, row by row, divided once in float32 by the divisor, rounded to float16;
-        integers exactly: the window sum divided by the divisor, rounded to the nearest integer, ties to even, and
-        saturated to the dtype's range.
+        A new array in x's layout and dtype. Floats as torch: the window's sum, value by value, row by row and left
+        to right, in float32 (float16 and float32 images) or float64, divided once by the divisor in that dtype and
+        rounded to the image's dtype; small windows (up to 6 x 6 in float32) are summed per axis instead, which is
+        proven within the float promise of that (separable_within_promise). Integers exactly: the window sum
+        divided by the divisor, rounded to the nearest integer, ties to even, and saturated to the dtype's range.
 
     Raises:
         TypeError: x is not an array of a supported dtype, or a flag is not a bool.
         ValueError: a kernel, stride or padding outside its domain, or a kernel larger than the padded image.
 
     Equals:
-        torch.nn.functional.avg_pool2d of torch 2.13 for floats (float16 bit for bit). torch refuses integers
-        except int64, which it truncates toward zero (9 / 6 gives 1 there, 2 here).
+        torch.nn.functional.avg_pool2d of torch 2.13: float16 bit for bit, float32 within 2e-6 and float64 within
+        1e-12 on [0, 1] images (bit for bit where summed in torch's order). torch refuses integers except int64,
+        which it truncates toward zero (9 / 6 gives 1 there, 2 here).
 
     Example:
         >>> avg_pool2d(np.arange(16, dtype=np.float32).reshape(4, 4), 2)
@@ -96,17 +110,17 @@ def avg_pool_plan(
         divisors = (1.0, float(divisor))
     else:
         divisors = ("padded", "padded") if count_include_pad else ("real", "real")
-    tables = [
+    rows, cols = (
         pool_table(n, k, s, p, ceil_mode, d)
         for n, k, s, p, d in zip(image.shape[-2:], kernel, strides, pads, divisors, strict=True)
-    ]
-    if min(table.n_out for table in tables) < 1:
+    )
+    if min(rows.n_out, cols.n_out) < 1:
         raise ValueError(f"kernel_size={kernel_size!r} is larger than the padded {image.described}")
-    if image.dtype == FLOAT16:  # torch divides the window's float32 sum once, by the whole divisor
-        if divisor_override is not None:
-            return box_plan(*tables, np.int64(divisor_override), 1)
-        return box_plan(*tables, box_divisor(*tables), 1)
-    return resample_plan(*tables, image.dtype)
+    if image.dtype.kind == "f" and not separable_within_promise(rows, cols, image.dtype):
+        # torch divides the window's sum once, by the whole divisor (an integer, converted as C++ converts it)
+        divisor = np.int64(divisor_override) if divisor_override is not None else box_divisor(rows, cols)
+        return SequentialBoxPlan(rows, cols, divisor, 1, image.dtype)
+    return resample_plan(rows, cols, image.dtype)
 
 
 def adaptive_avg_pool2d(
@@ -127,17 +141,21 @@ def adaptive_avg_pool2d(
         channel_axis: None (torch layout), -1 (channels last) or -3 (torch layout, confirmed).
 
     Returns:
-        A new array in x's layout and dtype. float32 and float64 are computed in their dtype; float16 as torch:
-        the window's float32 sum, row by row, divided in float32 by its height and then by its width, rounded to
-        float16; integers give the exact window mean rounded to the nearest integer, ties to even.
+        A new array in x's layout and dtype. Floats as torch: the window's sum, value by value, row by row and left
+        to right, in float32 (float16 and float32 images) or float64, divided in that dtype by its height and then
+        by its width, rounded to the image's dtype (small windows, as avg_pool2d, summed per axis within the float
+        promise); an output of 1 x 1 as torch's mean of the image (MeanPlan). Integers give the exact window mean
+        rounded to the nearest integer, ties to even.
 
     Raises:
         TypeError: x is not an array of a supported dtype.
         ValueError: an output size outside 1 .. 2**24, or a layout that channel_axis does not resolve.
 
     Equals:
-        torch.nn.functional.adaptive_avg_pool2d of torch 2.13 for floats, float16 bit for bit (torch refuses
-        integers).
+        torch.nn.functional.adaptive_avg_pool2d of torch 2.13 as avg_pool2d equals avg_pool2d; with channel_axis=-1,
+        torch on the channels-last tensor of the same memory (the same but at 1 x 1, where torch's mean sums the
+        channels in another order). At 1 x 1, torch sums a single plane of more than 32768 values on several
+        threads in one part per thread; antialias_np follows it on one. torch refuses integers.
 
     Example:
         >>> adaptive_avg_pool2d(np.arange(16, dtype=np.float32).reshape(4, 4), (1, 3))
@@ -152,7 +170,157 @@ def adaptive_avg_pool_plan(image: _checks.ImageSpec, output_size: int | tuple[in
         output_size = tuple(n if m is None else m for n, m in zip(image.shape[-2:], output_size, strict=True))
     out = _checks.check_pair(output_size, "output_size", _checks.check_int, minimum=1)
     _checks.check_output_size(image, out, ("output_size", output_size), "adaptive_avg_pool2d")
+    if image.dtype.kind == "f" and out == (1, 1):  # torch takes the image's mean there
+        return MeanPlan(image.dtype)
     rows, cols = (adaptive_box_table(n, m) for n, m in zip(image.shape[-2:], out, strict=True))
-    if image.dtype == FLOAT16:  # torch divides the window's float32 sum by its height, then by its width
-        return box_plan(rows, cols, rows.count[:, None], cols.count[None, :])
+    if image.dtype.kind == "f" and not separable_within_promise(rows, cols, image.dtype):
+        # torch divides the window's sum by its height, then by its width
+        return SequentialBoxPlan(rows, cols, rows.count[:, None], cols.count[None, :], image.dtype)
     return resample_plan(rows, cols, image.dtype)
+
+
+class MeanPlan(_checks.Plan):
+    """adaptive_avg_pool2d to 1 x 1 on float images as torch computes it, input.mean((-2, -1)) (a shortcut of torch's
+    adaptive_avg_pool2d; a float16 image is converted to float32 first): each plane's sum in the order of torch's sum
+    kernel for the memory it is handed (antialias_np.reductions: inner_sum in torch layout, channels_last_sum for the
+    channels-last tensor that channel_axis=-1 stands for), divided by H W, rounded once to the image's dtype."""
+
+    def __init__(self, dtype: np.dtype, channels_last: bool = False):
+        self.dtype, self.channels_last = np.dtype(dtype), channels_last
+        self.compute = np.dtype(np.float64 if self.dtype == np.float64 else np.float32)
+
+    @np.errstate(over="ignore", invalid="ignore")  # NaN and infinities spread as in torch, silently
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        if self.channels_last:
+            *leading, height, width, channels = x.shape
+        else:
+            (*leading, height, width), channels = x.shape, 1
+        if channels == 1:  # a channels-last tensor of one channel lies as a torch-layout one
+            sums = inner_sum(x.reshape(-1, height * width).astype(self.compute).T)
+        else:
+            images = x.reshape(-1, height * width, channels).astype(self.compute)
+            sums = np.array([channels_last_sum(image) for image in images])
+        shape = (*leading, 1, 1, channels) if self.channels_last else (*leading, 1, 1)
+        return (sums / self.compute.type(height * width)).astype(self.dtype).reshape(shape)
+
+    def on_channels_last(self) -> MeanPlan:
+        """The same plan for images whose channels are the last axis, (..., H, W, C)."""
+        return MeanPlan(self.dtype, channels_last=True)
+
+
+def separable_within_promise(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> bool:
+    """Whether the separable engine's result for two box tables is proven within FLOAT_PROMISE[dtype] of torch's
+    sequential window sums, for every image of values in [0, 1] (never, for float16: bit for bit is promised).
+
+    Why. One output is o = a b S, S = sum of the window's n = n_r n_c values x in [0, 1], a b = n / d its weight
+    (a = sum of the row taps' weights, b of the column taps', d the divisor). torch adds the values one by one from
+    0: the partial sum after m values is at most m, so the rounding of its m-th addition errs by at most
+    ulp(m) / 2 <= 2^(floor(log2 m)) u (u = 2^-24 in float32, 2^-53 in float64), and in all by at most
+    E(n) u = sum_{m=2}^{n} 2^(floor(log2 m)) u = ((4^k - 4) / 3 + 2^k (n - 2^k + 1)) u, k = floor(log2 n), or
+    a b E(n) u / n after the division; each of its (at most two) divisions errs by at most u a b. The separable
+    engine's result is within gamma_{n_r + n_c + 2} a b of o (TieCheckedPlan's bound, with M = 1, A = a, B = b;
+    gamma_k = k u / (1 - k u)). So the two differ by at most
+
+        a b (E(n) / n u + 2 u + gamma_{n_r + n_c + 2}),
+
+    which must not exceed the promise for any output. In float32 that holds for windows up to 6 x 6 (7 x 7:
+    2.2e-6), in float64 up to about 140 x 140.
+    """
+    if dtype not in FLOAT_PROMISE:
+        return False
+    unit = float(np.finfo(dtype).eps) / 2
+    weight_rows, weight_cols = (_tap_weight_sums(table) for table in (rows, cols))
+    windows = rows.count[:, None] * cols.count[None, :]
+    k = np.frexp(windows.astype(np.float64))[1] - 1  # floor(log2 n)
+    torch_error = ((4.0**k - 4) / 3 + 2.0**k * (windows - 2.0**k + 1)) / windows * unit
+    taps = int(rows.count.max()) + int(cols.count.max()) + 2
+    if taps * unit >= 1:
+        return False
+    separable_error = taps * unit / (1 - taps * unit)
+    bound = weight_rows[:, None] * weight_cols[None, :] * (torch_error + 2 * unit + separable_error)
+    return bool(bound.max() <= FLOAT_PROMISE[dtype])
+
+
+def _tap_weight_sums(table: AxisTable) -> np.ndarray:
+    """sum_{t < count[i]} |weight[i, t]| for each output i of a table."""
+    taps = np.arange(table.weight.shape[1]) < table.count[:, None]
+    return np.where(taps, np.abs(table.weight), 0).sum(axis=1)
+
+
+class SequentialBoxPlan(_checks.Plan):
+    """Box windows as torch's CPU pooling kernels compute them on float images:
+
+        out[i, j] = 0 + fl(fl(fl(0 + x[h0, w0]) + x[h0, w0 + 1]) + ... + x[h1 - 1, w1 - 1]) / by[i, j] / then_by[i, j]
+
+    the window's values added one by one from 0, row by row and left to right, in the compute dtype (float32 for
+    float16 and float32 images, float64 for float64; the sum of a window of -0.0 is +0.0, as there); the divisors
+    (integers) converted to it and divided in it; rounded once to the image's dtype. avg_pool2d passes its divisor
+    and 1; adaptive_avg_pool2d the window's height and width. The leading 0 + is torch's: avg_pool2d adds the
+    quotient to a zeroed output, so a -0.0 quotient (a window of zeros and a negative divisor) comes out +0.0.
+
+    rows, cols: box tables (contiguous windows: index[i, t] = index[i, 0] + t); their weights are not read.
+    """
+
+    def __init__(self, rows: AxisTable, cols: AxisTable, by: np.ndarray | int, then_by: np.ndarray | int,
+                 dtype: np.dtype):  # fmt: skip
+        self.rows, self.cols, self.dtype = rows, cols, np.dtype(dtype)
+        self.compute = np.dtype(np.float64 if self.dtype == np.float64 else np.float32)
+        shape = (rows.n_out, cols.n_out)
+        self.by, self.then_by = (np.broadcast_to(d, shape).astype(self.compute) for d in (by, then_by))
+
+    def _windows(self, width: int) -> tuple[np.ndarray, ...]:
+        """The kernel's per-output arrays for planes `width` values wide, flat over the outputs and padded to at least
+        MAX_LANES by repeats of the last output: each window's first value's place in the flat plane, its rows and
+        its columns, and the divisors."""
+        rows, cols = self.rows, self.cols
+        outputs = rows.n_out * cols.n_out
+        padded = np.minimum(np.arange(max(outputs, MAX_LANES)), outputs - 1)
+        first = (rows.index[:, 0, None] * width + cols.index[None, :, 0]).ravel()[padded]
+        heights = np.broadcast_to(rows.count[:, None], (rows.n_out, cols.n_out)).ravel()[padded]
+        widths = np.broadcast_to(cols.count[None, :], (rows.n_out, cols.n_out)).ravel()[padded]
+        return first, heights.copy(), widths.copy(), self.by.ravel(), self.then_by.ravel()
+
+    @np.errstate(over="ignore")  # beyond float16's range is inf, as in torch
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.sums(x).astype(self.dtype, copy=False)
+
+    def sums(self, x: np.ndarray) -> np.ndarray:
+        """The result in the compute dtype, before its rounding to the image's dtype."""
+        height, width = x.shape[-2:]
+        planes = np.ascontiguousarray(x.reshape(-1, height * width), self.compute)
+        out = np.empty((planes.shape[0], self.rows.n_out * self.cols.n_out), self.compute)
+        _sequential_box_means(planes, *self._windows(width), width, out)
+        return out.reshape(*x.shape[:-2], self.rows.n_out, self.cols.n_out)
+
+
+MAX_LANES = 16
+"""The most values in one vector of _simd.window_sums_vector (float32 with AVX-512)."""
+
+
+@plane_kernel(error_model="numpy")  # no division-by-zero branch: the divisors are not 0
+def _sequential_box_means(planes, first, heights, widths, by, then_by, width, out):
+    """SequentialBoxPlan on flat planes (B, H * W) into flat outputs (B, h * w), a vector of outputs at a time
+    (_simd.window_sums_vector), the last vector overlapping the one before where the lanes do not divide the
+    outputs; a vector whose reads would run past the end of the plane value by value, in the same order."""
+    outputs = out.shape[1]
+    lanes = weighted_vector_width(out)
+    padded = max(outputs, lanes)
+    tallest, widest = heights.max(), widths.max()
+    segment = lanes // 2 if widest <= lanes // 2 else lanes
+    reach = first + (heights - 1) * width + -(-widest // segment) * segment  # past the last value a lane reads
+    for p in prange(planes.shape[0]):
+        plane = planes[p]
+        sums = np.empty(padded, out.dtype)
+        for q0 in range(0, padded, lanes):
+            q0 = min(q0, padded - lanes)
+            if reach[q0 : q0 + lanes].max() <= plane.shape[0]:
+                window_sums_vector(plane, first, heights, widths, width, tallest, widest, q0, sums)
+                continue
+            for q in range(q0, q0 + lanes):
+                total = out.dtype.type(0)
+                for r in range(heights[q]):
+                    for c in range(widths[q]):
+                        total += plane[first[q] + r * width + c]
+                sums[q] = total
+        for q in range(outputs):
+            out[p, q] = sums[q] / by[q] / then_by[q] + out.dtype.type(0)

@@ -134,8 +134,9 @@ def interpolate_plan(
     argument = ("size", size) if size is not None else ("scale_factor", scale_factor)
     _checks.check_output_size(image, out_size, argument, "interpolate")
     channels = image.shape[-3] if image.ndim > 2 else 1
-    # torch's dispatch: its vectorised kernels for nearest and float bilinear serve these, its generic ones the rest
-    small_kernel = sum(out_size) <= 128 or (tuple(in_size) == (1, 1) and channels > 3)
+    # torch's dispatch: its vectorised (channels-last) kernels for nearest and float bilinear serve these, its
+    # generic ones the rest; channel_axis=-1 hands torch the same memory, a channels-last tensor (as a 1 x 1 image is)
+    small_kernel = sum(out_size) <= 128 or (channels > 3 and (image.channels_last or tuple(in_size) == (1, 1)))
     if mode == "area":
         return adaptive_avg_pool_plan(image, out_size)
     _checks.check_channels(image, f"interpolate with mode={mode!r}")

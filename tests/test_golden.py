@@ -18,11 +18,13 @@ import antialias_np
 
 DETECTOR_FIXTURES = ("fomm", "onet")
 """The benchmark's keypoint detectors, checked with their own tolerances in tests/benchmark/."""
+KERNEL_FIXTURES = ("fomm_kernels",)
+"""FOMM's float16 kernels, checked by tests/test_gaussian.py."""
 
 
 def load_cases():
     for path in sorted(FIXTURES.glob("*.npz")):
-        if path.stem in DETECTOR_FIXTURES:
+        if path.stem in DETECTOR_FIXTURES + KERNEL_FIXTURES:
             continue
         with np.load(path) as data:
             for case in json.loads(str(data["cases"])):
