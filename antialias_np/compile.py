@@ -85,7 +85,7 @@ def compile_all(
                 run(image, channel_axis)
             except TypeError:  # the operation refuses this dtype (its documented TypeError)
                 break
-        _compile_parallel_variants()
+        compile_parallel_variants()
         after = _cache_counts()
         step_compiled, step_loaded = after[0] - before[0], after[1] - before[1]
         compiled, loaded = compiled + step_compiled, loaded + step_loaded
@@ -148,8 +148,9 @@ def _operations() -> list[tuple[str, Callable[[np.ndarray, int | None], object]]
     return operations
 
 
-def _compile_parallel_variants() -> None:
-    """Compile the parallel variant of each plane kernel for every signature its serial variant has."""
+def compile_parallel_variants() -> None:
+    """Compile (or load from the cache) the parallel variant of every kernel for each signature its serial variant
+    has in this process: what the first calls large enough for threads would compile."""
     for kernel in _plane_kernels():
         for signature in kernel.serial.signatures:
             if signature not in kernel.parallel.signatures:

@@ -507,10 +507,12 @@ def _strided_rows(planes, p, rows, first_col, step, out):
     """out[p, i, :] = planes[p, rows[i], first_col::step] (as many as a row of out holds), by vectors
     (`strided_vector`) for a literal step. In each row, the values before the first vector whose read starts on a
     cache line one by one (NumPy aligns arrays to 16 bytes; a vector read across two lines is slower), then whole
-    vectors, the last overlapping the one before where the row allows it, the rest one by one."""
+    vectors, the last overlapping the one before and its read ending inside the row, then the last value (where
+    the row ends less than a step after it) one by one."""
     literally(step)
     lanes, width, n = strided_vector_width(out), planes.shape[2], out.shape[2]
     peel_limit = lanes if n >= 2 * lanes else 0  # a row of one or two vectors is read as they fall
+    last_start = (width - first_col) // step - lanes  # of a vector whose read ends inside the row
     for i in range(rows.shape[0]):
         r = rows[i]
         row_start = planes.ctypes.data + ((p * planes.shape[1] + r) * width + first_col) * planes.itemsize
@@ -518,12 +520,13 @@ def _strided_rows(planes, p, rows, first_col, step, out):
         while j < peel_limit and (row_start + j * step * planes.itemsize) % CACHE_LINE_BYTES:
             out[p, i, j] = planes[p, r, first_col + j * step]
             j += 1
-        while j + lanes <= n and first_col + (j + lanes) * step <= width:
+        while j + lanes <= n and j <= last_start:
             strided_vector(planes, p, r, first_col + j * step, step, out, i, j)
             j += lanes
-        if j < n and n >= lanes and first_col + n * step <= width:
-            strided_vector(planes, p, r, first_col + (n - lanes) * step, step, out, i, n - lanes)
-            j = n
+        if j < n and n >= lanes and last_start >= 0:
+            j = min(n - lanes, last_start)
+            strided_vector(planes, p, r, first_col + j * step, step, out, i, j)
+            j += lanes
         for k in range(j, n):
             out[p, i, k] = planes[p, r, first_col + k * step]
 
