@@ -27,8 +27,8 @@ DEFAULT_DTYPES = ("uint8", "uint16", "float16", "float32", "float64")
 """The dtypes compile_all compiles for unless told otherwise: those of images read from files and of models."""
 
 CHANNELS = (1, 3, 4)
-"""Channel counts of the images compile_all runs: in torch layout the kernels do not depend on them, channels last
-the selections (subsample, nearest) copy whole pixels, a kernel per count."""
+"""Channel counts of the channels-last images compile_all runs: the selections (subsample, nearest) copy their
+pixels whole, with a kernel per count; other kernels take any count."""
 
 
 class CompileStep(NamedTuple):
@@ -57,10 +57,10 @@ def compile_all(
     """Compile every kernel that the public functions run on images of `dtypes`, into Numba's cache.
 
     Each public function (downsample with each method, interpolate with each mode, pooling, the filters) runs on
-    small images of each dtype in torch layout and channels last, at scales that take each of its code paths;
-    each kernel compiled or loaded that way then gets its parallel compilation too (the one calls on large images
-    run). Operations that refuse a dtype (bilateral_blur on integers) are skipped for it. Later processes that use
-    the same cache (the same NUMBA_CACHE_DIR, or none, and the same user) load every kernel instead of compiling.
+    small images of each dtype in torch layout and channels last, at scales that take each of its code paths, and
+    each kernel that runs gets its parallel compilation too (the one that calls on large images run). Operations
+    that refuse a dtype (bilateral_blur on integers) are skipped for it. Later processes that use the same cache
+    (the same user, and the same NUMBA_CACHE_DIR or none) load every kernel instead of compiling it.
 
     Args:
         progress: called after each step with a CompileStep (for a counter or one line per step).
@@ -73,7 +73,7 @@ def compile_all(
         TypeError: dtypes is not a sequence of dtype names.
         ValueError: a dtype that no operation takes (bool, complex, ...).
     """
-    images = [_sample_images(dtype) for dtype in _check_dtypes(dtypes)]
+    images = [_sample_images(dtype) for dtype in check_dtypes(dtypes)]
     steps = [(f"{name} {images_of[0][0].dtype}", run, images_of) for images_of in images for name, run in _operations()]
     start = time.perf_counter()
     compiled = loaded = 0
@@ -95,7 +95,9 @@ def compile_all(
     return CompileSummary(compiled, loaded, time.perf_counter() - start)
 
 
-def _check_dtypes(dtypes: object) -> list[np.dtype]:
+def check_dtypes(dtypes: object) -> list[np.dtype]:
+    """The dtypes named by `dtypes` (a tuple or list of names such as 'uint8'), or a TypeError / ValueError naming
+    the argument (compile_all's; antialias-np compile --dtypes)."""
     if isinstance(dtypes, str) or not isinstance(dtypes, (tuple, list)):
         raise TypeError(f"dtypes must be a tuple of dtype names such as {DEFAULT_DTYPES!r}, got {dtypes!r}")
     checked = []

@@ -1,5 +1,6 @@
 """The speed table (`python bench.py --speed`): antialias_np, torch and the fastest other library per method, in
-microseconds per 3 x 256 x 256 frame, one thread each; then real images (benchmark.speed_images)."""
+microseconds per 3 x 256 x 256 frame, one thread each; then real images (benchmark.speed_images), subsample and
+nearest against NumPy's strided copy, and the start-up (benchmark.cold_start)."""
 
 from __future__ import annotations
 
