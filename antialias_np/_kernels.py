@@ -1,8 +1,9 @@
 """How the Numba kernels are compiled and launched: where their compiled code is cached, and when on many threads.
 
 `njit` is numba.njit, except that cache=True still works where Numba finds no writable cache folder (see
-`cache_folder`). `plane_kernel` compiles a function that loops over planes with `prange` twice, serial and parallel,
-and each call picks one, and its number of threads, with `parallel_threads`.
+`cache_folder`), and that code found in the cache is loaded without first loading Numba's compiler (`KernelCache`).
+`plane_kernel` compiles a function that loops over planes with `prange` twice, serial and parallel, and each call
+picks one, and its number of threads, with `parallel_threads`.
 
 Fork safety. GNU OpenMP (libgomp, behind Numba's default threading layer 'omp' where TBB is not installed) does not
 survive fork(): once a process has started Numba's threads, Numba terminates a forked child at the child's first
@@ -30,6 +31,8 @@ from collections.abc import Callable
 
 import numba
 import numpy as np
+from numba.core.caching import FunctionCache
+from numba.core.runtime import rtsys
 
 PARALLEL_MIN_VALUES = 1 << 20
 """Input values (planes x height x width) from which a call may be split among Numba's threads (`parallel_threads`).
@@ -48,14 +51,33 @@ def njit(*, cache: bool = False, **options) -> Callable[[Callable], Callable]:
 
     def compile_lazily(function: Callable) -> Callable:
         folder = cache_folder() if cache else NO_CACHE
-        if folder is None:
-            return numba.njit(cache=True, **options)(function)
-        if folder == NO_CACHE:
-            return numba.njit(**options)(function)
-        with _numba_cache_dir(folder):
-            return numba.njit(cache=True, **options)(function)
+        dispatcher = numba.njit(**options)(function)
+        if folder != NO_CACHE:
+            with _numba_cache_dir(folder) if folder else contextlib.nullcontext():
+                dispatcher._cache = KernelCache(function)  # what numba.njit(cache=True) sets, a FunctionCache
+        return dispatcher
 
     return compile_lazily
+
+
+class KernelCache(FunctionCache):
+    """Numba's cache of a function's compiled code, except that loading code from it does not load Numba's compiler.
+
+    Numba's FunctionCache refreshes the target context before every load: the first time in a process, that imports
+    and registers every typing and lowering registry Numba has, and with them scipy.linalg where scipy is installed
+    (for np.dot's BLAS): most of a first call's time when its code is cached. Running code loaded from the cache
+    needs none of it, only Numba's runtime (NRT, which the refresh initialises) and the modules its environments
+    name (which the load imports). A miss compiles as usual, and Numba's compiler refreshes the contexts itself.
+    A load that fails this way (a Numba whose cache works otherwise) is made again Numba's way.
+    """
+
+    def load_overload(self, sig, target_context):
+        try:
+            rtsys.initialize(target_context)
+            with self._guard_against_spurious_io_errors():
+                return self._load_overload(sig, target_context)
+        except Exception:
+            return super().load_overload(sig, target_context)
 
 
 @functools.cache

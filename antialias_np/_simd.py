@@ -1,7 +1,8 @@
 """Vector code that Numba cannot express, written as LLVM IR intrinsics: the engine's block transposes, its rows
 made a chunk at a time with the sums held in vector registers over every tap (fused multiply-adds for floats; for
 uint8, torch's fixed point with two taps per multiply-add of 16-bit pairs, as torch's and Pillow-SIMD's AVX2 kernels
-do), and a scalar fused multiply-add.
+do), a scalar fused multiply-add, window sums added value by value in torch's pooling order, and the values every
+n-th along a row that subsampling keeps.
 
 Numba compiles loops to vector code by itself when every iteration does the same thing to consecutive values; it
 has no vector shuffles, and keeps no vector in a register across a loop it cannot vectorise. What needs either is
@@ -505,3 +506,52 @@ def window_sums_vector(typingctx, plane, first, rows, cols, row_step, tallest, w
 
     arguments = (plane, first, rows, cols, types.intp, types.intp, types.intp, types.intp, dest)
     return types.void(*arguments), codegen
+
+
+def _strided_lanes(context, dtype) -> int:
+    """Values of `dtype` per vector of strided_vector: 512 bits with AVX-512F, else 256."""
+    return (512 if _has_feature(context, "avx512f") else 256) // dtype.bitwidth
+
+
+@intrinsic
+def strided_vector_width(typingctx, dest):
+    """The values of dest's dtype that one strided_vector call writes."""
+
+    def codegen(context, builder, signature, args):
+        return context.get_constant(types.intp, _strided_lanes(context, signature.args[0].dtype))
+
+    return types.intp(dest), codegen
+
+
+@intrinsic
+def strided_vector(typingctx, source, p, r, start, step, dest, i, j):
+    """One vector of L values (`strided_vector_width` of dest) picked every `step` values along a row:
+
+        dest[p, i, j + k] = source[p, r, start + k step]        for 0 <= k < L
+
+    for 3-D C-contiguous arrays of one integer or float dtype and a literal step; the caller keeps the L step
+    values from source[p, r, start] inside the row (nothing is checked). The L step values are loaded whole and one
+    shuffle keeps every step-th (a few permutes of whole vectors): Numba's own loop copies them one by one, or
+    gathers them.
+    """
+    if not (
+        isinstance(source, types.Array) and isinstance(dest, types.Array) and source.dtype == dest.dtype
+        and isinstance(source.dtype, (types.Integer, types.Float)) and source.ndim == dest.ndim == 3
+        and source.layout == dest.layout == "C" and isinstance(step, types.IntegerLiteral)
+    ):  # fmt: skip
+        return None
+
+    def codegen(context, builder, signature, args):
+        source_type, dest_type = signature.args[0], signature.args[5]
+        source_array, dest_array = (context.make_array(signature.args[k])(context, builder, args[k]) for k in (0, 5))
+        lanes, stride = _strided_lanes(context, dest_type.dtype), step.literal_value
+        value = context.get_data_type(dest_type.dtype)
+        read = cgutils.get_item_pointer(context, builder, source_type, source_array, [args[1], args[2], args[3]])
+        values = builder.load(builder.bitcast(read, ir.VectorType(value, lanes * stride).as_pointer()), align=1)
+        every_step = ir.Constant(ir.VectorType(ir.IntType(32), lanes), [k * stride for k in range(lanes)])
+        picked = builder.shuffle_vector(values, ir.Constant(values.type, None), every_step)
+        write = cgutils.get_item_pointer(context, builder, dest_type, dest_array, [args[1], args[6], args[7]])
+        builder.store(picked, builder.bitcast(write, ir.VectorType(value, lanes).as_pointer()), align=1)
+        return context.get_dummy_value()
+
+    return types.void(source, types.intp, types.intp, types.intp, step, dest, types.intp, types.intp), codegen

@@ -23,7 +23,7 @@ It uses only antialias_np's public API. One concern per module:
     figures.py          the panel figures, the error-vs-time chart, the responses (matplotlib)
     speed.py            the speed table (python bench.py --speed)
     threads.py          time against size, batch and Numba threads; a busy machine (--scaling, --threads)
-    cold_start.py       import time, first call, compile time in fresh processes (--cold)
+    cold_start.py       start-up (the first call) and compiles (--cold), in fresh processes
     report.py           markdown tables, number formats, writing results
     commands.py         command-line errors in one line, with an exit status
     method_pages.py     a page per method: weights, centre, frequency response (python -m benchmark.method_pages)

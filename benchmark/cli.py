@@ -84,7 +84,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     speed.add_argument(
         "--threads", action="store_true", help="add default threads vs one, idle and with busy-loop processes (~3 min)"
     )
-    speed.add_argument("--cold", action="store_true", help="add import time, first call, compile time (~2 min)")
+    speed.add_argument("--cold", action="store_true", help="add each method's compile with an empty cache, its "
+                       "parallel variants and compile_all (~5 min)")
     speed.add_argument("--pillow-simd", type=Path, metavar="PYTHON", help="a Python whose Pillow is Pillow-SIMD: its "
                        "resize joins the real-image table (it cannot share this process's Pillow)")
     args = parser.parse_args(argv)

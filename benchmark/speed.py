@@ -1,5 +1,6 @@
 """The speed table (`python bench.py --speed`): antialias_np, torch and the fastest other library per method, in
-microseconds per 3 x 256 x 256 frame, one thread each; then real images (benchmark.speed_images)."""
+microseconds per 3 x 256 x 256 frame, one thread each; then real images (benchmark.speed_images), subsample and
+nearest against NumPy's strided copy, and the start-up (benchmark.cold_start)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import functools
 import numpy as np
 
 import antialias_np as aa
-from benchmark.cold_start import cold_markdown, cold_start
+from benchmark.cold_start import cold_markdown, cold_start, startup, startup_markdown
 from benchmark.peers import (
     Peers,
     check_one_thread,
@@ -70,6 +71,9 @@ def run_speed(args: argparse.Namespace) -> None:
     layouts = layout_rows(args.repeats, args.quick)
     sections += [images_markdown(images), layout_markdown(layouts)]
     result["images"], result["layouts"] = [as_json(r) for r in images], [as_json(r) for r in layouts]
+    result["selection"] = selection_rows(inputs, args.repeats, repeat_time)
+    result["startup"] = startup(args.quick)
+    sections += [selection_markdown(result["selection"]), startup_markdown(result["startup"])]
     if args.scaling:
         result["scaling"] = scaling(args.repeats, repeat_time)
         result["threads"] = two_threads(args.repeats, repeat_time)
@@ -202,3 +206,47 @@ def row_notes(row: dict) -> list[str]:
             "temporaries returned to the OS between calls); its time includes them, as it comes."
         )
     return notes
+
+
+SELECTION_STEPS = (2, 3, 4)
+
+
+def selection_rows(inputs: dict[str, np.ndarray], repeats: int, repeat_time: float) -> list[dict[str, object]]:
+    """subsample and nearest at 1/n against NumPy's copy of the strided slice x[..., ::n, ::n] (what they return),
+    on the speed table's frame in float32 and uint8."""
+    rows = []
+    for dtype, frame in inputs.items():
+        for step in SELECTION_STEPS:
+            timings = {name: measure(functools.partial(aa.downsample, frame, 1 / step, name), repeats, repeat_time)
+                       for name in ("subsample", "nearest")}  # fmt: skip
+            timings["numpy"] = measure(lambda frame=frame, step=step: frame[..., ::step, ::step].copy(), repeats,
+                                       repeat_time)  # fmt: skip
+            rows.append({"dtype": dtype, "step": step, **{name: as_json(t) for name, t in timings.items()}})
+            progress(f"selection {dtype} 1/{step}: subsample {timings['subsample'].median * 1e6:.2f} µs, NumPy's "
+                     f"copy {timings['numpy'].median * 1e6:.2f} µs")  # fmt: skip
+    return rows
+
+
+def selection_markdown(rows: list[dict]) -> str:
+    header = ["dtype", "scale", "subsample µs (fastest)", "nearest µs (fastest)", "NumPy's copy µs (fastest)",
+              "NumPy / subsample"]  # fmt: skip
+
+    def cell(timing: dict) -> str:
+        return f"{fmt_us(timing['median'])} ({fmt_us(timing['minimum'])})"
+
+    table = [
+        [r["dtype"], f"1/{r['step']}", cell(r["subsample"]), cell(r["nearest"]), cell(r["numpy"]),
+         fmt(r["numpy"]["median"] / r["subsample"]["median"], 2, "x")]
+        for r in rows
+    ]  # fmt: skip
+    return "\n".join(
+        [
+            "## Selection against NumPy's strided copy",
+            "",
+            "subsample and nearest at 1/n of the speed table's frame (downsample, whole calls, checks included) "
+            "against NumPy's `x[..., ::n, ::n].copy()`, the array they return: median of the repeats (the fastest "
+            "in brackets). Above 1x antialias_np is faster.",
+            "",
+            markdown_table(header, table),
+        ]
+    )

@@ -158,7 +158,7 @@ def test_torch_order_plan_is_the_reference_rounded_to_float16(rows, cols, planes
     assert np.all(steps <= 1)
 
 
-@pytest.mark.parametrize(("method", "plan"), [("bicubic", "SeparablePlan"), ("subsample", "SlicePlan"),
+@pytest.mark.parametrize(("method", "plan"), [("bicubic", "SeparablePlan"), ("subsample", "GatherPlan"),
                                               ("median", "MedianPlan"), ("bilateral", "BilateralPlan")])
 def test_a_plan_prints_what_it_holds_and_runs(method, plan):
     spec = ImageSpec((3, 64, 48), np.dtype(np.float32), "image")
