@@ -47,12 +47,18 @@ def test_equals_the_call_of_the_table_bit_for_bit(name):
         np.testing.assert_array_equal(call(x), call.equals(x), err_msg=dtype, strict=True)
 
 
+REFERENCE_TOLERANCE = 2e-15
+"""Largest difference from a plain NumPy reference in float64 on [0, 1) inputs, for calls that compute values: measured
+6.7e-16 at most (bilateral_blur; 2.2e-16 to 3.3e-16 for the others), over 10 random frames on an Intel Xeon with
+AVX-512. Calls that select values (the median) equal theirs exactly."""
+
+
 @pytest.mark.parametrize("name", [name for name in IMAGE_CALLS if PUBLIC_CALLS[name].reference])
 def test_equals_its_plain_numpy_reference(name):
     call, x = PUBLIC_CALLS[name], random_frames("float64")
-    allowed = tolerance(call.function.__name__, call.arguments, x.dtype)  # 1e-12, or 0 for the median
-    difference = np.max(np.abs(call(x) - call.reference(x)))  # measured: 5.6e-16 at most (bilateral)
-    assert difference <= allowed, difference
+    selects = tolerance(call.function.__name__, call.arguments, x.dtype) == 0
+    difference = np.max(np.abs(call(x) - call.reference(x)))
+    assert difference <= (0 if selects else REFERENCE_TOLERANCE), difference
 
 
 # ----- layouts and shapes ----------------------------------------------------------------------------------------
