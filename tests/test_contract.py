@@ -16,10 +16,23 @@ import pytest
 from conftest import DOWNSAMPLE_CALLS, EVERY_DTYPE, IMAGE_CALLS, PUBLIC_CALLS, TORCH_DTYPES, random_frames, tolerance
 from helpers import AWKWARD_LAYOUTS, awkward_layouts
 
+import antialias_np as aa
+from antialias_np.resample import MODES
+
 
 def contract_dtypes(name: str) -> list[str]:
     """The dtypes of torch's (float16, float32, float64, uint8) that the call takes."""
     return [dtype for dtype in TORCH_DTYPES if dtype in PUBLIC_CALLS[name].dtypes]
+
+
+def test_the_registry_holds_every_public_function_method_and_mode():
+    """So that a function, a downsample method or an interpolate mode added to the package is held to every test of
+    the contract until it is registered (tests/conftest.py)."""
+    functions = {name for name in aa.__all__ if callable(getattr(aa, name))}
+    assert {call.function.__name__ for call in PUBLIC_CALLS.values()} == functions
+    arguments = [call.arguments for call in PUBLIC_CALLS.values()]
+    assert {a["method"] for a in arguments if "method" in a} == set(aa.METHODS + aa.EXTRA_METHODS)
+    assert {a["mode"] for a in arguments if "mode" in a} == set(MODES)
 
 
 # ----- dtypes and values -----------------------------------------------------------------------------------------
