@@ -123,7 +123,8 @@ EVERY_DTYPE = ("float16", "float32", "float64", *INTEGERS)
 WEIGHTED = ("float32", "float64", "uint8")
 """What torch's weighted resampling takes: bilinear, bicubic and lanczos with antialias (no float16 kernel)."""
 TORCH_DTYPES = ("float16", "float32", "float64", "uint8")
-"""The dtypes the contract is checked in, of those a call takes (the other integers: their own test)."""
+"""The dtypes the contract and thread tests run each call in, of those it takes (every dtype, the other integers
+too, is checked to be kept or refused: test_contract.test_each_dtype_is_kept_or_refused_by_name)."""
 
 
 class PublicCall(NamedTuple):
@@ -143,8 +144,8 @@ class PublicCall(NamedTuple):
     equals: Callable[[np.ndarray], np.ndarray] | None = None
     """The public call it is, bit for bit in every dtype, on a torch-layout image (downsample's table)."""
     reference: Callable[[np.ndarray], np.ndarray] | None = None
-    """The plain NumPy computation it equals on a float64 image, within `tolerance` (None: torch's outputs are its
-    reference, in tests/test_golden.py and tests/test_differential.py)."""
+    """The plain NumPy computation it equals on a float64 image, within test_contract.REFERENCE_TOLERANCE (None:
+    torch's outputs are its reference, in tests/test_golden.py and tests/test_differential.py)."""
 
     def __call__(self, image: object = None, **changes) -> np.ndarray:
         """The call on `image`, with `changes` to its arguments (channel_axis=-1, a bad value, ...)."""
@@ -165,9 +166,9 @@ def _on_grid(x: np.ndarray, kernel: np.ndarray, step: int) -> np.ndarray:
 
 def _central_gaussian(taps: int) -> np.ndarray:
     """FOMM's Gaussian for scale 0.25 (13 taps) cut to its central `taps`, rescaled to sum 1."""
-    kernel = aa.gaussian_kernel(0.25)
-    cut = (len(kernel) - taps) // 2
-    return kernel[cut : len(kernel) - cut] / kernel[cut : len(kernel) - cut].sum()
+    cut = (13 - taps) // 2
+    central = aa.gaussian_kernel(0.25)[cut : 13 - cut]
+    return central / central.sum()
 
 
 BINOMIAL = np.array([1, 4, 6, 4, 1]) / 16
