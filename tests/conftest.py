@@ -132,9 +132,8 @@ class PublicCall(NamedTuple):
 
     function: Callable
     arguments: dict
-    """Valid keyword arguments: downsample's for the test frames, the work-alikes' for every image of 2 x 1 pixels
-    and more too (the smallest feature map in torch's tests: hence replicate borders for the filters, as their
-    default, reflect, needs 3 x 3; downsample covers reflect)."""
+    """Valid keyword arguments: downsample's for the test frames, the work-alikes' for feature maps too (down to the
+    2 x 1 pixels of torch's tests, with border_type="replicate" for the filters: test_layouts.py)."""
     image: str | None
     """The function's name for its image argument, which its errors name (None: it takes no image)."""
     dtypes: tuple[str, ...]
@@ -279,17 +278,16 @@ PUBLIC_CALLS: dict[str, PublicCall] = {
         {"scale": "scale", "channel_axis": "channel-axis"}, reference=lambda x: anti_alias_reference(x, 1 / 3),
     ),
     "median_blur": PublicCall(
-        aa.median_blur, {"kernel_size": 3, "border_type": "replicate"}, "x", EVERY_DTYPE,
+        aa.median_blur, {"kernel_size": 3}, "x", EVERY_DTYPE,
         {"kernel_size": "odd-kernel", "border_type": "choice", "channel_axis": "channel-axis"},
-        reference=lambda x: median_reference(x, 3, "replicate"),
+        reference=lambda x: median_reference(x, 3),
     ),
     "bilateral_blur": PublicCall(
-        aa.bilateral_blur,
-        {"kernel_size": 5, "sigma_color": 0.1, "sigma_space": (1.5, 1.5), "border_type": "replicate"}, "x",
+        aa.bilateral_blur, {"kernel_size": 5, "sigma_color": 0.1, "sigma_space": (1.5, 1.5)}, "x",
         ("float32", "float64"),
         {"kernel_size": "odd-kernel", "sigma_color": "sigma-color", "sigma_space": "sigma-space",
          "border_type": "choice", "color_distance_type": "choice", "channel_axis": "channel-axis"},
-        reference=lambda x: bilateral_reference(x, 5, 0.1, (1.5, 1.5), "replicate"),
+        reference=lambda x: bilateral_reference(x, 5, 0.1, (1.5, 1.5)),
     ),
     "gaussian_kernel": PublicCall(aa.gaussian_kernel, {"scale": 0.25}, None, (), {"scale": "scale"}),
 }  # fmt: skip
