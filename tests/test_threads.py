@@ -1,9 +1,11 @@
 """Numba's threads: results do not depend on them, small calls stay on the calling thread, and calls from many Python
 threads at once are safe under each threading layer.
 
-The tests of the kernels run a fresh Python with two Numba threads (NUMBA_NUM_THREADS=2, whatever the machine's
-CPUs), where every call may go parallel (_kernels.PARALLEL_MIN_VALUES = 0, and _kernels.free_cpus reports 2 CPUs
-whatever the machine's load), so that small images exercise the parallel kernels; it records which calls did.
+Every call of the registry (tests/conftest.py) is run with every kernel call forced onto 2 Numba threads
+(_kernels.PARALLEL_MIN_VALUES = 0, and _kernels.free_cpus reporting 2 CPUs whatever the machine's load), so that small
+images exercise the parallel kernels, and each launch's thread count is recorded: the parallel path is known to be
+taken, not hoped for on an idle machine. The concurrency tests run a fresh Python with two Numba threads
+(NUMBA_NUM_THREADS=2, whatever the machine's CPUs) under each threading layer.
 """
 
 from __future__ import annotations
@@ -17,60 +19,106 @@ from pathlib import Path
 import numba
 import numpy as np
 import pytest
+from conftest import IMAGE_CALLS, PUBLIC_CALLS, TORCH_DTYPES, random_frames
+from optional import unavailable
 
 from antialias_np import _kernels
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
+
+def plane_kernels() -> list[_kernels.PlaneKernel]:
+    """Every kernel of the package's modules (each compiled serial and parallel)."""
+    modules = [module for name, module in list(sys.modules.items()) if name.startswith("antialias_np.")]
+    found = {id(value): value for module in modules for value in vars(module).values()
+             if isinstance(value, _kernels.PlaneKernel)}  # fmt: skip
+    return list(found.values())
+
+
+@pytest.fixture
+def kernel_launches(monkeypatch):
+    """Every kernel call may go parallel, on as many threads as numba.set_num_threads allows (up to 2), whatever the
+    image's size and the machine's load; yields the list of the launches, each (path, Numba threads it ran on)
+    with path "serial" or "parallel": the compiled code that really ran."""
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        unavailable("needs 2 Numba threads (a machine of 2 CPUs or more, or NUMBA_NUM_THREADS=2)")
+    monkeypatch.setattr(_kernels, "PARALLEL_MIN_VALUES", 0)
+    monkeypatch.setattr(_kernels, "free_cpus", lambda: 2.0)
+    launches = []
+
+    def recorded(compiled, path):
+        def launch(*args):
+            launches.append((path, numba.get_num_threads()))
+            return compiled(*args)
+
+        return launch
+
+    kernels = plane_kernels()
+    assert len(kernels) >= 8, kernels  # the engine's, the median's, the bilateral filter's and float16's
+    for kernel in kernels:
+        for path in ("serial", "parallel"):
+            monkeypatch.setattr(kernel, path, recorded(getattr(kernel, path), path))
+    threads = numba.get_num_threads()
+    yield launches
+    numba.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("name", IMAGE_CALLS)
+def test_the_parallel_kernels_give_the_serial_result(name, kernel_launches):
+    """In each dtype and both layouts: on 1 thread every launch is serial; on 2 every launch is parallel, on 2 threads,
+    and the result is the serial one. Some calls launch no kernel in torch layout (subsample and nearest at a whole
+    step slice with NumPy), but every call launches one in some layout and dtype."""
+    launches, call, went_parallel = kernel_launches, PUBLIC_CALLS[name], False
+    for dtype in [dtype for dtype in TORCH_DTYPES if dtype in call.dtypes]:
+        frames = random_frames(dtype)  # 2 frames of 3 channels: 6 planes in torch layout, 2 images channels last
+        for x, channel_axis in ((frames, None), (np.ascontiguousarray(np.moveaxis(frames, 1, -1)), -1)):
+            numba.set_num_threads(1)
+            del launches[:]
+            serial = call(x, channel_axis=channel_axis)
+            assert set(launches) <= {("serial", 1)}, launches
+            numba.set_num_threads(2)
+            del launches[:]
+            parallel = call(x, channel_axis=channel_axis)
+            assert set(launches) <= {("parallel", 2)}, (dtype, channel_axis, launches)
+            np.testing.assert_array_equal(parallel, serial, err_msg=f"{dtype}, channel_axis={channel_axis}")
+            went_parallel = went_parallel or bool(launches)
+    assert went_parallel, "no kernel was launched: nothing ran in parallel"
+
+
 SETUP = """
 import sys, threading
 import numba
 import numpy as np
-import antialias_np as aa
 from antialias_np import _kernels
+
+sys.path.insert(0, "tests")
+from conftest import IMAGE_CALLS, PUBLIC_CALLS, random_frames
 
 assert numba.get_num_threads() == 2, numba.get_num_threads()
 _kernels.free_cpus = lambda: 2.0
-small_frame_threads = _kernels.parallel_threads(np.empty((3, 256, 256), np.float32))
-batch_threads = _kernels.parallel_threads(np.empty((8 * 3, 256, 256), np.float32))
 _kernels.PARALLEL_MIN_VALUES = 0
 launches = []  # the thread count of each kernel call
 decide = _kernels.parallel_threads
 _kernels.parallel_threads = lambda planes: launches.append(decide(planes)) or launches[-1]
 
-rng = np.random.default_rng(0)
-FLOAT = rng.random((4, 3, 40, 36)).astype(np.float32)
-CASES = [(method, FLOAT) for method in aa.METHODS]
-CASES += [(method, np.round(FLOAT * 255).astype(np.uint8)) for method in aa.METHODS if method != "bilateral"]
-CASES += [("interpolate nearest", FLOAT)]
-CHANNELS_LAST = np.ascontiguousarray(np.moveaxis(FLOAT, 1, -1))  # read in place by these:
-CASES += [(f"{method} channels last", CHANNELS_LAST) for method in ("subsample", "bilateral", "lanczos")]
-CASES += [("interpolate nearest channels last", CHANNELS_LAST)]
+# Every call of the registry in float32 in both layouts, and in uint8 where it takes it
+CASES = []
+for name in IMAGE_CALLS:
+    for dtype in ("float32", "uint8"):
+        if dtype in PUBLIC_CALLS[name].dtypes:
+            CASES.append((name, random_frames(dtype, (4, 3, 40, 36)), None))
+    CASES.append((name, np.ascontiguousarray(np.moveaxis(random_frames("float32", (4, 3, 40, 36)), 1, -1)), -1))
 
 
-def run(method, image):
-    channel_axis = -1 if method.endswith(" channels last") else -3
-    method = method.removesuffix(" channels last")
-    if method == "interpolate nearest":  # indices not evenly spaced: the gather kernel
-        return aa.interpolate(image, size=(13, 11), mode="nearest", channel_axis=channel_axis)
-    return aa.downsample(image, 0.25, method, channel_axis=channel_axis)
+def run(name, image, channel_axis):
+    return PUBLIC_CALLS[name](image, channel_axis=channel_axis)
 
 
 def single_thread_results():
     numba.set_num_threads(1)
-    results = [run(method, image) for method, image in CASES]
+    results = [run(*case) for case in CASES]
     numba.set_num_threads(2)
     return results
-"""
-
-SAME_RESULT_ON_TWO_THREADS = """
-single = single_thread_results()
-assert set(launches) == {1}, "a call went parallel with numba.set_num_threads(1)"
-del launches[:]
-for (method, image), expected in zip(CASES, single):
-    np.testing.assert_array_equal(run(method, image), expected, err_msg=f"{method} {image.dtype}")
-assert set(launches) == {2}, launches
-assert small_frame_threads == 1 and batch_threads == 2
 """
 
 CONCURRENT_CALLS = """
@@ -80,9 +128,9 @@ failures = []
 
 def call_every_case():
     for _ in range(5):
-        for (method, image), expected in zip(CASES, single):
-            if not np.array_equal(run(method, image), expected):
-                failures.append(f"{method} {image.dtype}")
+        for (name, image, channel_axis), expected in zip(CASES, single):
+            if not np.array_equal(run(name, image, channel_axis), expected):
+                failures.append(f"{name} {image.dtype} channel_axis={channel_axis}")
 
 
 threads = [threading.Thread(target=call_every_case) for _ in range(8)]
@@ -99,13 +147,10 @@ print(numba.threading_layer())
 def run_with_two_threads(code: str, **env: str) -> str:
     """Run SETUP + code in a fresh Python with NUMBA_NUM_THREADS=2; return its stdout (fail on any error)."""
     environment = {**os.environ, "NUMBA_NUM_THREADS": "2", "PYTHONPATH": str(REPOSITORY), **env}
-    done = subprocess.run([sys.executable, "-c", SETUP + code], capture_output=True, text=True, env=environment)
+    done = subprocess.run([sys.executable, "-c", SETUP + code], capture_output=True, text=True, env=environment,
+                          cwd=REPOSITORY)  # fmt: skip
     assert done.returncode == 0, f"exit status {done.returncode}\n{done.stderr}"
     return done.stdout.strip()
-
-
-def test_every_method_gives_the_single_thread_result_on_two_threads():
-    run_with_two_threads(SAME_RESULT_ON_TWO_THREADS)
 
 
 def available_threading_layers() -> list[str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import imageio.v3 as iio
 import numpy as np
 import pytest
+from conftest import tolerance
 
 import antialias_np
 from benchmark.fomm import random_state_dict
@@ -161,8 +162,11 @@ def test_speed_table(tmp_path):
     for row in result["rows"]:
         assert row["antialias_np"]["median"] > 0
         assert row["threads"]["before"]["numba"] == 1
-        if HAS_KORNIA:  # every case has a torch pipeline, which antialias_np equals
-            assert row["max_abs_diff_vs_torch"] < 1e-5, row["case"]
+        if HAS_KORNIA:  # every case has a torch pipeline, which antialias_np equals as tests/conftest.py states:
+            # bit for bit for uint8 and the selecting methods, within 2e-6 for float32 (measured on the synthetic
+            # frames of seeds 0-11: 6.6e-7 for gaussian, 3e-7 and less for the others, on an Intel Xeon with AVX-512)
+            allowed = tolerance("downsample", {"method": row["method"]}, np.dtype(row["dtype"]))
+            assert row["max_abs_diff_vs_torch"] <= allowed, row["case"]
 
 
 def test_busy_machine_table(tmp_path):
