@@ -1,5 +1,6 @@
 """The `antialias-np` command (also `python -m antialias_np`):
 
+    antialias-np compile [--dtypes uint8,float32,...] [--quiet]
     antialias-np downsample SRC DST --scale 1/4 --method gaussian [--channel-axis {-1,none}] [method options]
                  [--scheduler ADDRESS] [--chunk-frames N] [--fps FPS] [--crf CRF] [--overwrite] [--quiet]
 
@@ -122,6 +123,7 @@ def _positive_int(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from antialias_np import study
+    from antialias_np.compile import DEFAULT_DTYPES
     from antialias_np.downsample_command import OPTION_NAMES
     from antialias_np.frames import DEFAULT_CRF
 
@@ -184,7 +186,29 @@ def build_parser() -> argparse.ArgumentParser:
         "leaves DST as it was",
     )
     down.add_argument("--quiet", action="store_true", help="no progress and no summary")
+
+    ahead = commands.add_parser(
+        "compile",
+        help="compile every kernel into Numba's cache ahead of time (container images, CI jobs)",
+        description="Compile every kernel the methods run, for images of the given dtypes in both layouts, into "
+        "Numba's cache, so that later processes only load them. Run it as the user who runs the code, with the same "
+        "NUMBA_CACHE_DIR if one is set, on the kind of CPU that runs it (the code is compiled for this CPU).",
+    )
+    ahead.add_argument("--dtypes", type=_dtype_names, default=DEFAULT_DTYPES, metavar="D1,D2,...",
+                       help=f"image dtypes to compile for; default {','.join(DEFAULT_DTYPES)}")
+    ahead.add_argument("--quiet", action="store_true", help="no progress and no summary")
     return parser
+
+
+def _dtype_names(text: str) -> tuple[str, ...]:
+    from antialias_np.compile import check_dtypes
+
+    names = tuple(name.strip() for name in text.split(","))
+    try:
+        check_dtypes(names)
+    except (TypeError, ValueError) as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return names
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -196,12 +220,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     return status
 
 
+def compile_command(args: argparse.Namespace) -> int:
+    """Run `antialias-np compile`: a line per step that compiled or loaded kernels on stderr, a summary on stdout."""
+    from antialias_np.compile import CompileStep, compile_all
+
+    def show(step: CompileStep) -> None:
+        if step.compiled or step.loaded:
+            print(f"[{step.done}/{step.total}] {step.name}: {step.compiled} kernels compiled, {step.loaded} loaded "
+                  f"({step.seconds:.1f} s)", file=sys.stderr, flush=True)
+
+    summary = compile_all(None if args.quiet else show, dtypes=args.dtypes)
+    if not args.quiet:
+        print(f"{summary.compiled} kernels compiled, {summary.loaded} found in Numba's cache, in "
+              f"{summary.seconds:.0f} s")
+    return 0
+
+
 def _run(argv: Sequence[str] | None) -> int:
     try:
         from antialias_np.downsample_command import downsample_command
 
         args = build_parser().parse_args(argv)
-        return downsample_command(args)
+        return compile_command(args) if args.command == "compile" else downsample_command(args)
     except SystemExit as exit:  # --help, --version
         return exit.code or 0
     except UsageError as error:

@@ -796,3 +796,16 @@ def test_a_stack_whose_layout_the_shape_contradicts_is_refused_in_flags(tmp_path
     assert status == 2 and flag in err and err.count("\n") == 1, err
     assert "channel_axis" not in err and "np." not in err, err
     assert not (tmp_path / "out.npy").exists() and out == ""
+
+
+def test_compile_fills_numbas_cache_and_reports_each_step(tmp_path):
+    """`antialias-np compile` compiles every kernel for the dtypes asked into Numba's cache (here an empty
+    NUMBA_CACHE_DIR), with a line per step on stderr and a one-line summary; an unknown dtype is a usage error."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "antialias_np", "compile", "--dtypes", "float64"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("[1/") and re.fullmatch(r"\d+ kernels compiled, \d+ found in .*\n", done.stdout)
+    assert int(done.stdout.split()[0]) > 0 and list((tmp_path / "cache").rglob("*.nbi"))
+    refused = subprocess.run([*command[:-1], "bool"], env=env, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "--dtypes" in refused.stderr and refused.stderr.count("\n") == 1
