@@ -42,19 +42,22 @@ def read_frames(path: Path, limit: int, size: int = FRAME_SIZE) -> np.ndarray:
     """Up to `limit` frames of a folder of images (sorted by name) or of a video, as study frames of `size`."""
     import imageio.v3 as iio
 
+    from antialias_np.frames import open_frames
+
     video = not path.is_dir() and path.suffix.lower() not in IMAGE_SUFFIXES
 
     def images():
         if path.is_dir():
             yield from (iio.imread(p) for p in sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES))
-        elif video:
-            yield from iio.imiter(path, plugin="pyav")  # the optional extra's PyAV
+        elif video:  # the frames a sequential decoder gives, upright (antialias_np.frames; PyAV, the video extra)
+            for block in open_frames(path).blocks(limit):
+                yield from block
         else:
             yield iio.imread(path)
 
     try:
         frames = [study_frame(image, size) for image in itertools.islice(images(), limit)]
-    except ImportError as error:  # imageio's plugins raise it when their library is missing
+    except ImportError as error:  # PyAV or an imageio plugin's library is missing
         if video:
             raise CommandError(f'cannot read the video {path}: videos need PyAV, pip install "antialias_np[video]"',
                                2) from None  # fmt: skip
