@@ -73,8 +73,8 @@ SELECTING = {"nearest", "nearest-exact", "subsample", "median", "median_blur"}
 
 FLOAT16_CONVOLUTION_ELSEWHERE = 2**-10
 """float16 convolutions (FOMM's Gaussian, gaussian7, gaussian9, binomial) against a live torch that convolves
-without oneDNN (CPUs without AVX512-FP16 or AMX-FP16: slow_conv2d, another summation order), relative to the larger
-of the output and the image's largest magnitude. Measured: on [0, 1] images one float16 step in 1.5-1.8e-4 of the
+without oneDNN (CPUs without AVX512-FP16 or AMX-FP16: slow_conv2d, another summation order), relative to the largest
+of 1, the output and the image's largest magnitude. Measured: on [0, 1] images one float16 step in 1.5-1.8e-4 of the
 outputs, never more; on full-range signed images an output near 0, where taps cancel, up to 76 of its own steps
 apart, an absolute 32: 2^-11 of the image's 65504."""
 
