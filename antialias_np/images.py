@@ -4,7 +4,10 @@ image, and writes back.
     image = read_image(Path("photos/cat.jpg"))                 # (H, W), (H, W, 2), (H, W, 3) or (H, W, 4)
     write_image(Path("small") / output_name(Path("cat.jpg")), small)   # small/cat.png
 
-Read through imageio (Pillow), with two exceptions that Pillow would get wrong:
+Read through imageio (Pillow), upright: a JPEG, PNG or WebP whose EXIF orientation says it is to be shown turned
+or mirrored (as phones flag portrait photos) is read as viewers show it, as a video's display rotation is applied
+(antialias_np.frames), so the outputs, which carry no EXIF, are upright too. With two exceptions that Pillow would
+get wrong:
 
 - 1-bit images (Pillow mode "1", which imageio gives as bool) are read as uint8 0 and 255, as Pillow's
   convert("L") gives them: downsampled, their pixels take the grey levels between.
@@ -25,6 +28,9 @@ OUTPUT_SUFFIX = ".png"
 """The format of an output whose source format would not hold its pixels exactly (JPEG and WebP re-encode them
 lossily; BMP holds no alpha and no 16 bits)."""
 
+EXIF_ORIENTED_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+"""Formats whose EXIF orientation is applied when read (through Pillow, which reads it for these)."""
+
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PYAV_FORMATS = {2: "ya16", 3: "rgb48", 4: "rgba64"}
 """PyAV's pixel format of 16-bit colour PNG pixels, by channels (PNG colour types 4, 2, 6); with le or be."""
@@ -36,7 +42,7 @@ def output_name(name: Path) -> Path:
 
 
 def read_image(file: Path) -> np.ndarray:
-    """The pixels of the image `file`: (H, W) or (H, W, C), as stored (see the module's notes).
+    """The pixels of the image `file`: (H, W) or (H, W, C), upright (see the module's notes).
 
     Raises:
         OSError: `file` cannot be read or decoded; the message names it.
@@ -47,7 +53,10 @@ def read_image(file: Path) -> np.ndarray:
     if channels:
         return _read_png_16(file, channels)
     try:
-        image = iio.imread(file)
+        if file.suffix.lower() in EXIF_ORIENTED_SUFFIXES:
+            image = iio.imread(file, plugin="pillow", rotate=True)
+        else:
+            image = iio.imread(file)
     except Exception as error:  # imageio raises several types for a file it cannot decode
         raise OSError(f"cannot read image {file}: {error}") from None
     if not (image.ndim == 2 or (image.ndim == 3 and 1 <= image.shape[2] <= 4)):

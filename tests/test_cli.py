@@ -809,3 +809,22 @@ def test_compile_fills_numbas_cache_and_reports_each_step(tmp_path):
     assert int(done.stdout.split()[0]) > 0 and list((tmp_path / "cache").rglob("*.nbi"))
     refused = subprocess.run([*command[:-1], "bool"], env=env, capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "--dtypes" in refused.stderr and refused.stderr.count("\n") == 1
+
+
+def test_a_photo_flagged_to_be_shown_turned_is_downsampled_upright(tmp_path, capsys):
+    """A phone's portrait JPEG is stored landscape with an EXIF orientation (6: turn 90 degrees clockwise): it is
+    read as viewers show it, as a video's display rotation is, so the output, which carries no EXIF, is upright."""
+    from PIL import Image
+
+    stored = random_frames(1, (40, 64, 3))[0]
+    photo = Image.fromarray(stored)
+    exif = photo.getexif()
+    exif[0x0112] = 6
+    (tmp_path / "in").mkdir()
+    photo.save(tmp_path / "in" / "portrait.jpg", exif=exif, quality=95)
+    status, _, err = run("downsample", tmp_path / "in", tmp_path / "out", "--method", "area", capsys=capsys)
+    assert status == 0, err
+    upright = iio.imread(tmp_path / "in" / "portrait.jpg", plugin="pillow", rotate=True)
+    assert upright.shape == (64, 40, 3)
+    np.testing.assert_array_equal(iio.imread(tmp_path / "out" / "portrait.png"),
+                                  aa.downsample(upright, 0.25, "area", channel_axis=-1))  # fmt: skip
