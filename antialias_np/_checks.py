@@ -387,6 +387,13 @@ def step_of(scale: float) -> int | None:
     return step if abs(step * scale - 1) <= STEP_TOLERANCE else None
 
 
+def check_step_scales(scale: object, name: str = "scale") -> tuple[float, float]:
+    """A downsampling scale per axis (one for both, or (rows, columns)), each in [MIN_DOWNSAMPLE_SCALE, 1] and read
+    as exactly 1/n where it is within STEP_TOLERANCE of 1/n (0.333333 is 1/3): downsample's scale."""
+    scales = check_pair(scale, name, check_downsample_scale)
+    return tuple(1 / n if (n := step_of(s)) else s for s in scales)
+
+
 def integer_step(scale: float, method: str | None) -> int:
     """The step n of a method that works in steps of n pixels (keeps every n-th pixel, or averages n x n blocks);
     scale must be 1/n (to within STEP_TOLERANCE). method: downsample's method, or None for anti_alias_interpolation.

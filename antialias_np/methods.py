@@ -83,8 +83,7 @@ class Target(NamedTuple):
             return cls(None, _checks.check_pair(size, "size", _checks.check_int, minimum=1), f"size={size!r}")
         if scale is None:
             scale = 0.25
-        scales = _checks.check_pair(scale, "scale", _checks.check_downsample_scale)
-        return cls(tuple(1 / n if (n := _checks.step_of(s)) else s for s in scales), None, f"scale={scale!r}")
+        return cls(_checks.check_step_scales(scale), None, f"scale={scale!r}")
 
     def __str__(self) -> str:
         return self.given
@@ -294,14 +293,31 @@ def downsample(
                          checked=True)  # fmt: skip
 
 
+class DownsampleArguments(NamedTuple):
+    """downsample's own arguments, checked: the method, what it was asked for, and the method's options (which the
+    method's work-alike checks)."""
+
+    method: str
+    target: Target
+    options: dict[str, object]
+
+
 def downsample_plan(
     image: _checks.ImageSpec, scale: object, method: object, options: tuple, size: object = None
 ) -> plans.Plan:
-    """downsample for images of one shape and dtype (in torch layout), checked and with its tables built."""
+    """downsample for images of one shape and dtype (in torch layout): checked, then the method's plan."""
+    # 1. Check downsample's own arguments.
+    a = check_arguments(scale, method, options, size)
+    # 2. The method's plan: its work-alike's plan builder checks the method's options, then builds its tables.
+    return PIPELINES[a.method](image, a.target, **a.options)
+
+
+def check_arguments(scale: object, method: object, options: tuple, size: object) -> DownsampleArguments:
+    """downsample's method, scale or size, and the names of the method's options, checked."""
     method = _checks.check_choice(method, "method", METHODS + EXTRA_METHODS)
     target = Target.of(scale, size)
     unknown = [name for name, _ in options if name not in OPTIONS[method]]
     if unknown:
         takes = ", ".join(OPTIONS[method]) or "no options"
         raise TypeError(f"method={method!r} got unknown option(s) {', '.join(unknown)}; it takes {takes}")
-    return PIPELINES[method](image, target, **dict(options))
+    return DownsampleArguments(method, target, dict(options))
