@@ -1,4 +1,5 @@
-"""The study's nine downsamplers by name: `downsample(image, scale, method)` and the registry METHODS.
+"""downsample's methods by name: `downsample(image, scale, method)`, the study's nine (METHODS) and the others
+(EXTRA_METHODS).
 
 For scale = 1/n each method equals, value for value, the torch or kornia pipeline the study timed:
 
