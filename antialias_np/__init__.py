@@ -32,9 +32,9 @@ if TYPE_CHECKING:
     from antialias_np.bilateral import bilateral_blur
     from antialias_np.gaussian import anti_alias_interpolation, gaussian_kernel
     from antialias_np.median import median_blur
+    from antialias_np.methods import EXTRA_METHODS, METHODS, downsample
     from antialias_np.pooling import adaptive_avg_pool2d, avg_pool2d
     from antialias_np.resample import interpolate
-    from antialias_np.study import EXTRA_METHODS, METHODS, downsample
 
 __all__ = [
     "EXTRA_METHODS",
@@ -50,9 +50,9 @@ __all__ = [
 ]
 
 _MODULE_OF = {
-    "METHODS": "study",
-    "EXTRA_METHODS": "study",
-    "downsample": "study",
+    "METHODS": "methods",
+    "EXTRA_METHODS": "methods",
+    "downsample": "methods",
     "interpolate": "resample",
     "avg_pool2d": "pooling",
     "adaptive_avg_pool2d": "pooling",

@@ -28,19 +28,16 @@ depends on the function:
   saying to pass channel_axis=None or -3. The two readings never both fit; a shape that fits neither, such as
   (64, 64, 64), is read as channel_axis says.
 
-Kernels see images as a stack of planes (B, H, W); `to_planes` and `from_planes` convert both ways.
+What is built from the checked arguments, and kept, is in antialias_np.plans.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import numbers
-import operator
 import os
 import sys
 import warnings
-from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -83,7 +80,7 @@ def check_image(image: object, name: str = "x", *, min_ndim: int = 2, max_ndim: 
     (and float16, which each operation accepts or refuses); bool, complex, longdouble, object, strings, bytes,
     datetimes and structured dtypes are refused. Subclasses are read as plain arrays (np.matrix gives a 2-D result),
     except masked arrays, which are refused: their mask would be ignored. Empty axes are checked with the layout
-    (`layout_plan`). Never copies a native-order array; a big-endian array is converted, so kernels only ever see
+    (`check_layout`). Never copies a native-order array; a big-endian array is converted, so kernels only ever see
     native order.
     """
     if type(image) is np.ndarray and image.dtype in NATIVE_DTYPES and min_ndim <= image.ndim <= max_ndim:
@@ -131,50 +128,6 @@ def _as_array(value: object, name: str) -> np.ndarray:
     return array
 
 
-class Plan:
-    """A method bound to one image shape and dtype: its arguments checked and its tables built once; calling it on
-    an image of that shape and dtype only runs the kernel.
-
-    Each kind of plan is a small class that names what it holds (its public attributes, which `repr` lists; the
-    kernel's arguments, derived from them, are private) and what it runs (`__call__`), so a plan can be printed and
-    a traceback names it.
-    """
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def on_channels_last(self) -> Plan:
-        """The same plan for images whose channels are the last axis, (..., H, W, C): by default this plan between
-        moves of the channels (a transposed copy); plans that read such images as they are override it."""
-        return ChannelsLastPlan(self)
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={_summary(value)}" for name, value in vars(self).items() if name[0] != "_")
-        return f"{type(self).__name__}({fields})"
-
-
-def _summary(value: object) -> str:
-    """A short description of a plan's attribute: arrays by dtype and shape, functions by name."""
-    if isinstance(value, np.ndarray):
-        return f"{value.dtype}{list(value.shape)}"
-    if isinstance(value, tuple) and not hasattr(value, "_fields"):
-        return "(" + ", ".join(_summary(v) for v in value) + ")"
-    if callable(value) and not isinstance(value, Plan):
-        return getattr(value, "__name__", type(value).__name__)
-    return repr(value)
-
-
-class ChannelsLastPlan(Plan):
-    """A torch-layout plan run on channels-last images: channels moved before (H, W) and the result moved back, at
-    the cost of a transposed copy of each (the separable and slicing plans read channels last directly)."""
-
-    def __init__(self, torch_layout: Plan):
-        self.torch_layout = torch_layout
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(np.moveaxis(self.torch_layout(np.moveaxis(x, -1, -3)), -3, -1))
-
-
 class ImageSpec(NamedTuple):
     """The shape and dtype of a checked image: all that a Plan is built from, and cached by; `name` is the
     caller's name for the image, which error messages use. Plans are built in torch layout: a channels-last image
@@ -211,41 +164,6 @@ def check_dtype(image: np.ndarray | ImageSpec, name: str, allowed: tuple[np.dtyp
             f"{name} has dtype {image.dtype}, but {operation} supports {names}; "
             f"convert with {name}.astype(np.float32) first"
         )
-
-
-def to_planes(image: np.ndarray) -> np.ndarray:
-    """View (..., H, W) as (B, H, W) planes (a copy only when the strides do not allow a view)."""
-    return image.reshape((-1, *image.shape[-2:]))
-
-
-def from_planes(planes: np.ndarray, like: np.ndarray) -> np.ndarray:
-    """Give (B, h, w) results the leading axes of the input `like`."""
-    return planes.reshape(like.shape[:-2] + planes.shape[-2:])
-
-
-def on_planes(kernel, x: np.ndarray, tables: tuple, n_out: tuple[int, int], dtype) -> np.ndarray:
-    """Run kernel(planes, *tables, out) on x seen as (B, H, W) planes; give the (B, h, w) result x's leading axes."""
-    planes = np.ascontiguousarray(to_planes(x))
-    out = np.empty((planes.shape[0], *n_out), dtype)
-    kernel(planes, *tables, out)
-    return from_planes(out, x)
-
-
-def on_channel_planes(
-    kernel, x: np.ndarray, channels_last: bool, tables: tuple, n_out: tuple[int, int], dtype
-) -> np.ndarray:
-    """Run kernel(planes, C, *tables, out) on x seen as (B, H, W * C) planes of C interleaved channels: C = 1 in
-    torch layout, and channels-last images, (..., H, W, C), are read as they are, without a transposed copy. The
-    (B, h, w * C) result is given x's leading (and channel) axes."""
-    channel_axes = 1 if channels_last else 0
-    channels = x.shape[-1] if channels_last else 1
-    leading = x.shape[: x.ndim - 2 - channel_axes]
-    height, width = x.shape[x.ndim - 2 - channel_axes : x.ndim - channel_axes]
-    planes = np.ascontiguousarray(x.reshape(math.prod(leading), height, width * channels))
-    out = np.empty((planes.shape[0], n_out[0], n_out[1] * channels), dtype)
-    if out.size:
-        kernel(planes, channels, *tables, out)
-    return out.reshape(*leading, *n_out, *x.shape[x.ndim - channel_axes :])
 
 
 def check_channel_axis(image: ImageSpec, channel_axis: object, checked: bool = False) -> bool:
@@ -302,7 +220,7 @@ def contradicts_layout(shape: tuple[int, ...], channels_last: bool) -> bool:
     if len(shape) < 3:
         return False
     channels, height, width = (shape[-3], shape[-2], shape[-1]) if channels_last else (shape[-1], shape[-3], shape[-2])
-    return 1 <= channels < min(height, width)  # an axis of 0 is an empty image, refused for it by layout_plan
+    return 1 <= channels < min(height, width)  # an axis of 0 is an empty image, refused for it by check_layout
 
 
 def looks_like_an_image(shape: tuple[int, ...]) -> bool:
@@ -321,10 +239,8 @@ def _caller_stacklevel() -> int:
     return level
 
 
-def layout_plan(
-    image: ImageSpec, channel_axis: object, build: Callable[[ImageSpec], Plan], checked: bool = False
-) -> Plan:
-    """The plan build(image in torch layout), taking and returning images in the layout `channel_axis` says
+def check_layout(image: ImageSpec, channel_axis: object, checked: bool = False) -> ImageSpec:
+    """image described in torch layout, with `channels_last` set where `channel_axis` says its channels are last
     (checked: refusing a layout the shape contradicts, as downsample does; see `check_channel_axis`).
 
     H and W must not be empty (torch refuses that everywhere); an empty batch is fine, and an empty channel axis
@@ -337,65 +253,7 @@ def layout_plan(
         raise ValueError(
             f"{image.name} must not have a height or width of 0, got shape {image.shape} (H, W are {where})"
         )
-    if not channels_last:
-        return build(image)
-    return build(image._replace(shape=shape, channels_last=True)).on_channels_last()
-
-
-def apply(
-    build: Callable[..., Plan], x: object, name: str, channel_axis: object, *arguments, checked: bool = False
-) -> np.ndarray:
-    """Check the image `x` (the caller's argument `name`), build its plan with build(spec, *arguments) in torch
-    layout and run it in x's layout: the body of every public function. checked: refuse a layout that x's shape
-    contradicts (downsample's rule), rather than read channel_axis=None as torch does (`check_channel_axis`).
-
-    Plans depend only on the image's shape and dtype and on the arguments, so the last 256 are kept (`kept_plan`):
-    a repeated call only runs the kernel. A call whose channel_axis and arguments are the very objects of a recent
-    call with an image of the same shape and dtype (as literals in a loop are) takes that call's plan from
-    `_recent_plans`, without computing kept_plan's key (the types of the arguments), which costs a good share of a
-    small call's time. Arguments that cannot be hashed (lists, arrays) build a plan every time.
-    """
-    x = check_image(x, name)
-    key = (build, x.shape, x.dtype, name, channel_axis, checked, arguments)
-    try:
-        recent = _recent_plans.get(key)
-    except TypeError:  # an argument that cannot be hashed
-        return layout_plan(ImageSpec.of(x, name), channel_axis, lambda spec: build(spec, *arguments), checked)(x)
-    if recent is not None and recent[0] is channel_axis and all(map(operator.is_, recent[1], arguments)):
-        return recent[2](x)
-    plan = kept_plan(*key, type(channel_axis), _types(arguments))
-    if len(_recent_plans) >= RECENT_PLANS:
-        _recent_plans.clear()
-    _recent_plans[key] = (channel_axis, arguments, plan)
-    return plan(x)
-
-
-RECENT_PLANS = 256
-"""The most plans `_recent_plans` holds; it is emptied when full."""
-
-_recent_plans: dict[tuple, tuple[object, tuple, Plan]] = {}
-"""Plans by apply's key (build, shape, dtype, name, channel_axis, checked, arguments), each with the channel_axis and
-arguments objects of the call that got it from kept_plan. Equal arguments of other types (True for 1, 1.0 for 1) must
-not share a plan, so a call takes one only if its channel_axis and arguments are those very objects."""
-
-
-def forget_plans() -> None:
-    """Empty the kept plans (kept_plan's and apply's), so that the next call of every function builds its plan."""
-    kept_plan.cache_clear()
-    _recent_plans.clear()
-
-
-@functools.lru_cache(maxsize=256)
-def kept_plan(build, shape, dtype, name, channel_axis, checked, arguments, *argument_types) -> Plan:
-    """layout_plan for build(spec, *arguments), kept per key; a plan whose checks fail is not kept, so the error is
-    raised on every call. The argument types are in the key because arguments that are equal need not be valid
-    alike (scale=1 and scale=True; align_corners=1 and True)."""
-    return layout_plan(ImageSpec(shape, dtype, name), channel_axis, lambda spec: build(spec, *arguments), checked)
-
-
-def _types(values: tuple) -> tuple:
-    """The type of every item of values, nested as its tuples are."""
-    return tuple([_types(value) if type(value) is tuple else type(value) for value in values])
+    return image._replace(shape=shape, channels_last=True) if channels_last else image
 
 
 MAX_OUTPUT_VALUES = 2**32
@@ -527,6 +385,13 @@ def step_of(scale: float) -> int | None:
     """n if scale is 1/n to within STEP_TOLERANCE, else None."""
     step = round(1 / scale)
     return step if abs(step * scale - 1) <= STEP_TOLERANCE else None
+
+
+def check_step_scales(scale: object, name: str = "scale") -> tuple[float, float]:
+    """A downsampling scale per axis (one for both, or (rows, columns)), each in [MIN_DOWNSAMPLE_SCALE, 1] and read
+    as exactly 1/n where it is within STEP_TOLERANCE of 1/n (0.333333 is 1/3): downsample's scale."""
+    scales = check_pair(scale, name, check_downsample_scale)
+    return tuple(1 / n if (n := step_of(s)) else s for s in scales)
 
 
 def integer_step(scale: float, method: str | None) -> int:

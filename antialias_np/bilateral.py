@@ -44,13 +44,12 @@ from decimal import Context, Decimal
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from numba import prange
 
 from antialias_np._checks import (
     BORDER_TYPES,
     ImageSpec,
-    Plan,
-    apply,
     check_channels,
     check_choice,
     check_float_image,
@@ -63,6 +62,7 @@ from antialias_np._checks import (
 )
 from antialias_np._kernels import njit, plane_kernel
 from antialias_np.borders import edge_windows, kept_windows, window_table
+from antialias_np.plans import Plan, apply
 
 COLOR_DISTANCE_TYPES = ("l1", "l2")
 
@@ -71,7 +71,7 @@ BLOCK_PIXELS = 512
 
 
 def bilateral_blur(
-    x: np.ndarray,
+    x: npt.ArrayLike,
     kernel_size: int | tuple[int, int],
     sigma_color: float,
     sigma_space: float | tuple[float, float],
@@ -120,7 +120,7 @@ def bilateral_blur(
 
 
 def bilateral_subsample(
-    x: np.ndarray,
+    x: npt.ArrayLike,
     step: int,
     kernel_size: int | tuple[int, int] = 5,
     sigma_color: float = 0.1,
@@ -161,9 +161,8 @@ class BilateralPlan(Plan):
     images (the colour distance reads every channel), in blocks of `block_pixels` weights. Channels-last images are
     read, and their results written, as they are: the kernel indexes (N, C, H, W) views of them."""
 
-    def __init__(self, tables: tuple, n_out: tuple[int, int], block_pixels: int, bits: np.dtype,
-                 channels_last: bool = False):  # fmt: skip
-        self.n_out, self.block_pixels, self.channels_last = n_out, block_pixels, channels_last
+    def __init__(self, tables: tuple, n_out: tuple[int, int], block_pixels: int, bits: np.dtype):
+        self.n_out, self.block_pixels = n_out, block_pixels
         self._tables, self._bits = tables, bits
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
@@ -181,9 +180,8 @@ class BilateralPlan(Plan):
         """Run the kernel on images, (N, C, H, W), into out, (N, C, h, w), both of any strides."""
         _bilateral_kernel(images, *self._tables, np.empty(self.block_pixels, self._bits), out)
 
-    def on_channels_last(self) -> BilateralPlan:
-        """The same plan for images whose channels are the last axis, (..., H, W, C)."""
-        return BilateralPlan(self._tables, self.n_out, self.block_pixels, self._bits, channels_last=True)
+    def reads_channels_last(self) -> bool:
+        return True
 
 
 def bilateral_reference(

@@ -122,7 +122,7 @@ def _positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from antialias_np import study
+    from antialias_np import methods
     from antialias_np.compile import DEFAULT_DTYPES
     from antialias_np.downsample_command import OPTION_NAMES
     from antialias_np.frames import DEFAULT_CRF
@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("--scale", type=_scale, default=0.25,
                       help="output pixels per input pixel, e.g. 1/4 or 0.25 (default); 1/n for the methods that step "
                       "n pixels (all but nearest, bicubic, bilinear, area and lanczos)")
-    down.add_argument("--method", choices=study.METHODS + study.EXTRA_METHODS, default="gaussian",
+    down.add_argument("--method", choices=methods.METHODS + methods.EXTRA_METHODS, default="gaussian",
                       help="default gaussian. Frames of a dtype the method does not take (bilateral takes floats, "
                       "bilinear, bicubic and lanczos 8-bit and floats) are downsampled as floats on [0, 1] (divided "
                       "by 255 for 8 bits, 65535 for 16) and converted back, rounded")
@@ -164,8 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     options = down.add_argument_group("method options (as antialias_np.downsample's; a pair as 1.5,1.5)")
     for name in OPTION_NAMES:
-        methods = "for " + ", ".join(m for m, names in study.OPTIONS.items() if name in names)
-        options.add_argument(f"--{name.replace('_', '-')}", type=_option_value, default=argparse.SUPPRESS, help=methods)
+        used_by = "for " + ", ".join(m for m, names in methods.OPTIONS.items() if name in names)
+        options.add_argument(f"--{name.replace('_', '-')}", type=_option_value, default=argparse.SUPPRESS, help=used_by)
     down.add_argument("--chunk-frames", type=_positive_int, default=32,
                       help="frames (or images) per step or cluster task; default 32")
     down.add_argument(

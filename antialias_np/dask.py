@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from antialias_np import study
+from antialias_np import methods
 from antialias_np.frames import open_frames, require
 
 
@@ -57,10 +57,10 @@ def downsample(array, scale: float = 0.25, method: str = "gaussian", *, channel_
         array = array.rechunk({axis: -1 for axis in range(frame_axes, array.ndim)})
 
     one_frame = np.zeros((1,) * frame_axes + array.shape[frame_axes:], array.dtype)
-    one_result = study.downsample(one_frame, scale, method, channel_axis=channel_axis, **options)
+    one_result = methods.downsample(one_frame, scale, method, channel_axis=channel_axis, **options)
     out_chunks = array.chunks[:frame_axes] + tuple((n,) for n in one_result.shape[frame_axes:])
     return array.map_blocks(
-        partial(study.downsample, scale=scale, method=method, channel_axis=channel_axis, **options),
+        partial(methods.downsample, scale=scale, method=method, channel_axis=channel_axis, **options),
         chunks=out_chunks,
         dtype=one_result.dtype,
         meta=np.empty((0,) * array.ndim, one_result.dtype),

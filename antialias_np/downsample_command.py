@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from antialias_np import _checks, images, study
+from antialias_np import _checks, images, methods
 from antialias_np.cli import UsageError
 from antialias_np.frames import (
     DEFAULT_CRF,
@@ -50,7 +50,7 @@ from antialias_np.staging import remove_stale_stagings, staged, stop_if_signalle
 PROGRESS_DELAY = 1.0
 """Seconds before progress appears: short runs stay quiet."""
 
-OPTION_NAMES = sorted({name for names in study.OPTIONS.values() for name in names})
+OPTION_NAMES = sorted({name for names in methods.OPTIONS.values() for name in names})
 """The method options, each a flag (kernel_size as --kernel-size)."""
 
 
@@ -455,8 +455,8 @@ class FrameDownsampler:
     def _downsample(self, block: np.ndarray) -> np.ndarray:
         options = dict(self.options)
         if block.ndim == 3:  # (n, H, W) as n images of one channel: frames never meet, even in the bilateral filter
-            return study.downsample(block[:, None], self.scale, self.method, channel_axis=-3, **options)[:, 0]
-        return study.downsample(block, self.scale, self.method, channel_axis=self.channel_axis, **options)
+            return methods.downsample(block[:, None], self.scale, self.method, channel_axis=-3, **options)[:, 0]
+        return methods.downsample(block, self.scale, self.method, channel_axis=self.channel_axis, **options)
 
 
 def _through_float(downsample: Callable[[np.ndarray], np.ndarray], block: np.ndarray) -> np.ndarray:

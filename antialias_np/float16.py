@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from antialias_np import _checks
+from antialias_np import plans
 from antialias_np._kernels import plane_kernel
 from antialias_np._simd import fma
 from antialias_np.reductions import torch_sum_float32
@@ -29,7 +29,7 @@ from antialias_np.weights import AxisTable, fused_multiply_add, kept_kernel_tabl
 FLOAT16 = np.dtype(np.float16)
 
 
-class ConvolutionPlan(_checks.Plan):
+class ConvolutionPlan(plans.Plan):
     """A float16 convolution (see the module): a float32 fused chain over the kernel's taps, row-major, rounded once
     to float16.
 
@@ -49,7 +49,7 @@ class ConvolutionPlan(_checks.Plan):
     def float32_result(self, x: np.ndarray) -> np.ndarray:
         """The result before its rounding to float16."""
         n_out = (self.rows.n_out, self.cols.n_out)
-        return _checks.on_planes(_convolution, x.astype(np.float32), self._arguments, n_out, np.float32)
+        return plans.on_planes(_convolution, x.astype(np.float32), self._arguments, n_out, np.float32)
 
 
 def convolution_plan(rows: AxisTable, cols: AxisTable, kernel: np.ndarray, step: int) -> ConvolutionPlan:
@@ -62,10 +62,10 @@ def convolution_plan(rows: AxisTable, cols: AxisTable, kernel: np.ndarray, step:
     return ConvolutionPlan(rows, cols, kernel.astype(FLOAT16).astype(np.float32), *taps)
 
 
-class PyramidPlan(_checks.Plan):
+class PyramidPlan(plans.Plan):
     """Plans run one after another, each on the result of the one before: the levels of a pyramid."""
 
-    def __init__(self, levels: list[_checks.Plan]):
+    def __init__(self, levels: list[plans.Plan]):
         self.levels = levels
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
@@ -144,7 +144,7 @@ def fused_sum(terms: list[tuple[np.ndarray, np.ndarray]], first_rounded: bool = 
     return total
 
 
-class CornerBilinearPlan(_checks.Plan):
+class CornerBilinearPlan(plans.Plan):
     """float16 plain bilinear as torch's channels-last kernel computes it (UpSampleKernel.cpp,
     upsample_linear_channels_last), which torch runs for outputs with h + w <= 128, for channels-last tensors of 4
     channels or more (what channel_axis=-1 stands for) and, on one thread, for 3-channel images. Per output, the

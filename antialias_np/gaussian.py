@@ -10,9 +10,12 @@ constant after it (out = c * sum of the kernel taps inside the image).
 
 from __future__ import annotations
 
-import numpy as np
+from typing import NamedTuple
 
-from antialias_np import _checks
+import numpy as np
+import numpy.typing as npt
+
+from antialias_np import _checks, plans
 from antialias_np.borders import kept_windows
 from antialias_np.float16 import FLOAT16, convolution_plan, fomm_float16_kernel
 from antialias_np.separable import gather_plan, resample_plan
@@ -57,7 +60,7 @@ def anti_alias_reference(x: np.ndarray, scale: float) -> np.ndarray:
     return np.einsum("...ij,i,j->...", windows, g, g)
 
 
-def anti_alias_interpolation(x: np.ndarray, scale: float, *, channel_axis: int | None = None) -> np.ndarray:
+def anti_alias_interpolation(x: npt.ArrayLike, scale: float, *, channel_axis: int | None = None) -> np.ndarray:
     """FOMM's anti-alias step: a zero-padded Gaussian blur, then every n-th pixel.
 
         out = (x zero-padded by k // 2, correlated with g g^T)[..., ::n, ::n]
@@ -96,18 +99,36 @@ def anti_alias_interpolation(x: np.ndarray, scale: float, *, channel_axis: int |
         array([[0.7979588, 0.8930497],
                [0.8930497, 0.9994724]], dtype=float32)
     """
-    return _checks.apply(anti_alias_plan, x, "x", channel_axis, scale)
+    return plans.apply(anti_alias_plan, x, "x", channel_axis, scale)
 
 
-def anti_alias_plan(image: _checks.ImageSpec, scale: float, method: str | None = None) -> _checks.Plan:
-    """anti_alias_interpolation for images of one shape and dtype (in torch layout), checked, tables built;
-    method: downsample's name for it, which errors then use."""
+class AntiAliasArguments(NamedTuple):
+    """anti_alias_interpolation's scale, checked, and the step n it keeps every n-th pixel by."""
+
+    scale: float
+    step: int
+
+
+def anti_alias_plan(image: _checks.ImageSpec, scale: float, method: str | None = None) -> plans.Plan:
+    """anti_alias_interpolation for images of one shape and dtype (in torch layout): checked, its tables built, as a
+    Plan; method: downsample's name for it, which errors then use."""
+    # 1. Check every argument.
+    a = check_arguments(image, scale, method)
+    # 2. At scale 1, FOMM returns its input: the same bits (-0.0 and NaN payloads too), any channel count.
+    if a.step == 1:
+        return gather_plan(image, *(np.arange(n) for n in image.shape[-2:]))
+    # 3. One strided Gaussian table per axis, and 4. the plan: torch convolves float16 with the 2-D float16 kernel,
+    # not separably.
+    rows, cols = (gaussian_table(n, a.scale, a.step) for n in image.shape[-2:])
+    if image.dtype == FLOAT16:
+        return convolution_plan(rows, cols, fomm_float16_kernel(a.scale), a.step)
+    return resample_plan(rows, cols, image.dtype)
+
+
+def check_arguments(image: _checks.ImageSpec, scale: object, method: str | None) -> AntiAliasArguments:
+    """anti_alias_interpolation's scale checked for `image` (1 / n; an image with channels unless n = 1)."""
     scale = _checks.check_downsample_scale(scale)
     step = _checks.integer_step(scale, method)
-    if step == 1:  # FOMM returns its input at scale 1: the same bits (-0.0 and NaN payloads too), any channel count
-        return gather_plan(image, *(np.arange(n) for n in image.shape[-2:]))
-    _checks.check_channels(image, "anti_alias_interpolation")
-    rows, cols = (gaussian_table(n, scale, step) for n in image.shape[-2:])
-    if image.dtype == FLOAT16:  # torch convolves with the 2-D float16 kernel, not separably
-        return convolution_plan(rows, cols, fomm_float16_kernel(scale), step)
-    return resample_plan(rows, cols, image.dtype)
+    if step != 1:
+        _checks.check_channels(image, "anti_alias_interpolation")
+    return AntiAliasArguments(scale, step)

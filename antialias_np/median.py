@@ -24,32 +24,34 @@ Unlike kornia:
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from numba import prange
 
 from antialias_np._checks import (
     BORDER_TYPES,
     FLOAT_DTYPES,
     ImageSpec,
-    Plan,
-    apply,
     check_choice,
     check_dtype,
     check_image,
     check_int,
     check_odd_kernel_size,
     check_window_fits,
-    on_channel_planes,
-    on_planes,
 )
 from antialias_np._kernels import njit, plane_kernel
 from antialias_np.borders import border_index, kept_windows, read_pixel, window_table
+from antialias_np.plans import Plan, apply, on_channel_planes, on_planes
 
 MEDIAN_DTYPES = (np.dtype(np.float16), *FLOAT_DTYPES, *(np.dtype(code) for code in np.typecodes["AllInteger"]))
 """float16 is filtered in float32, which holds every float16 value exactly, and converted back: still a selection."""
 
 
 def median_blur(
-    x: np.ndarray, kernel_size: int | tuple[int, int], border_type: str = "reflect", *, channel_axis: int | None = None
+    x: npt.ArrayLike,
+    kernel_size: int | tuple[int, int],
+    border_type: str = "reflect",
+    *,
+    channel_axis: int | None = None,
 ) -> np.ndarray:
     """The median of each odd ky x kx window, as kornia.filters.median_blur.
 
@@ -89,7 +91,7 @@ def median_blur(
 
 
 def median_subsample(
-    x: np.ndarray,
+    x: npt.ArrayLike,
     step: int,
     kernel_size: int | tuple[int, int] = 3,
     border_type: str = "reflect",
@@ -122,10 +124,9 @@ class MedianPlan(Plan):
     goes through float32, which holds each of its values exactly. The 3 x 3 kernel reads channels-last images as
     they are."""
 
-    def __init__(self, kernel, tables: tuple, n_out: tuple[int, int], dtype: np.dtype, channels_last: bool = False):
+    def __init__(self, kernel, tables: tuple, n_out: tuple[int, int], dtype: np.dtype):
         self.kernel, self.tables, self.n_out, self.dtype = kernel, tables, n_out, dtype
         self.compute = np.dtype(np.float32) if dtype == np.float16 else dtype
-        self.channels_last = channels_last
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         source = x.astype(self.compute, copy=False)
@@ -135,11 +136,8 @@ class MedianPlan(Plan):
             out = on_planes(self.kernel, source, self.tables, self.n_out, self.compute)
         return out.astype(self.dtype, copy=False)
 
-    def on_channels_last(self) -> Plan:
-        """The same plan for images whose channels are the last axis, (..., H, W, C)."""
-        if self.kernel is _median_3x3:
-            return MedianPlan(self.kernel, self.tables, self.n_out, self.dtype, channels_last=True)
-        return super().on_channels_last()
+    def reads_channels_last(self) -> bool:
+        return self.kernel is _median_3x3
 
 
 def median_reference(

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from antialias_np import _checks
+from antialias_np import _checks, plans
 from antialias_np.float16 import FLOAT16, convolution_plan, pyramid_plan
 from antialias_np.pooling import avg_pool_plan
 from antialias_np.separable import gather_plan, resample_plan
 from antialias_np.weights import BINOMIAL_5, binomial_pyramid_table, kept_kernel_table, truncated_gaussian
 
 
-def box5(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
+def box5(image: _checks.ImageSpec, scale: float) -> plans.Plan:
     """The mean of the 5 x 5 window centred on input (n i, n j), zero padding counted (FOMM's border):
 
         out[i, j] = (1 / 25) sum_{|a| <= 2, |b| <= 2} x[n i + a, n j + b],   x = 0 outside the image
@@ -40,7 +40,7 @@ def box5(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
     return avg_pool_plan(image, 5, step, 2)
 
 
-def _short_gaussian(image: _checks.ImageSpec, scale: float, taps: int, method: str) -> _checks.Plan:
+def _short_gaussian(image: _checks.ImageSpec, scale: float, taps: int, method: str) -> plans.Plan:
     step = _checks.integer_step(scale, method)
     if step == 1:  # the Gaussian of scale 1 is the single tap 1: the image itself
         return gather_plan(image, *(np.arange(n) for n in image.shape[-2:]))
@@ -52,7 +52,7 @@ def _short_gaussian(image: _checks.ImageSpec, scale: float, taps: int, method: s
     return resample_plan(rows, cols, image.dtype)
 
 
-def gaussian7(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
+def gaussian7(image: _checks.ImageSpec, scale: float) -> plans.Plan:
     """FOMM's Gaussian (sigma = (1 / scale - 1) / 2) cut to its central 7 taps per axis, zero padding:
 
         g[m] = exp(-m^2 / (2 sigma^2)) / sum_{|m'| <= 3} exp(-m'^2 / (2 sigma^2)),  |m| <= 3
@@ -65,12 +65,12 @@ def gaussian7(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
     return _short_gaussian(image, scale, 7, "gaussian7")
 
 
-def gaussian9(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
+def gaussian9(image: _checks.ImageSpec, scale: float) -> plans.Plan:
     """gaussian7 with 9 taps per axis (|m| <= 4): out = sum g[a] g[b] x[n i + a, n j + b] over |a|, |b| <= 4."""
     return _short_gaussian(image, scale, 9, "gaussian9")
 
 
-def binomial(image: _checks.ImageSpec, scale: float) -> _checks.Plan:
+def binomial(image: _checks.ImageSpec, scale: float) -> plans.Plan:
     """The binomial (Burt-Adelson) pyramid, log2(n) levels for n = 1 / scale a power of 2:
 
         level(x)[i, j] = sum_{|a| <= 2, |b| <= 2} b[a] b[b] x[2 i + a, 2 j + b],   b = [1, 4, 6, 4, 1] / 16

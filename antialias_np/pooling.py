@@ -14,10 +14,13 @@ get exact means (separable.ExactBoxPlan).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
+import numpy.typing as npt
 from numba import prange
 
-from antialias_np import _checks
+from antialias_np import _checks, plans
 from antialias_np._kernels import plane_kernel
 from antialias_np._simd import weighted_vector_width, window_sums_vector
 from antialias_np.reductions import channels_last_sum, inner_sum
@@ -30,7 +33,7 @@ the README's fidelity table)."""
 
 
 def avg_pool2d(
-    x: np.ndarray,
+    x: npt.ArrayLike,
     kernel_size: int | tuple[int, int],
     stride: int | tuple[int, int] | None = None,
     padding: int | tuple[int, int] = 0,
@@ -80,8 +83,20 @@ def avg_pool2d(
         array([[ 2.5,  4.5],
                [10.5, 12.5]], dtype=float32)
     """
-    return _checks.apply(avg_pool_plan, x, "x", channel_axis, kernel_size, stride, padding, ceil_mode,
+    return plans.apply(avg_pool_plan, x, "x", channel_axis, kernel_size, stride, padding, ceil_mode,
                          count_include_pad, divisor_override)
+
+
+class AvgPoolArguments(NamedTuple):
+    """avg_pool2d's arguments, checked: (height, width) pairs, and the divisor of each axis (a number, or the
+    window's size, "padded", or its pixels inside the image, "real"; divisor_override is the column axis's)."""
+
+    kernel: tuple[int, int]
+    strides: tuple[int, int]
+    pads: tuple[int, int]
+    ceil_mode: bool
+    divisors: tuple[float | str, float | str]
+    divisor_override: int | None
 
 
 def avg_pool_plan(
@@ -92,8 +107,35 @@ def avg_pool_plan(
     ceil_mode: bool = False,
     count_include_pad: bool = True,
     divisor_override: int | None = None,
-) -> _checks.Plan:
-    """avg_pool2d for images of one shape and dtype (in torch layout), checked and with its tables built."""
+) -> plans.Plan:
+    """avg_pool2d for images of one shape and dtype (in torch layout): checked, its tables built, as a Plan."""
+    # 1. Check every argument.
+    a = check_avg_pool_arguments(image, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    # 2. One box table per axis.
+    rows, cols = (
+        pool_table(n, k, s, p, a.ceil_mode, d)
+        for n, k, s, p, d in zip(image.shape[-2:], a.kernel, a.strides, a.pads, a.divisors, strict=True)
+    )
+    if min(rows.n_out, cols.n_out) < 1:
+        raise ValueError(f"kernel_size={kernel_size!r} is larger than the padded {image.described}")
+    # 3. The plan: torch's order of summation where the separable engine is not proven close enough to it.
+    if image.dtype.kind == "f" and not separable_within_promise(rows, cols, image.dtype):
+        # torch divides the window's sum once, by the whole divisor (an integer, converted as C++ converts it)
+        divisor = np.int64(a.divisor_override) if a.divisor_override is not None else box_divisor(rows, cols)
+        return SequentialBoxPlan(rows, cols, divisor, 1, image.dtype)
+    return resample_plan(rows, cols, image.dtype)
+
+
+def check_avg_pool_arguments(
+    image: _checks.ImageSpec,
+    kernel_size: object,
+    stride: object,
+    padding: object,
+    ceil_mode: object,
+    count_include_pad: object,
+    divisor_override: object,
+) -> AvgPoolArguments:
+    """avg_pool2d's arguments checked for `image`, or the caller's TypeError / ValueError."""
     _checks.check_channels(image, "avg_pool2d")
     kernel = _checks.check_pair(kernel_size, "kernel_size", _checks.check_int, minimum=1)
     strides = kernel if stride is None else _checks.check_pair(stride, "stride", _checks.check_int, minimum=1)
@@ -109,22 +151,13 @@ def avg_pool_plan(
             raise ValueError("divisor_override must not be 0 (None divides by the window size)")
         divisors = (1.0, float(divisor))
     else:
+        divisor = None
         divisors = ("padded", "padded") if count_include_pad else ("real", "real")
-    rows, cols = (
-        pool_table(n, k, s, p, ceil_mode, d)
-        for n, k, s, p, d in zip(image.shape[-2:], kernel, strides, pads, divisors, strict=True)
-    )
-    if min(rows.n_out, cols.n_out) < 1:
-        raise ValueError(f"kernel_size={kernel_size!r} is larger than the padded {image.described}")
-    if image.dtype.kind == "f" and not separable_within_promise(rows, cols, image.dtype):
-        # torch divides the window's sum once, by the whole divisor (an integer, converted as C++ converts it)
-        divisor = np.int64(divisor_override) if divisor_override is not None else box_divisor(rows, cols)
-        return SequentialBoxPlan(rows, cols, divisor, 1, image.dtype)
-    return resample_plan(rows, cols, image.dtype)
+    return AvgPoolArguments(kernel, strides, pads, ceil_mode, divisors, divisor)
 
 
 def adaptive_avg_pool2d(
-    x: np.ndarray, output_size: int | tuple[int | None, int | None], *, channel_axis: int | None = None
+    x: npt.ArrayLike, output_size: int | tuple[int | None, int | None], *, channel_axis: int | None = None
 ) -> np.ndarray:
     """The mean of windows that tile the image into an output_size grid, as torch.nn.functional.adaptive_avg_pool2d.
 
@@ -161,15 +194,26 @@ def adaptive_avg_pool2d(
         >>> adaptive_avg_pool2d(np.arange(16, dtype=np.float32).reshape(4, 4), (1, 3))
         array([[6.5, 7.5, 8.5]], dtype=float32)
     """
-    return _checks.apply(adaptive_avg_pool_plan, x, "x", channel_axis, output_size)
+    return plans.apply(adaptive_avg_pool_plan, x, "x", channel_axis, output_size)
 
 
-def adaptive_avg_pool_plan(image: _checks.ImageSpec, output_size: int | tuple[int | None, int | None]) -> _checks.Plan:
-    """adaptive_avg_pool2d for images of one shape and dtype (in torch layout), checked and with its tables built."""
+def adaptive_avg_pool_plan(image: _checks.ImageSpec, output_size: int | tuple[int | None, int | None]) -> plans.Plan:
+    """adaptive_avg_pool2d for images of one shape and dtype (in torch layout): checked, its tables built."""
+    # 1. Check the output size; 2. the tables and the plan.
+    return build_adaptive_avg_pool_plan(image, check_output_size(image, output_size))
+
+
+def check_output_size(image: _checks.ImageSpec, output_size: object) -> tuple[int, int]:
+    """adaptive_avg_pool2d's output_size checked for `image` (a None keeps that axis's size)."""
     if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
         output_size = tuple(n if m is None else m for n, m in zip(image.shape[-2:], output_size, strict=True))
     out = _checks.check_pair(output_size, "output_size", _checks.check_int, minimum=1)
     _checks.check_output_size(image, out, ("output_size", output_size), "adaptive_avg_pool2d")
+    return out
+
+
+def build_adaptive_avg_pool_plan(image: _checks.ImageSpec, out: tuple[int, int]) -> plans.Plan:
+    """The plan of adaptive_avg_pool2d to a checked output size `out` (interpolate's 'area' mode too)."""
     if image.dtype.kind == "f" and out == (1, 1):  # torch takes the image's mean there
         return MeanPlan(image.dtype)
     rows, cols = (adaptive_box_table(n, m) for n, m in zip(image.shape[-2:], out, strict=True))
@@ -179,14 +223,14 @@ def adaptive_avg_pool_plan(image: _checks.ImageSpec, output_size: int | tuple[in
     return resample_plan(rows, cols, image.dtype)
 
 
-class MeanPlan(_checks.Plan):
+class MeanPlan(plans.Plan):
     """adaptive_avg_pool2d to 1 x 1 on float images as torch computes it, input.mean((-2, -1)) (a shortcut of torch's
     adaptive_avg_pool2d; a float16 image is converted to float32 first): each plane's sum in the order of torch's sum
     kernel for the memory it is handed (antialias_np.reductions: inner_sum in torch layout, channels_last_sum for the
     channels-last tensor that channel_axis=-1 stands for), divided by H W, rounded once to the image's dtype."""
 
-    def __init__(self, dtype: np.dtype, channels_last: bool = False):
-        self.dtype, self.channels_last = np.dtype(dtype), channels_last
+    def __init__(self, dtype: np.dtype):
+        self.dtype = np.dtype(dtype)
         self.compute = np.dtype(np.float64 if self.dtype == np.float64 else np.float32)
 
     @np.errstate(over="ignore", invalid="ignore")  # NaN and infinities spread as in torch, silently
@@ -203,9 +247,8 @@ class MeanPlan(_checks.Plan):
         shape = (*leading, 1, 1, channels) if self.channels_last else (*leading, 1, 1)
         return (sums / self.compute.type(height * width)).astype(self.dtype).reshape(shape)
 
-    def on_channels_last(self) -> MeanPlan:
-        """The same plan for images whose channels are the last axis, (..., H, W, C)."""
-        return MeanPlan(self.dtype, channels_last=True)
+    def reads_channels_last(self) -> bool:
+        return True
 
 
 def separable_within_promise(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> bool:
@@ -247,7 +290,7 @@ def _tap_weight_sums(table: AxisTable) -> np.ndarray:
     return np.where(taps, np.abs(table.weight), 0).sum(axis=1)
 
 
-class SequentialBoxPlan(_checks.Plan):
+class SequentialBoxPlan(plans.Plan):
     """Box windows as torch's CPU pooling kernels compute them on float images:
 
         out[i, j] = 0 + fl(fl(fl(0 + x[h0, w0]) + x[h0, w0 + 1]) + ... + x[h1 - 1, w1 - 1]) / by[i, j] / then_by[i, j]

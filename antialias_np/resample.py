@@ -17,33 +17,23 @@ contributes (Pillow's resampling); upsampling with it is ordinary half-pixel int
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
-from antialias_np import _checks
+from antialias_np import _checks, plans
 from antialias_np.float16 import CornerBilinearPlan
-from antialias_np.pooling import adaptive_avg_pool_plan
+from antialias_np.pooling import build_adaptive_avg_pool_plan
 from antialias_np.separable import TorchOrderPlan, gather_plan, resample_plan
-from antialias_np.weights import (
-    AxisTable,
-    cached_table,
-    cubic_table,
-    linear_table,
-    nearest_table,
-    pixel_scale,
-    selection_table,
-    to_fixed_point,
-    uint8_plain_table,
-    upsample_cubic_float32,
-    windowed_table,
-)
+from antialias_np.weights import filter_table, nearest_table
 
 MODES = ("nearest", "nearest-exact", "bilinear", "bicubic", "lanczos", "area")
 UINT8 = np.dtype(np.uint8)
 FLOAT16 = np.dtype(np.float16)
 
 def interpolate(
-    x: np.ndarray,
+    x: npt.ArrayLike,
     size: int | tuple[int, int] | None = None,
     scale_factor: float | tuple[float, float] | None = None,
     mode: str = "nearest",
@@ -105,8 +95,19 @@ def interpolate(
         >>> interpolate(np.array([[0, 255, 0, 255]], np.uint8), size=(1, 2), mode="bicubic", antialias=True)
         array([[107, 148]], dtype=uint8)
     """
-    return _checks.apply(interpolate_plan, x, "x", channel_axis, size, scale_factor, mode, align_corners,
+    return plans.apply(interpolate_plan, x, "x", channel_axis, size, scale_factor, mode, align_corners,
                          recompute_scale_factor, antialias)
+
+
+class InterpolateArguments(NamedTuple):
+    """interpolate's arguments, checked for one image: the output size and the scale factors the kernels use, as torch
+    derives them from size / scale_factor (`output_size`)."""
+
+    mode: str
+    align_corners: bool
+    antialias: bool
+    out_size: tuple[int, int]
+    scales: tuple[float | None, float | None]
 
 
 def interpolate_plan(
@@ -117,8 +118,46 @@ def interpolate_plan(
     align_corners: bool | None = None,
     recompute_scale_factor: bool | None = None,
     antialias: bool = False,
-) -> _checks.Plan:
-    """interpolate for images of one shape and dtype (in torch layout), checked and with its tables built."""
+) -> plans.Plan:
+    """interpolate for images of one shape and dtype (in torch layout): checked, torch's kernel chosen, its tables
+    built, as a Plan."""
+    # 1. Check every argument, and derive the output size and the scales as torch does.
+    a = check_arguments(image, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias)
+    in_size = image.shape[-2:]
+    # 2. torch's kernel choice. area is adaptive average pooling. Its vectorised (channels-last) kernels for nearest
+    # and float bilinear serve small outputs, its generic ones the rest; channel_axis=-1 hands torch the same memory,
+    # a channels-last tensor (as a 1 x 1 image is). float16: torch's generic kernel stores float16 weights and sums
+    # in its own order (TorchOrderPlan); its channels-last bilinear kernel keeps float32 weights (CornerBilinearPlan).
+    if a.mode == "area":
+        return build_adaptive_avg_pool_plan(image, a.out_size)
+    channels = image.shape[-3] if image.ndim > 2 else 1
+    small_kernel = sum(a.out_size) <= 128 or (channels > 3 and (image.channels_last or tuple(in_size) == (1, 1)))
+    corners = image.dtype == FLOAT16 and a.mode == "bilinear" and small_kernel
+    # 3. One table per axis, and 4. the plan that applies them.
+    if a.mode in ("nearest", "nearest-exact"):
+        compute = np.float64 if image.dtype == np.float64 else np.float32
+        rows, cols = (nearest_table(n, m, s, a.mode == "nearest-exact", small_kernel, compute)
+                      for n, m, s in zip(in_size, a.out_size, a.scales, strict=True))
+        return gather_plan(image, rows.index[:, 0], cols.index[:, 0])
+    table_dtype = np.dtype(np.float32) if corners else image.dtype
+    rows, cols = (filter_table(n, m, sf, a.mode, a.align_corners, a.antialias, table_dtype)
+                  for n, m, sf in zip(in_size, a.out_size, a.scales, strict=True))
+    if corners:
+        return CornerBilinearPlan(rows, cols)
+    return (TorchOrderPlan if image.dtype == FLOAT16 else resample_plan)(rows, cols, image.dtype)
+
+
+def check_arguments(
+    image: _checks.ImageSpec,
+    size: object,
+    scale_factor: object,
+    mode: object,
+    align_corners: object,
+    recompute_scale_factor: object,
+    antialias: object,
+) -> InterpolateArguments:
+    """interpolate's arguments checked for `image` (the dtypes and channels its mode takes too), or the caller's
+    TypeError / ValueError."""
     mode = _checks.check_choice(mode, "mode", MODES)
     align_corners = _checks.check_bool(align_corners, "align_corners", none=True)
     recompute_scale_factor = _checks.check_bool(recompute_scale_factor, "recompute_scale_factor", none=True)
@@ -129,72 +168,16 @@ def interpolate_plan(
         raise ValueError("mode='lanczos' needs antialias=True and does not support align_corners=True, as in torch")
     if antialias and mode not in ("bilinear", "bicubic", "lanczos"):
         raise ValueError(f"antialias=True needs mode 'bilinear', 'bicubic' or 'lanczos', got mode={mode!r}")
-    in_size = image.shape[-2:]
-    out_size, scales = output_size(in_size, size, scale_factor, recompute_scale_factor)
+    out_size, scales = output_size(image.shape[-2:], size, scale_factor, recompute_scale_factor)
     argument = ("size", size) if size is not None else ("scale_factor", scale_factor)
     _checks.check_output_size(image, out_size, argument, "interpolate")
-    channels = image.shape[-3] if image.ndim > 2 else 1
-    # torch's dispatch: its vectorised (channels-last) kernels for nearest and float bilinear serve these, its
-    # generic ones the rest; channel_axis=-1 hands torch the same memory, a channels-last tensor (as a 1 x 1 image is)
-    small_kernel = sum(out_size) <= 128 or (channels > 3 and (image.channels_last or tuple(in_size) == (1, 1)))
-    if mode == "area":
-        return adaptive_avg_pool_plan(image, out_size)
-    _checks.check_channels(image, f"interpolate with mode={mode!r}")
-    if mode in ("nearest", "nearest-exact"):
-        exact = mode == "nearest-exact"
-        compute = np.float64 if image.dtype == np.float64 else np.float32
-        rows, cols = (nearest_table(n, m, s, exact, small_kernel, compute)
-                      for n, m, s in zip(in_size, out_size, scales, strict=True))
-        return gather_plan(image, rows.index[:, 0], cols.index[:, 0])
+    if mode != "area":
+        _checks.check_channels(image, f"interpolate with mode={mode!r}")
     if antialias:  # torch has no float16 antialias kernel on the CPU
         _checks.check_dtype(image, image.name, (*_checks.FLOAT_DTYPES, UINT8), f"mode={mode!r} with antialias=True")
-    else:
+    elif mode not in ("nearest", "nearest-exact", "area"):
         _checks.check_dtype(image, image.name, (*_checks.FLOAT_DTYPES, UINT8, FLOAT16), f"mode={mode!r}")
-    # float16: torch's generic kernel stores float16 weights and sums in its own order (TorchOrderPlan); its
-    # channels-last bilinear kernel, which serves small outputs, keeps float32 weights (CornerBilinearPlan)
-    corners = image.dtype == FLOAT16 and mode == "bilinear" and small_kernel
-    table_dtype = np.dtype(np.float32) if corners else image.dtype
-    rows, cols = (
-        filter_table(n, m, sf, mode, bool(align_corners), bool(antialias), table_dtype)
-        for n, m, sf in zip(in_size, out_size, scales, strict=True)
-    )
-    if corners:
-        return CornerBilinearPlan(rows, cols)
-    return (TorchOrderPlan if image.dtype == FLOAT16 else resample_plan)(rows, cols, image.dtype)
-
-
-@cached_table
-def filter_table(
-    n_in: int, n_out: int, scale_factor: float | None, mode: str, align_corners: bool, antialias: bool, dtype
-) -> AxisTable:
-    """The table torch uses for one axis of bilinear / bicubic, with weights in the dtype torch computes in.
-
-    torch's separable kernels (antialias, and every uint8 image) copy an axis whose size does not change; uint8
-    weights are computed in float64 and rounded to fixed point; float16 weights are computed in float32 and
-    stored as float16 (bilinear's 1 - t from the stored t; bicubic's by upsample_cubic_float32).
-    """
-    weight_dtype = {UINT8: np.float64, FLOAT16: np.float32}.get(dtype, dtype)
-    s = pixel_scale(n_in, n_out, scale_factor, align_corners, weight_dtype)
-    if (antialias or dtype == UINT8) and n_in == n_out:
-        table = selection_table(np.arange(n_in))
-    elif antialias:
-        table = windowed_table(n_in, n_out, s, mode, weight_dtype)
-    elif dtype == UINT8:
-        return uint8_plain_table(n_in, n_out, s, align_corners, mode)
-    elif mode == "bilinear":
-        table = linear_table(n_in, n_out, s, align_corners, weight_dtype)
-    elif dtype == FLOAT16:  # torch's float16 tables come from its scalar weight code
-        table = cubic_table(n_in, n_out, s, align_corners, weight_dtype, upsample_cubic_float32)
-    else:
-        table = cubic_table(n_in, n_out, s, align_corners, weight_dtype)
-    if dtype == UINT8:
-        return to_fixed_point(table)
-    if dtype == FLOAT16:
-        weight = table.weight.astype(np.float16)
-        if mode == "bilinear":
-            weight[:, 0] = np.float32(1) - weight[:, 1].astype(np.float32)
-        return table._replace(weight=weight)
-    return table
+    return InterpolateArguments(mode, bool(align_corners), antialias, out_size, scales)
 
 
 def output_size(

@@ -20,8 +20,7 @@ import math
 import numpy as np
 from numba import literally, prange
 
-from antialias_np import _checks
-from antialias_np._checks import Plan
+from antialias_np import _checks, plans
 from antialias_np._kernels import PARALLEL_MIN_VALUES, njit, plane_kernel
 from antialias_np._simd import (
     CACHE_LINE_BYTES,
@@ -40,6 +39,7 @@ from antialias_np._simd import (
     weighted_wide_chunk,
 )
 from antialias_np.float16 import fused_sum
+from antialias_np.plans import Plan
 from antialias_np.weights import AxisTable, table_matrix
 
 UNSIGNED_OF_SIZE = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
@@ -208,7 +208,7 @@ class SeparablePlan(Plan):
         """The kernel's result in its compute dtype, with x's leading (and channel) axes."""
         source = x.astype(self.compute, copy=False) if self.dtype.kind == "f" else x
         n_out = (self.rows.n_out, self.cols.n_out)
-        return _checks.on_channel_planes(self.kernel, source, self.channels_last, self._arguments, n_out, self.compute)
+        return plans.on_channel_planes(self.kernel, source, self.channels_last, self._arguments, n_out, self.compute)
 
     def on_channels_last(self) -> SeparablePlan:
         """The same plan for images whose channels are the last axis, (..., H, W, C)."""
@@ -392,7 +392,7 @@ class TieCheckedPlan(Plan):
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         n_out = (self.rows.n_out, self.cols.n_out)
-        return _checks.on_channel_planes(_resample_tie_checked, x, self.channels_last, self._arguments, n_out,
+        return plans.on_channel_planes(_resample_tie_checked, x, self.channels_last, self._arguments, n_out,
                                          self.dtype)  # fmt: skip
 
     def on_channels_last(self) -> TieCheckedPlan:

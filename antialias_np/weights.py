@@ -429,6 +429,43 @@ def uint8_plain_table(n_in: int, n_out: int, s: float, align_corners: bool, mode
 # ---------------------------------------------------------------------------------------------------------------
 
 
+_UINT8, _FLOAT16 = np.dtype(np.uint8), np.dtype(np.float16)
+
+
+@cached_table
+def filter_table(
+    n_in: int, n_out: int, scale_factor: float | None, mode: str, align_corners: bool, antialias: bool, dtype
+) -> AxisTable:
+    """The table torch uses for one axis of bilinear / bicubic, with weights in the dtype torch computes in.
+
+    torch's separable kernels (antialias, and every uint8 image) copy an axis whose size does not change; uint8
+    weights are computed in float64 and rounded to fixed point; float16 weights are computed in float32 and
+    stored as float16 (bilinear's 1 - t from the stored t; bicubic's by upsample_cubic_float32).
+    """
+    weight_dtype = {_UINT8: np.float64, _FLOAT16: np.float32}.get(dtype, dtype)
+    s = pixel_scale(n_in, n_out, scale_factor, align_corners, weight_dtype)
+    if (antialias or dtype == _UINT8) and n_in == n_out:
+        table = selection_table(np.arange(n_in))
+    elif antialias:
+        table = windowed_table(n_in, n_out, s, mode, weight_dtype)
+    elif dtype == _UINT8:
+        return uint8_plain_table(n_in, n_out, s, align_corners, mode)
+    elif mode == "bilinear":
+        table = linear_table(n_in, n_out, s, align_corners, weight_dtype)
+    elif dtype == _FLOAT16:  # torch's float16 tables come from its scalar weight code
+        table = cubic_table(n_in, n_out, s, align_corners, weight_dtype, upsample_cubic_float32)
+    else:
+        table = cubic_table(n_in, n_out, s, align_corners, weight_dtype)
+    if dtype == _UINT8:
+        return to_fixed_point(table)
+    if dtype == _FLOAT16:
+        weight = table.weight.astype(np.float16)
+        if mode == "bilinear":
+            weight[:, 0] = np.float32(1) - weight[:, 1].astype(np.float32)
+        return table._replace(weight=weight)
+    return table
+
+
 @cached_table
 def adaptive_box_table(n_in: int, n_out: int) -> AxisTable:
     """torch's adaptive windows: [floor(i * n_in / n_out), ceil((i + 1) * n_in / n_out)), weight 1 / length."""

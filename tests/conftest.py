@@ -205,7 +205,7 @@ DOWNSAMPLE_EQUALS = {
     "lanczos": lambda x: aa.interpolate(x, size=_quarter_size(x), mode="lanczos", antialias=True),
     "box5": lambda x: aa.avg_pool2d(x, 5, 4, padding=2),
 }
-"""downsample(x, 0.25, method) is, bit for bit, the call of the table in antialias_np/study.py."""
+"""downsample(x, 0.25, method) is, bit for bit, the call of the table in antialias_np/methods.py."""
 DOWNSAMPLE_REFERENCES = {
     "box5": lambda x: kept_windows(x.astype(np.float64), (5, 5), "constant", 4).mean(axis=(-2, -1)),
     "gaussian7": lambda x: _on_grid(x, _central_gaussian(7), 4),

@@ -1,5 +1,5 @@
 """What users expect of downsample: array-likes in and NumPy out, a target size or a scale per axis where the method
-can honour them (errors naming what can), the output size of each method as the table in study.py states it, and
+can honour them (errors naming what can), the output size of each method as the table in methods.py states it, and
 1/n typed to 6 significant digits read as 1/n."""
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ def test_the_default_scale_is_a_quarter():
     np.testing.assert_array_equal(aa.downsample(FRAME), aa.downsample(FRAME, 0.25, "gaussian"))
 
 
-# ----- output sizes: the table in study.py's docstring -----------------------------------------------------------
+# ----- output sizes: the table in methods.py's docstring -----------------------------------------------------------
 
 ROWS_AT_1_OVER_N = {
     **dict.fromkeys(("gaussian", "subsample", "median", "bilateral", "box5", "gaussian7", "gaussian9", "binomial"),

@@ -20,8 +20,7 @@ import antialias_np as aa
 from antialias_np import _checks
 from antialias_np.float16 import CornerBilinearPlan, convolution_reference
 from antialias_np.gaussian import anti_alias_plan
-from antialias_np.resample import filter_table
-from antialias_np.weights import BINOMIAL_5, fused_multiply_add, nearest_table, truncated_gaussian
+from antialias_np.weights import BINOMIAL_5, filter_table, fused_multiply_add, nearest_table, truncated_gaussian
 
 
 def half_image(seed: int, shape: tuple[int, ...]) -> np.ndarray:

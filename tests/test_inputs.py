@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import antialias_np as aa
-from antialias_np._checks import forget_plans, kept_plan
+from antialias_np.plans import forget_plans, kept_plan
 
 FRAME = np.random.default_rng(0).random((2, 3, 32, 24)).astype(np.float32)
 

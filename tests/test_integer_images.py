@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import antialias_np as aa
 from antialias_np._checks import ImageSpec
+from antialias_np.methods import downsample_plan
 from antialias_np.separable import (
     TIE_MARGIN_LIMIT,
     ExactBoxPlan,
@@ -24,7 +25,6 @@ from antialias_np.separable import (
     resample_plan,
     tie_margin,
 )
-from antialias_np.study import downsample_plan
 from antialias_np.weights import AxisTable
 
 INTEGER_DTYPES = [np.uint8, np.int8, np.uint16, np.int16, np.uint32, np.int32, np.uint64, np.int64]

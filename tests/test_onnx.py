@@ -19,10 +19,10 @@ import pytest
 from conftest import FIXTURES, compare, tolerance
 
 import antialias_np as aa
+from antialias_np.methods import EXTRA_METHODS, METHODS
 from antialias_np.onnx import checker, downsample_model, interpolate_model
 from antialias_np.onnx.__main__ import main
 from antialias_np.onnx.models import DTYPES, median_network
-from antialias_np.study import EXTRA_METHODS, METHODS
 
 PHOTO = Path(__file__).resolve().parents[1] / "benchmark" / "data" / "astronaut_face.png"
 

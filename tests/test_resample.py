@@ -9,8 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import antialias_np as aa
-from antialias_np.resample import filter_table
-from antialias_np.weights import nearest_table
+from antialias_np.weights import filter_table, nearest_table
 
 LINEAR_CALLS = {
     "bilinear-aa": lambda x, size: aa.interpolate(x, size=size, mode="bilinear", antialias=True, channel_axis=-3),

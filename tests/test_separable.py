@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import antialias_np as aa
 from antialias_np._checks import ImageSpec
+from antialias_np.methods import downsample_plan
 from antialias_np.separable import (
     BLOCK_BYTES,
     UNSIGNED_OF_SIZE,
@@ -20,7 +21,6 @@ from antialias_np.separable import (
     resample_plan,
     resample_reference,
 )
-from antialias_np.study import downsample_plan
 from antialias_np.weights import AxisTable, to_fixed_point
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -58,11 +59,12 @@ def test_mypy_strict_sees_the_signatures(installed):
         unavailable("mypy is not installed (pip install 'antialias_np[typing]')")
     output = run_checker([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "user.py"], installed)
     assert "import-untyped" not in output, output
-    assert 'Revealed type is "def (image: numpy.ndarray' in output, output
+    # images are array-likes (numpy.typing.ArrayLike, which the checkers spell out as the protocols it joins)
+    assert re.search(r'Revealed type is "def \(image: [^,]*_SupportsArray', output), output
     assert "channel_axis: int | None" in output, output
-    assert 'Revealed type is "def (x: numpy.ndarray' in output, output  # interpolate
+    assert re.search(r'Revealed type is "def \(x: [^,]*_SupportsArray', output), output  # interpolate
     assert 'Revealed type is "tuple[str, ...]"' in output, output
-    assert 'Argument 2 to "downsample" has incompatible type "str"; expected "float"' in output, output
+    assert 'Argument 2 to "downsample" has incompatible type "str"; expected "float' in output, output
     assert "Found 1 error in 1 file" in output, output
 
 
@@ -71,9 +73,9 @@ def test_pyright_sees_the_signatures(installed):
     if pyright is None:
         unavailable("pyright is not installed (pip install 'antialias_np[typing]')")
     output = run_checker([pyright, "user.py"], installed)
-    assert 'Type of "aa.downsample" is "(image: ndarray' in output, output
-    assert 'Type of "aa.interpolate" is "(x: ndarray' in output, output
-    assert 'cannot be assigned to parameter "scale" of type "float"' in output, output
+    assert re.search(r'Type of "aa.downsample" is "\(image: [^,]*_SupportsArray', output), output
+    assert re.search(r'Type of "aa.interpolate" is "\(x: [^,]*_SupportsArray', output), output
+    assert 'cannot be assigned to parameter "scale" of type "float' in output, output
     assert "1 error" in output, output
 
 

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from antialias_np import _checks, bilateral, median, study
+from antialias_np import _checks, bilateral, median, methods, plans
 from antialias_np.borders import window_table
 from antialias_np.resample import interpolate_plan
 from antialias_np.weights import AxisTable
@@ -77,10 +77,10 @@ def torch_layout(shape: tuple, dtype: np.dtype, channel_axis: object) -> tuple[_
 
 def downsample_operation(image: _checks.ImageSpec, scale: object, method: object, options: dict) -> Operation:
     """What antialias_np.downsample(x, scale, method, **options) computes for an image described by `image`."""
-    plan = study.downsample_plan(image, scale, method, tuple(options.items()))  # the library's checks and tables
+    plan = methods.downsample_plan(image, scale, method, tuple(options.items()))  # the library's checks and tables
     if method not in ("median", "bilateral"):
         return _plan_operation(plan)
-    arguments = inspect.signature(study.PIPELINES[method]).bind(image, scale, **options)
+    arguments = inspect.signature(methods.PIPELINES[method]).bind(image, scale, **options)
     arguments.apply_defaults()
     step = _checks.integer_step(scale, method)
     if method == "median":
@@ -101,7 +101,7 @@ def interpolate_operation(image: _checks.ImageSpec, *arguments) -> Operation:
     return _plan_operation(interpolate_plan(image, *arguments))
 
 
-def _plan_operation(plan: _checks.Plan) -> Selection | Separable:
+def _plan_operation(plan: plans.Plan) -> Selection | Separable:
     """The tables a selection or separable plan holds (its public attributes)."""
     gather = getattr(plan, "gather", plan)  # a SlicePlan keeps the index arrays in its GatherPlan
     if isinstance(gather.rows, np.ndarray):

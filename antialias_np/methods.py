@@ -1,4 +1,5 @@
-"""The study's nine downsamplers by name: `downsample(image, scale, method)` and the registry METHODS.
+"""downsample's methods by name: `downsample(image, scale, method)`, the study's nine (METHODS) and the others
+(EXTRA_METHODS).
 
 For scale = 1/n each method equals, value for value, the torch or kornia pipeline the study timed:
 
@@ -51,7 +52,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from antialias_np import _checks
+from antialias_np import _checks, plans
 from antialias_np.bilateral import bilateral_plan
 from antialias_np.gaussian import anti_alias_plan
 from antialias_np.median import median_plan
@@ -83,8 +84,7 @@ class Target(NamedTuple):
             return cls(None, _checks.check_pair(size, "size", _checks.check_int, minimum=1), f"size={size!r}")
         if scale is None:
             scale = 0.25
-        scales = _checks.check_pair(scale, "scale", _checks.check_downsample_scale)
-        return cls(tuple(1 / n if (n := _checks.step_of(s)) else s for s in scales), None, f"scale={scale!r}")
+        return cls(_checks.check_step_scales(scale), None, f"scale={scale!r}")
 
     def __str__(self) -> str:
         return self.given
@@ -123,45 +123,45 @@ class Target(NamedTuple):
         return size
 
 
-# Each method is a plan builder: (image spec, checked target, options) -> Plan (_checks.Plan).
+# Each method is a plan builder: (image spec, checked target, options) -> Plan (plans.Plan).
 
 
-def gaussian(image: _checks.ImageSpec, target: Target) -> _checks.Plan:
+def gaussian(image: _checks.ImageSpec, target: Target) -> plans.Plan:
     return anti_alias_plan(image, target.one_scale("gaussian"), "gaussian")
 
 
-def subsample(image: _checks.ImageSpec, target: Target) -> _checks.Plan:
+def subsample(image: _checks.ImageSpec, target: Target) -> plans.Plan:
     steps = target.steps("subsample")
     return gather_plan(image, *(np.arange(0, n, step) for n, step in zip(image.shape[-2:], steps, strict=True)))
 
 
-def nearest(image: _checks.ImageSpec, target: Target) -> _checks.Plan:
+def nearest(image: _checks.ImageSpec, target: Target) -> plans.Plan:
     size = target.out_size(image)  # refused in the caller's terms (scale, not scale_factor)
     if target.size is not None:
         return interpolate_plan(image, size=size, mode="nearest")
     return interpolate_plan(image, scale_factor=target.scale, mode="nearest")
 
 
-def bicubic(image: _checks.ImageSpec, target: Target) -> _checks.Plan:
+def bicubic(image: _checks.ImageSpec, target: Target) -> plans.Plan:
     size = target.out_size(image)
     return interpolate_plan(image, size=size, mode="bicubic", align_corners=False, antialias=True)
 
 
-def bilinear(image: _checks.ImageSpec, target: Target) -> _checks.Plan:
+def bilinear(image: _checks.ImageSpec, target: Target) -> plans.Plan:
     size = target.out_size(image)
     return interpolate_plan(image, size=size, mode="bilinear", align_corners=False, antialias=True)
 
 
-def area(image: _checks.ImageSpec, target: Target) -> _checks.Plan:
+def area(image: _checks.ImageSpec, target: Target) -> plans.Plan:
     return adaptive_avg_pool_plan(image, target.out_size(image))
 
 
-def lanczos(image: _checks.ImageSpec, target: Target) -> _checks.Plan:
+def lanczos(image: _checks.ImageSpec, target: Target) -> plans.Plan:
     size = target.out_size(image)
     return interpolate_plan(image, size=size, mode="lanczos", antialias=True)
 
 
-def avgpool(image: _checks.ImageSpec, target: Target, kernel_size=None, stride=None, padding=0) -> _checks.Plan:
+def avgpool(image: _checks.ImageSpec, target: Target, kernel_size=None, stride=None, padding=0) -> plans.Plan:
     """avg_pool2d(x, kernel_size, n, padding) for scale = 1/n: the step is always n (per axis); kernel_size defaults
     to n (the study's avg_pool2d(x, n)); a stride other than n is refused (call avg_pool2d for other strides)."""
     steps = target.steps("avgpool")
@@ -174,7 +174,7 @@ def avgpool(image: _checks.ImageSpec, target: Target, kernel_size=None, stride=N
     return avg_pool_plan(image, steps if kernel_size is None else kernel_size, steps, padding)
 
 
-def median(image: _checks.ImageSpec, target: Target, kernel_size=3, border_type="reflect") -> _checks.Plan:
+def median(image: _checks.ImageSpec, target: Target, kernel_size=3, border_type="reflect") -> plans.Plan:
     return median_plan(image, _checks.integer_step(target.one_scale("median"), "median"), kernel_size, border_type)
 
 
@@ -186,7 +186,7 @@ def bilateral(
     sigma_space=(1.5, 1.5),
     border_type="reflect",
     color_distance_type="l1",
-) -> _checks.Plan:
+) -> plans.Plan:
     step = _checks.integer_step(target.one_scale("bilateral"), "bilateral")
     return bilateral_plan(image, step, kernel_size, sigma_color, sigma_space, border_type, color_distance_type)
 
@@ -194,7 +194,7 @@ def bilateral(
 def _on_one_scale(on_grid_method):
     """An antialias_np.ongrid builder, (image, scale), as a downsample builder of the same name."""
 
-    def builder(image: _checks.ImageSpec, target: Target) -> _checks.Plan:
+    def builder(image: _checks.ImageSpec, target: Target) -> plans.Plan:
         return on_grid_method(image, target.one_scale(on_grid_method.__name__))
 
     builder.__name__ = on_grid_method.__name__
@@ -290,18 +290,35 @@ def downsample(
         >>> downsample(frame, size=(48, 64), method="area", channel_axis=-1).shape
         (48, 64, 3)
     """
-    return _checks.apply(downsample_plan, image, "image", channel_axis, scale, method, tuple(options.items()), size,
+    return plans.apply(downsample_plan, image, "image", channel_axis, scale, method, tuple(options.items()), size,
                          checked=True)  # fmt: skip
+
+
+class DownsampleArguments(NamedTuple):
+    """downsample's own arguments, checked: the method, what it was asked for, and the method's options (which the
+    method's work-alike checks)."""
+
+    method: str
+    target: Target
+    options: dict[str, object]
 
 
 def downsample_plan(
     image: _checks.ImageSpec, scale: object, method: object, options: tuple, size: object = None
-) -> _checks.Plan:
-    """downsample for images of one shape and dtype (in torch layout), checked and with its tables built."""
+) -> plans.Plan:
+    """downsample for images of one shape and dtype (in torch layout): checked, then the method's plan."""
+    # 1. Check downsample's own arguments.
+    a = check_arguments(scale, method, options, size)
+    # 2. The method's plan: its work-alike's plan builder checks the method's options, then builds its tables.
+    return PIPELINES[a.method](image, a.target, **a.options)
+
+
+def check_arguments(scale: object, method: object, options: tuple, size: object) -> DownsampleArguments:
+    """downsample's method, scale or size, and the names of the method's options, checked."""
     method = _checks.check_choice(method, "method", METHODS + EXTRA_METHODS)
     target = Target.of(scale, size)
     unknown = [name for name, _ in options if name not in OPTIONS[method]]
     if unknown:
         takes = ", ".join(OPTIONS[method]) or "no options"
         raise TypeError(f"method={method!r} got unknown option(s) {', '.join(unknown)}; it takes {takes}")
-    return PIPELINES[method](image, target, **dict(options))
+    return DownsampleArguments(method, target, dict(options))
