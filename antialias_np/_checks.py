@@ -25,8 +25,9 @@ depends on the function:
   channel axis would be shorter than both its height and its width. With channel_axis=None, (512, 512, 3),
   (64, 64, 5) or (2, 32, 32, 3) are channels last (of any channel count) and refused, saying to pass channel_axis=-1
   (or -3 to confirm torch layout); with channel_axis=-1, a stack (5, 4, 40, 48) is in torch layout and refused,
-  saying to pass channel_axis=None or -3. The two readings never both fit; a shape that fits neither, such as
-  (64, 64, 64), is read as channel_axis says.
+  saying to pass channel_axis=None or -3, unless its last axis holds 1 to 4 channels, as every image file does (a
+  2 x 40 RGB strip, (2, 40, 3), is taken as channel_axis=-1 says). The two readings never both fit; a shape that
+  fits neither, such as (64, 64, 64), is read as channel_axis says.
 
 What is built from the checked arguments, and kept, is in antialias_np.plans.
 """
@@ -58,6 +59,9 @@ MIN_DOWNSAMPLE_SCALE = 2**-16
 
 LAYOUTS = {2: "(H, W)", 3: "(C, H, W)", 4: "(N, C, H, W)"}
 CHANNELS_LAST_LAYOUTS = {3: "(H, W, C)", 4: "(N, H, W, C)"}
+
+IMAGE_CHANNELS = 4
+"""The most channels an image file holds (grey, grey and alpha, RGB, RGBA), and so imageio, OpenCV and Pillow give."""
 
 IMAGE_MIN_SIDE = 16
 """The work-alikes warn that a shape is read in torch layout where it looks like an image as imageio, OpenCV and
@@ -216,8 +220,11 @@ def check_channel_axis(image: ImageSpec, channel_axis: object, checked: bool = F
 def contradicts_layout(shape: tuple[int, ...], channels_last: bool) -> bool:
     """True if `shape`, read in the other layout than `channels_last` says, has a channel axis shorter than both its
     height and its width: (512, 512, 3) read in torch layout, (5, 4, 40, 48) read channels last. Both readings of a
-    shape never fit at once: a channel axis shorter than the others in one reading is the longest in the other."""
-    if len(shape) < 3:
+    shape never fit at once: a channel axis shorter than the others in one reading is the longest in the other.
+
+    Channels last with 1 to IMAGE_CHANNELS channels, as every image file holds, is never contradicted: a strip of
+    2 x 40 RGB pixels, (2, 40, 3), would read as torch layout too, but channel_axis=-1 says what it is."""
+    if len(shape) < 3 or (channels_last and 1 <= shape[-1] <= IMAGE_CHANNELS):
         return False
     channels, height, width = (shape[-3], shape[-2], shape[-1]) if channels_last else (shape[-1], shape[-3], shape[-2])
     return 1 <= channels < min(height, width)  # an axis of 0 is an empty image, refused for it by check_layout
@@ -225,8 +232,8 @@ def contradicts_layout(shape: tuple[int, ...], channels_last: bool) -> bool:
 
 def looks_like_an_image(shape: tuple[int, ...]) -> bool:
     """True if `shape` is that of an image (or a stack) as imageio, OpenCV and Pillow give it, channels last: a last
-    axis of 1 to 4 after two of at least IMAGE_MIN_SIDE."""
-    return len(shape) >= 3 and 1 <= shape[-1] <= 4 and min(shape[-3], shape[-2]) >= IMAGE_MIN_SIDE
+    axis of 1 to IMAGE_CHANNELS after two of at least IMAGE_MIN_SIDE."""
+    return len(shape) >= 3 and 1 <= shape[-1] <= IMAGE_CHANNELS and min(shape[-3], shape[-2]) >= IMAGE_MIN_SIDE
 
 
 def _caller_stacklevel() -> int:

@@ -124,3 +124,14 @@ def test_a_loop_over_colour_and_gray_images_needs_no_special_case():
 
 def test_the_first_example_gives_a_quarter_size_rgb_image():
     assert aa.downsample(np.zeros((512, 512, 3), np.uint8), 0.25, channel_axis=-1).shape == (128, 128, 3)
+
+
+@pytest.mark.parametrize("shape", [(2, 40, 3), (1, 2, 6, 3), (3, 40, 4)])
+@pytest.mark.parametrize("method", ["area", "bilinear", "nearest"])
+def test_channels_last_as_said_with_an_image_files_channel_count(shape, method):
+    """downsample takes channel_axis=-1 as said where the last axis holds 1 to 4 channels, as every image file does,
+    though a strip of 2 x 40 RGB pixels would read as torch layout too: the torch-layout call on the same pixels."""
+    image = np.random.default_rng(1).random(shape).astype(np.float32)
+    torch_layout = np.ascontiguousarray(np.moveaxis(image, -1, -3))
+    expected = np.moveaxis(aa.downsample(torch_layout, 0.5, method, channel_axis=-3), -3, -1)
+    np.testing.assert_array_equal(aa.downsample(image, 0.5, method, channel_axis=-1), expected)
