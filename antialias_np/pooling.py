@@ -20,8 +20,9 @@ from numba import prange
 from antialias_np import _checks
 from antialias_np._kernels import plane_kernel
 from antialias_np._simd import weighted_vector_width, window_sums_vector
+from antialias_np.engine import resample_plan
+from antialias_np.exact_integers import box_divisor
 from antialias_np.reductions import channels_last_sum, inner_sum
-from antialias_np.separable import box_divisor, resample_plan
 from antialias_np.weights import AxisTable, adaptive_box_table, pool_table
 
 FLOAT_PROMISE = {np.dtype(np.float32): 2e-6, np.dtype(np.float64): 1e-12}

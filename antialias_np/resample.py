@@ -21,9 +21,10 @@ import math
 import numpy as np
 
 from antialias_np import _checks
-from antialias_np.float16 import CornerBilinearPlan
+from antialias_np.engine import resample_plan
+from antialias_np.float16 import CornerBilinearPlan, TorchOrderPlan
+from antialias_np.gather import gather_plan
 from antialias_np.pooling import adaptive_avg_pool_plan
-from antialias_np.separable import TorchOrderPlan, gather_plan, resample_plan
 from antialias_np.weights import (
     AxisTable,
     cached_table,
