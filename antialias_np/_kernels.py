@@ -37,10 +37,8 @@ from numba.core.runtime import rtsys
 PARALLEL_MIN_VALUES = 1 << 20
 """Input values (planes x height x width) from which a call may be split among Numba's threads (`parallel_threads`).
 
-On 2 idle CPUs, 2 threads run one 3 x 256 x 256 frame (3 * 2**16 values) only a little faster than 1, and 6 frames and
-more (from 2**20 values) nearly twice as fast (`python bench.py --threads` measures it). A parallel call that starts
-just as other processes take the CPUs waits a time slice of the scheduler (milliseconds), which `free_cpus` notices only
-after its window: the calls exposed to it are kept to those of half a millisecond and more.
+Smaller calls gain too little from a second thread, and are exposed to a scheduler's time slice of waiting where
+other processes take the CPUs (`python bench.py --threads` measures it). See Note: threads in docs/notes.md.
 """
 
 NO_CACHE = "no cache"
@@ -222,9 +220,7 @@ class _FreeCpuMeter:
     process's own, per second; every CPU where the machine's idle time is unknown (no /proc/stat, as off Linux).
 
     A parallel launch waits until every thread has run; where other processes keep the CPUs busy, that wait is a
-    time slice of the scheduler (milliseconds), many times a call's own time, and Numba's OpenMP threads, which spin
-    while they wait, lose their turn to the busy processes. Measured on 2 vCPUs with busy loops on one or both, always
-    parallel: one frame took 4-8x as long on 2 threads as on 1, a batch of 8 frames 3.5-5x (up to 24x).
+    time slice of the scheduler, many times a call's own time. See Note: threads in docs/notes.md.
     """
 
     def __init__(self):
@@ -254,3 +250,17 @@ class _FreeCpuMeter:
 
 
 free_cpus = _FreeCpuMeter()
+
+
+BLOCK_BYTES = 1 << 17
+"""The kept rows of a plane are made and turned into output rows a block at a time (`block_rows`), so that the
+block's temporaries stay in the CPU's L2 cache, and are not given back to the OS and faulted in again on every call.
+See Note: blocks in docs/notes.md."""
+
+
+@njit(cache=True)
+def block_rows(height, row_bytes):
+    """Rows per block: about BLOCK_BYTES of them, a multiple of 16 and at least 32 (the columns pass loops over
+    C x rows values: whole vectors, and not too few of them), at most the height. See Note: blocks in
+    docs/notes.md."""
+    return min(height, max(32, BLOCK_BYTES // row_bytes // 16 * 16))

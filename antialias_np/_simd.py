@@ -7,7 +7,7 @@ n-th along a row that subsampling keeps.
 Numba compiles loops to vector code by itself when every iteration does the same thing to consecutive values; it
 has no vector shuffles, and keeps no vector in a register across a loop it cannot vectorise. What needs either is
 written here, each with its plain formula in its docstring; the tests hold them to NumPy (tests/test_simd.py, and
-the engine against its reference in tests/test_separable.py). Vector widths follow the CPU Numba compiles for:
+the engine against its reference in tests/test_engine.py). Vector widths follow the CPU Numba compiles for:
 512 bits with AVX-512, 256 otherwise, plain LLVM IR where a CPU lacks the x86 instructions.
 """
 

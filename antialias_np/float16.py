@@ -77,12 +77,12 @@ class PyramidPlan(plans.Plan):
 def pyramid_plan(shape: tuple[int, int], kernel: np.ndarray, levels: int) -> PyramidPlan:
     """`levels` float16 convolutions with K = kernel kernel^T at a step of 2 (each level rounded to float16, as torch
     gives each conv2d's float16 result), for (..., H, W) images of (H, W) = shape."""
-    plans = []
+    level_plans = []
     for _ in range(levels):
         rows, cols = (kept_kernel_table(n, tuple(kernel), 2) for n in shape)
-        plans.append(convolution_plan(rows, cols, np.outer(kernel, kernel), 2))
+        level_plans.append(convolution_plan(rows, cols, np.outer(kernel, kernel), 2))
         shape = (rows.n_out, cols.n_out)
-    return PyramidPlan(plans)
+    return PyramidPlan(level_plans)
 
 
 def convolution_reference(plan: ConvolutionPlan, x: np.ndarray) -> np.ndarray:
@@ -190,3 +190,31 @@ def _convolution(planes, row_index, row_tap, row_count, col_index, col_tap, col_
                     for c in range(col_count[j]):
                         total = fma(weights[col_tap[j, c]], source[col_index[j, c]], total)
                 out[p, i, j] = total
+
+
+class TorchOrderPlan(plans.Plan):
+    """float16 plain bilinear / bicubic as torch's non-separable CPU kernel computes it, in plain NumPy.
+
+        out[i, j] = sum_r rows.weight[i, r] * (sum_c cols.weight[j, c] * x[rows.index[i, r], cols.index[j, c]])
+
+    The taps along the width are summed first, each sum is a chain of float32 fused multiply-adds (fused_sum),
+    and the result is rounded once to `dtype`. The weights are the float16 values torch stores; every
+    output uses all its taps (count is the tables' width), as plain bilinear / bicubic tables have it. (The
+    engine sums rows first, which for float32 changes nothing beyond float32 rounding but for float16 changes how
+    about one output in five rounds.)
+    """
+
+    def __init__(self, rows: AxisTable, cols: AxisTable, dtype: np.dtype):
+        self.rows, self.cols, self.dtype = rows, cols, dtype
+
+    @np.errstate(invalid="ignore", over="ignore")  # NaN and infinities spread as in torch, silently
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        rows, cols = self.rows, self.cols
+        x = x.astype(np.float32)
+        along_width = [
+            fused_sum([(x[..., rows.index[:, r, None], cols.index[None, :, c]], cols.weight[:, c].astype(np.float32))
+                        for c in range(cols.index.shape[1])])
+            for r in range(rows.index.shape[1])
+        ]
+        along_height = [(values, rows.weight[:, r, None].astype(np.float32)) for r, values in enumerate(along_width)]
+        return fused_sum(along_height).astype(self.dtype)

@@ -17,8 +17,9 @@ import numpy.typing as npt
 
 from antialias_np import _checks, plans
 from antialias_np.borders import kept_windows
+from antialias_np.engine import resample_plan
 from antialias_np.float16 import FLOAT16, convolution_plan, fomm_float16_kernel
-from antialias_np.separable import gather_plan, resample_plan
+from antialias_np.gather import gather_plan
 from antialias_np.weights import fomm_gaussian, gaussian_table
 
 

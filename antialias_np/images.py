@@ -116,7 +116,7 @@ def _png_16_bit_colour_channels(file: Path) -> int | None:
 
 def _pyav_format(channels: int) -> str:
     """PyAV's name of 16-bit little-endian pixels of `channels` channels; PyAV must be installed."""
-    from antialias_np.frames import require  # frames reads its folders of images through this module
+    from antialias_np._files import require
 
     require("av", "a 16-bit colour PNG (Pillow reads it as 8 bits)")
     return _PYAV_FORMATS[channels] + "le"

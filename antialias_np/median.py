@@ -207,7 +207,7 @@ def _median_3x3(planes, channels, rows, left_column, right_column, step, out):
     Planes hold C interleaved channels, (H, W * C), and out (h, w * C): C = 1 in torch layout.
     """
     for b in prange(planes.shape[0]):  # one plane per thread, each with its own buffers
-        if channels == 1:  # a constant the compiler folds into the loops: 1.3x faster than C read at run time
+        if channels == 1:  # a constant the compiler folds into the loops (see Note: the median's kernel shape)
             _median_3x3_plane(planes[b], 1, rows, left_column, right_column, step, out[b])
         else:
             _median_3x3_plane(planes[b], channels, rows, left_column, right_column, step, out[b])
@@ -216,7 +216,8 @@ def _median_3x3(planes, channels, rows, left_column, right_column, step, out):
 @njit(cache=True)
 def _median_3x3_plane(plane, channels, rows, left_column, right_column, step, out):
     """_median_3x3 on one plane (a function of its own: the parallel compilation of _median_3x3 analyses every loop
-    of its prange body, and took 8x as long with this one's inlined).
+    of its prange body, and took much longer with this one's inlined: see Note: the median's kernel shape in
+    docs/notes.md).
 
     With each column of a 3x3 window sorted into (low, middle, high), the median of the nine values is the median
     of (the largest low, the median of the middles, the smallest high). For each kept row, the columns are sorted,

@@ -54,12 +54,12 @@ import numpy.typing as npt
 
 from antialias_np import _checks, plans
 from antialias_np.bilateral import bilateral_plan
+from antialias_np.gather import gather_plan
 from antialias_np.gaussian import anti_alias_plan
 from antialias_np.median import median_plan
 from antialias_np.ongrid import binomial, box5, gaussian7, gaussian9
 from antialias_np.pooling import adaptive_avg_pool_plan, avg_pool_plan
 from antialias_np.resample import interpolate_plan
-from antialias_np.separable import gather_plan
 
 SIZED_METHODS = ("nearest", "bicubic", "bilinear", "area", "lanczos")
 """The methods defined by an output size (interpolate's modes), which also take downsample's `size`."""

@@ -61,7 +61,10 @@ class Plan:
         return plan
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={_summary(value)}" for name, value in vars(self).items() if name[0] != "_")
+        held = {name: value for name, value in vars(self).items() if name[0] != "_"}
+        if self.reads_channels_last():  # the layout it takes, set or the class's default
+            held["channels_last"] = self.channels_last
+        fields = ", ".join(f"{name}={_summary(value)}" for name, value in held.items())
         return f"{type(self).__name__}({fields})"
 
 

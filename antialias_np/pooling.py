@@ -9,7 +9,7 @@ float32 accumulator (float64 for float64 images), whose rounding error grows wit
 summed in that order (SequentialBoxPlan), except windows small enough that the separable engine, which sums each
 axis apart and lands closer to the exact mean, is proven within the float promise of torch's result
 (`separable_within_promise`). adaptive_avg_pool2d to 1 x 1 is torch's mean of the image (MeanPlan). Integer images
-get exact means (separable.ExactBoxPlan).
+get exact means (exact_integers.ExactBoxPlan).
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from numba import prange
 from antialias_np import _checks, plans
 from antialias_np._kernels import plane_kernel
 from antialias_np._simd import weighted_vector_width, window_sums_vector
+from antialias_np.engine import resample_plan
+from antialias_np.exact_integers import box_divisor
 from antialias_np.reductions import channels_last_sum, inner_sum
-from antialias_np.separable import box_divisor, resample_plan
 from antialias_np.weights import AxisTable, adaptive_box_table, pool_table
 
 FLOAT_PROMISE = {np.dtype(np.float32): 2e-6, np.dtype(np.float64): 1e-12}

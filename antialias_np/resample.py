@@ -1,6 +1,6 @@
 """interpolate(): torch.nn.functional.interpolate for 2-D images, without torch.
 
-Every mode is a pair of per-axis tables (weights.py) applied by the engine (separable.py):
+Every mode is a pair of per-axis tables (weights.py) applied by the engine (engine.py):
 
     nearest         idx = min(floor(s * i), n - 1)                     (top-left biased, OpenCV's INTER_NEAREST)
     nearest-exact   idx = min(floor(s * (i + 0.5)), n - 1)             (Pillow's and scikit-image's)
@@ -23,9 +23,10 @@ import numpy as np
 import numpy.typing as npt
 
 from antialias_np import _checks, plans
-from antialias_np.float16 import CornerBilinearPlan
+from antialias_np.engine import resample_plan
+from antialias_np.float16 import CornerBilinearPlan, TorchOrderPlan
+from antialias_np.gather import gather_plan
 from antialias_np.pooling import build_adaptive_avg_pool_plan
-from antialias_np.separable import TorchOrderPlan, gather_plan, resample_plan
 from antialias_np.weights import filter_table, nearest_table
 
 MODES = ("nearest", "nearest-exact", "bilinear", "bicubic", "lanczos", "area")

@@ -26,7 +26,7 @@ import numpy as np
 import antialias_np
 frame = np.random.default_rng(0).random((3, 64, 48), dtype=np.float32)
 result = antialias_np.downsample(frame, 0.25, "bilinear")
-from antialias_np.separable import _resample_float
+from antialias_np.float_sums import _resample_float
 print(json.dumps({
     "result": result.tolist(),
     "cache_hits": len(_resample_float.serial.stats.cache_hits),

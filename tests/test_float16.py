@@ -14,11 +14,15 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from test_engine import random_tables
 from test_pooling import torch_avg_pool2d
 
 import antialias_np as aa
 from antialias_np import _checks
-from antialias_np.float16 import CornerBilinearPlan, convolution_reference
+from antialias_np.engine import resample_reference
+from antialias_np.float16 import CornerBilinearPlan, TorchOrderPlan, convolution_reference
 from antialias_np.gaussian import anti_alias_plan
 from antialias_np.weights import BINOMIAL_5, filter_table, fused_multiply_add, nearest_table, truncated_gaussian
 
@@ -118,3 +122,20 @@ def test_channels_last_nearest_takes_torchs_channels_last_index_rule(channels):
     rows, cols = (nearest_table(n, int(n * factor), factor, False, channels > 3, np.float32).index[:, 0]
                   for n in hwc.shape[:2])  # fmt: skip
     np.testing.assert_array_equal(result, hwc[rows[:, None], cols[None, :]])
+
+
+@given(rows=random_tables(), cols=random_tables(), planes=st.integers(1, 3))
+def test_torch_order_plan_is_the_reference_rounded_to_float16(rows, cols, planes):
+    """float16 in torch's order of float32 sums, with non-negative float16 weights as interpolation's are: the exact
+    result to within float32 rounding, rounded once, so at most one float16 step from the exact result rounded."""
+    (height, row_table), (width, col_table) = rows, cols
+    row_table, col_table = (  # every tap used, as in plain bilinear / bicubic
+        t._replace(weight=np.abs(t.weight).astype(np.float16), count=np.full_like(t.count, t.index.shape[1]))
+        for t in (row_table, col_table)
+    )
+    x = np.random.default_rng(1).random((planes, height, width)).astype(np.float16)
+    result = TorchOrderPlan(row_table, col_table, np.dtype(np.float16))(x)
+    expected = resample_reference(x.astype(np.float64), row_table, col_table).astype(np.float16)
+    assert result.dtype == np.float16
+    steps = np.abs(result.astype(np.float64) - expected) / np.spacing(expected).astype(np.float64)
+    assert np.all(steps <= 1)

@@ -1,16 +1,18 @@
-"""The selection of every 2nd, 3rd or 4th column by vectors (separable._gather_every, _simd.strided_vector) against
-NumPy's slicing: rows wide and narrow around the vector width, every start and alignment of the rows, each size of
-value, through the plan that subsample and nearest use."""
+"""gather.py: the selection of rows and columns against NumPy's indexing, channels last bit for bit as in torch
+layout; every 2nd, 3rd or 4th column by vectors (gather._gather_every, _simd.strided_vector) against NumPy's slicing:
+rows wide and narrow around the vector width, every start and alignment of the rows, each size of value, through the
+plan that subsample and nearest use."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import antialias_np as aa
 from antialias_np._checks import ImageSpec
-from antialias_np.separable import VECTOR_STEPS, gather_plan
+from antialias_np.gather import UNSIGNED_OF_SIZE, VECTOR_STEPS, gather_plan
 
 DTYPES = [np.uint8, np.int16, np.float16, np.float32, np.float64, np.uint64]
 
@@ -47,3 +49,67 @@ def test_study_frame_subsample_and_nearest_equal_numpy_slicing():
             kept, side = x[..., ::step, ::step], 256 // step
             np.testing.assert_array_equal(aa.downsample(x, 1 / step, "subsample"), kept)
             np.testing.assert_array_equal(aa.downsample(x, 1 / step, "nearest"), kept[..., :side, :side])
+
+
+SELECTION_VIEWS = ("contiguous", "one image", "rows reversed", "channels reversed", "every 2nd column",
+                   "Fortran order", "big-endian", "read-only", "empty batch")
+
+
+def selection_view(x: np.ndarray, view: str) -> np.ndarray:
+    """The values of x, (N, H, W, C), in one of SELECTION_VIEWS."""
+    if view == "read-only":
+        x = x.copy()
+        x.flags.writeable = False
+        return x
+    return {"contiguous": x, "one image": x[0], "rows reversed": x[:, ::-1], "channels reversed": x[..., ::-1],
+            "every 2nd column": x[:, :, ::2], "Fortran order": np.asfortranarray(x),
+            "big-endian": x.astype(x.dtype.newbyteorder(">")), "empty batch": x[:0]}[view]  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.uint8, np.float16, np.int64])
+@pytest.mark.parametrize("channels", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("view", SELECTION_VIEWS)
+def test_channels_last_selection_copies_the_bits_of_the_torch_layout_result(dtype, channels, view):
+    """Channels-last subsample (every 4th pixel: a strided row) and nearest at 0.3 (indices) copy whole pixels: bit
+    for bit, NaN payloads included, the torch-layout result of the same values; the input is left as it was."""
+    rng = np.random.default_rng(5)
+    x = (rng.random((2, 37, 41, channels)) * 200).astype(dtype)
+    if dtype in (np.float32, np.float16):
+        x.view(UNSIGNED_OF_SIZE[x.itemsize])[0, 3, 5, 0] |= 0x7C01 if dtype == np.float16 else 0x7F800001  # a NaN
+    x = selection_view(x, view)
+    before = x.copy()
+    for method, scale in (("subsample", 0.25), ("nearest", 0.3)):
+        result = aa.downsample(x, scale, method, channel_axis=-1)
+        torch_layout = aa.downsample(np.ascontiguousarray(np.moveaxis(x, -1, -3)), scale, method, channel_axis=-3)
+        assert result.flags.c_contiguous and result.dtype == x.dtype.newbyteorder("=")
+        bits = UNSIGNED_OF_SIZE[x.itemsize]
+        np.testing.assert_array_equal(result.view(bits), np.moveaxis(torch_layout, -3, -1).view(bits))
+    np.testing.assert_array_equal(x, before)
+    np.testing.assert_array_equal(aa.downsample(x, 0.25, "subsample", channel_axis=-1), x[..., ::4, ::4, :])
+
+
+def test_channels_last_subsample_of_no_channels_is_empty():
+    assert aa.downsample(np.zeros((9, 9, 0), np.float32), 0.25, "subsample", channel_axis=-1).shape == (3, 3, 0)
+
+
+@st.composite
+def index_lists(draw, n):
+    """Indices into an axis of length n: evenly spaced (a slice) or any (the kernel's gather)."""
+    if draw(st.booleans()):
+        start = draw(st.integers(0, n - 1))
+        return np.arange(start, n, draw(st.integers(1, n)))[: draw(st.integers(1, n))]
+    return np.array(draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=2 * n)), np.int64)
+
+
+@given(data=st.data(), dtype=st.sampled_from([np.float16, np.float32, np.uint8, np.int64]), channels=st.integers(1, 5))
+def test_gather_equals_numpy_indexing(data, dtype, channels):
+    """In torch layout and channels last (the kernel, through indices or a strided row)."""
+    x = (np.random.default_rng(0).random((2, channels, 9, 11)) * 100).astype(dtype)
+    rows, cols = data.draw(index_lists(9)), data.draw(index_lists(11))
+    plan = gather_plan(ImageSpec(x.shape, x.dtype), rows, cols)
+    channels_last = np.ascontiguousarray(np.moveaxis(x, 1, -1))
+    torch_layout_case = (plan(x), x[..., rows[:, None], cols])
+    channels_last_case = (plan.on_channels_last()(channels_last), channels_last[:, rows[:, None], cols])
+    for result, expected in (torch_layout_case, channels_last_case):
+        np.testing.assert_array_equal(result, expected)
+        assert result.dtype == x.dtype and result.flags.c_contiguous and not np.shares_memory(result, x)

@@ -15,16 +15,10 @@ from hypothesis import strategies as st
 
 import antialias_np as aa
 from antialias_np._checks import ImageSpec
+from antialias_np.engine import resample_plan
+from antialias_np.exact_integers import TIE_MARGIN_LIMIT, ExactBoxPlan, TieCheckedPlan, _float64_output, tie_margin
+from antialias_np.float_sums import SeparablePlan
 from antialias_np.methods import downsample_plan
-from antialias_np.separable import (
-    TIE_MARGIN_LIMIT,
-    ExactBoxPlan,
-    SeparablePlan,
-    TieCheckedPlan,
-    _float64_output,
-    resample_plan,
-    tie_margin,
-)
 from antialias_np.weights import AxisTable
 
 INTEGER_DTYPES = [np.uint8, np.int8, np.uint16, np.int16, np.uint32, np.int32, np.uint64, np.int64]
@@ -239,7 +233,7 @@ def test_float_tables_on_integers_give_the_float64_result(method, scale, dtype):
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int16])
 def test_integer_images_worked_a_block_of_rows_at_a_time_give_the_float64_result(dtype):
-    """Rows wide enough that the kernel works 32 kept rows at a time (separable.BLOCK_BYTES of float temporaries),
+    """Rows wide enough that the kernel works 32 kept rows at a time (_kernels.BLOCK_BYTES of float temporaries),
     with a block left over."""
     info = np.iinfo(dtype)
     x = np.random.default_rng(8).integers(info.min, info.max, (1, 3, 140, 1100), dtype=dtype, endpoint=True)
@@ -345,7 +339,7 @@ def test_the_float64_recomputation_is_the_float64_kernel_bit_for_bit(data, dtype
     rows, cols = data.draw(float_tables(height, signs)), data.draw(float_tables(width, signs))
     info = np.iinfo(dtype)
     plane = np.random.default_rng(3).integers(info.min, info.max, (height, width * channels), dtype, endpoint=True)
-    expected = SeparablePlan(rows, cols, plane.dtype, channels_last=True).weighted_sums(
+    expected = SeparablePlan(rows, cols, plane.dtype).on_channels_last().weighted_sums(
         plane.reshape(height, width, channels)).reshape(rows.n_out, cols.n_out * channels)  # fmt: skip
     arguments = (rows.index, rows.weight, rows.count, cols.index, cols.weight, cols.count)
     for i, q in np.ndindex(*expected.shape):
