@@ -65,14 +65,14 @@ class Bilateral(NamedTuple):
 Operation = Selection | Separable | Median | Bilateral
 
 
-def torch_layout(shape: tuple, dtype: np.dtype, channel_axis: object) -> tuple[_checks.ImageSpec, bool]:
+def torch_layout(
+    shape: tuple, dtype: np.dtype, channel_axis: object, checked: bool
+) -> tuple[_checks.ImageSpec, bool]:
     """(the image as the library describes it in torch layout, whether its channels are last), refusing a layout
-    channel_axis does not resolve as antialias_np's functions do. `shape` holds ints (dynamic axes as 1)."""
-    spec = _checks.ImageSpec(tuple(shape), np.dtype(dtype), "x")
-    channels_last = _checks.check_channel_axis(spec, channel_axis)
-    if channels_last:
-        spec = spec._replace(shape=(*shape[:-3], shape[-1], *shape[-3:-1]), channels_last=True)
-    return spec, channels_last
+    channel_axis does not resolve as antialias_np's functions do (checked: as downsample does, see
+    _checks.check_layout). `shape` holds ints (dynamic axes as 1)."""
+    spec = _checks.check_layout(_checks.ImageSpec(tuple(shape), np.dtype(dtype), "x"), channel_axis, checked)
+    return spec, spec.channels_last
 
 
 def downsample_operation(image: _checks.ImageSpec, scale: object, method: object, options: dict) -> Operation:

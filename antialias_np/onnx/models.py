@@ -84,7 +84,7 @@ def downsample_model(
         antialias_np.downsample on onnxruntime (CPU): selections, the median and uint8 bit for bit; float32 and
         float64 to the rounding of another summation order (docs/onnx.md gives the measured differences).
     """
-    image, channels_last = _image(shape, dtype, channel_axis)
+    image, channels_last = _image(shape, dtype, channel_axis, checked=True)
     operation = _library.downsample_operation(image, scale, method, options)
     call = f"antialias_np.downsample(x, {scale!r}, {method!r}{_keywords(channel_axis, options)})"
     return _model(operation, shape, image.dtype, channels_last, opset, call)
@@ -123,7 +123,7 @@ def interpolate_model(
     Equals:
         antialias_np.interpolate on onnxruntime (CPU), as downsample_model.
     """
-    image, channels_last = _image(shape, dtype, channel_axis)
+    image, channels_last = _image(shape, dtype, channel_axis, checked=False)
     operation = _library.interpolate_operation(image, size, scale_factor, mode, align_corners,
                                                recompute_scale_factor, antialias)  # fmt: skip
     arguments = dict(size=size, scale_factor=scale_factor, mode=mode, align_corners=align_corners,
@@ -139,8 +139,9 @@ def _keywords(channel_axis: object, arguments: dict) -> str:
     return "".join(f", {name}={value!r}" for name, value in given.items())
 
 
-def _image(shape: object, dtype: object, channel_axis: object):
-    """The image as the library describes it (dynamic axes as 1) and whether its channels are last."""
+def _image(shape: object, dtype: object, channel_axis: object, checked: bool):
+    """The image as the library describes it (dynamic axes as 1) and whether its channels are last; checked: refuse
+    a layout the shape contradicts, as downsample does (the work-alikes read channel_axis=None as torch does)."""
     if not isinstance(shape, (tuple, list)) or not 2 <= len(shape) <= 4:
         raise TypeError(f"shape must be a tuple of 2 to 4 axes, (H, W) to (N, C, H, W), got {shape!r}")
     try:
@@ -157,7 +158,7 @@ def _image(shape: object, dtype: object, channel_axis: object):
         if not dynamic and (isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < 1):
             raise ValueError(f"shape must hold ints >= 1 (or None or a name for a dynamic axis), got {shape!r}")
         fixed.append(1 if dynamic else int(n))
-    image, channels_last = _library.torch_layout(tuple(fixed), dtype, channel_axis)
+    image, channels_last = _library.torch_layout(tuple(fixed), dtype, channel_axis, checked)
     spatial = range(len(shape) - 3, len(shape) - 1) if channels_last else range(len(shape) - 2, len(shape))
     if any(shape[axis] is None or isinstance(shape[axis], str) for axis in spatial):
         raise ValueError(f"shape must give H and W as ints (the tables depend on them), got {shape!r}")
