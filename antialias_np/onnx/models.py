@@ -211,7 +211,7 @@ class _Graph:
     def as_rows(self, x: str, axis: int):
         """(x seen as rows along `axis`, its number of axes, restore): the axis moved to -2 and the axes after it
         flattened into the last, (..., n, rest), so that a Gather along -2 copies contiguous rows (along the last
-        axis it gathers value by value, 10x slower in onnxruntime 1.32); restore(y) puts a result (..., m, rest),
+        axis it gathers value by value, many times slower on onnxruntime); restore(y) puts a result (..., m, rest),
         m = lengths[axis] by then, back in the image's layout. The width is swapped with the height (a Transpose);
         channels-last images have their (W or H) * C values flattened (a Reshape)."""
         swap = axis == self.width
