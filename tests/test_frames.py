@@ -55,7 +55,7 @@ def test_blocks_stream_reading_only_what_they_yield(tmp_path, monkeypatch):
     source = open_frames(tmp_path / "in")
     reads = []
     real_imread = iio.imread
-    monkeypatch.setattr(frames_module.iio, "imread", lambda f: reads.append(f) or real_imread(f))
+    monkeypatch.setattr(frames_module.iio, "imread", lambda f, **options: reads.append(f) or real_imread(f, **options))
     blocks = source.blocks(3)
     assert inspect.isgenerator(blocks)
     next(blocks)
