@@ -79,8 +79,9 @@ def test_sdist_holds_the_tests_and_what_they_need(dist):
 def test_wheel_holds_the_library_and_py_typed_only(dist):
     names = wheel_names(dist)
     library = sorted(name for name in names if not name.startswith("antialias_np-"))
-    expected = sorted(f"antialias_np/{path.name}" for path in Path(antialias_np.__file__).parent.iterdir()
-                      if path.suffix == ".py" or path.name == "py.typed")
+    package = Path(antialias_np.__file__).parent
+    expected = sorted(path.relative_to(package.parent).as_posix() for path in package.rglob("*")
+                      if "__pycache__" not in path.parts and (path.suffix == ".py" or path.name == "py.typed"))
     assert library == expected
 
 
