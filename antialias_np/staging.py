@@ -27,7 +27,7 @@ import re
 import shutil
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 try:
@@ -72,15 +72,8 @@ def stop_on_signals() -> Iterator[None]:
     removes what it wrote. Outside the main thread (where Python cannot handle signals), nothing changes."""
     global _signalled
     _signalled = None
-    try:
-        previous = {signum: signal.signal(signum, _stop) for signum in STOP_SIGNALS}
-    except ValueError:  # not the main thread
-        previous = {}
-    try:
+    with _handled_by(_stop):
         yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 def stop_if_signalled() -> None:
@@ -93,6 +86,21 @@ def stop_if_signalled() -> None:
 
 
 @contextlib.contextmanager
+def _handled_by(handler: Callable) -> Iterator[None]:
+    """Within the block, `handler` handles every STOP_SIGNALS signal; the previous handlers come back after it.
+    Outside the main thread (where Python cannot handle signals), nothing changes."""
+    try:
+        previous = {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS}
+    except ValueError:  # not the main thread
+        previous = {}
+    try:
+        yield
+    finally:
+        for signum, previous_handler in previous.items():
+            signal.signal(signum, previous_handler)
+
+
+@contextlib.contextmanager
 def _signals_held(*, then_stop: bool = True) -> Iterator[None]:
     """Hold back the stop signals during the block, so that a replacement or a clean-up is never cut in the middle;
     after it, stop as the first one held back says (then_stop), or ignore them (when already stopping).
@@ -100,15 +108,8 @@ def _signals_held(*, then_stop: bool = True) -> Iterator[None]:
     Handlers, not a signal mask: Python runs handlers in the main thread whichever thread the system delivers a
     signal to, and Numba's and Dask's threads do not block them."""
     held = []
-    try:
-        previous = {signum: signal.signal(signum, lambda signum, frame: held.append(signum)) for signum in STOP_SIGNALS}
-    except ValueError:  # not the main thread
-        previous = {}
-    try:
+    with _handled_by(lambda signum, frame: held.append(signum)):
         yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
     if held and then_stop:
         _stop(held[0], None)
 
