@@ -4,7 +4,7 @@ tests all run, how a result is compared with torch's, and the tolerance of each 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -20,6 +20,8 @@ from antialias_np.gaussian import anti_alias_reference
 from antialias_np.median import median_reference
 
 sys.path.insert(0, str(Path(__file__).parent))
+from helpers import mounted_tmpfs
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 settings.register_profile("antialias_np", max_examples=40, deadline=None)  # kernels compile on first call
@@ -311,3 +313,10 @@ def random_frames(dtype: str, shape: tuple[int, ...] = (2, 3, 31, 26), seed: int
         return rng.random(shape).astype(dtype)
     info = np.iinfo(dtype)
     return rng.integers(max(info.min, -1000), min(info.max, 1000), shape, endpoint=True).astype(dtype)
+
+
+@pytest.fixture
+def small_disk(tmp_path) -> Iterator[Path]:
+    """A 256 KiB file system to fill, mounted for the test (helpers.mounted_tmpfs)."""
+    with mounted_tmpfs(tmp_path / "small") as folder:
+        yield folder

@@ -751,18 +751,6 @@ def test_ctrl_c_while_the_command_starts_is_one_line(folder, tmp_path):
     assert "Traceback" not in err and err.count("\n") <= 1, err
 
 
-@pytest.fixture
-def small_disk(tmp_path) -> Path:
-    """A 256 KiB file system (tmpfs), where the machine lets the tests mount one (root, or CAP_SYS_ADMIN)."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", disk], capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small file system here: {mounted.stderr.strip()}")
-    yield disk
-    subprocess.run(["umount", disk], check=True)
-
-
 def free_bytes(path: Path) -> int:
     stats = os.statvfs(path)
     return stats.f_bavail * stats.f_frsize

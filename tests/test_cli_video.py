@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import mounted_tmpfs
 
 import antialias_np as aa
 from antialias_np import cli
@@ -90,12 +91,7 @@ def test_crf_sets_the_quality_of_a_video_dst(clips, tmp_path, capsys):
 
 def test_a_full_disk_writing_a_video_is_one_line(tmp_path):
     """No traceback from a finalizer after the error line, and nothing left on the disk."""
-    folder = tmp_path / "small"
-    folder.mkdir()
-    mount = ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)]
-    if subprocess.run(mount, capture_output=True).returncode:
-        pytest.skip("mounting a small tmpfs needs root")
-    try:
+    with mounted_tmpfs(tmp_path / "small", size="64k") as folder:
         noise = np.random.default_rng(0).integers(0, 256, (30, 64, 64, 3), dtype=np.uint8)
         source = video_clips.write_clip(tmp_path / "noise.mp4", noise, list(range(30)), Fraction(1, 10))
         command = [sys.executable, "-m", "antialias_np", "downsample", str(source), str(folder / "out.mp4")]
@@ -104,5 +100,3 @@ def test_a_full_disk_writing_a_video_is_one_line(tmp_path):
         assert big.stderr.startswith("antialias-np: error: ") and big.stderr.count("\n") == 1, big.stderr
         assert "out.mp4" in big.stderr and "No space left" in big.stderr
         assert list(folder.iterdir()) == []
-    finally:
-        subprocess.run(["umount", str(folder)], check=True)

@@ -6,8 +6,6 @@ import inspect
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np
@@ -207,20 +205,6 @@ def test_data_errors_name_the_file(tmp_path):
     ):
         with pytest.raises(ValueError, match=rf"{re.escape(str(tmp_path / name))}.*{reason}"):
             read_all(tmp_path / name)
-
-
-@pytest.fixture
-def small_disk(tmp_path) -> Iterator[Path]:
-    """A 256 KiB file system, mounted for the test (as root; skipped where mounting is not allowed)."""
-    folder = tmp_path / "small"
-    folder.mkdir()
-    mount = ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)]
-    if subprocess.run(mount, capture_output=True).returncode:
-        pytest.skip("mounting a small tmpfs needs root")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=True)
 
 
 FILL_DISK = """
