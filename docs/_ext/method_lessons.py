@@ -79,10 +79,10 @@ def _facts(method: str, weights, centre: float, frequencies: np.ndarray, gain: n
     if weights is not None:
         k = 8
         taps = np.flatnonzero(np.abs(weights) > 1e-12)
+        # One row per tap: a row of 13 columns (the Gaussian's) does not fit the page.
         lines += ["Weights of the input pixels in output pixel k (the same for every k away from the borders):", "",
-                  "| input pixel | " + " | ".join(f"4k {x - 4 * k:+d}" for x in taps) + " |",
-                  "|---|" + "---|" * len(taps),
-                  "| weight | " + " | ".join(f"{weights[x]:.4f}" for x in taps) + " |", ""]
+                  "| input pixel | weight |", "|---|---|",
+                  *(f"| 4k {x - 4 * k:+d} | {weights[x]:.4f} |" for x in taps), ""]
         source = "from its weights"
     else:
         source = ("measured on sinusoids of amplitude 0.25 about mid-grey: a nonlinear filter's response depends on "

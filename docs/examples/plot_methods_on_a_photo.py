@@ -30,7 +30,7 @@ for method in methods:
 # ---------------
 # At this size the methods look alike: the differences are in the fine detail.
 
-figure, axes = plt.subplots(3, 5, figsize=(12, 7.6))
+figure, axes = plt.subplots(3, 5, figsize=(15, 9.5))
 axes.flat[0].imshow(photo)
 axes.flat[0].set_title("input, 512 x 512")
 for ax, method in zip(axes.flat[1:], methods, strict=True):
@@ -52,7 +52,7 @@ figure.tight_layout()
 # ``binomial``: their zero padding (see :doc:`plot_zero_padding_border`).
 
 rows, cols = slice(0, 40), slice(30, 70)  # output pixels: the hair, top centre
-figure, axes = plt.subplots(3, 5, figsize=(12, 7.6))
+figure, axes = plt.subplots(3, 5, figsize=(15, 9.5))
 axes.flat[0].imshow(photo[4 * rows.start : 4 * rows.stop, 4 * cols.start : 4 * cols.stop])
 axes.flat[0].set_title("input")
 for ax, method in zip(axes.flat[1:], methods, strict=True):

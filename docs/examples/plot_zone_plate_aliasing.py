@@ -59,7 +59,9 @@ figure.tight_layout()
 # ``bilinear`` fewer, at the cost of blurring the detail inside the circle a little more; ``binomial`` blurs the
 # most and aliases the least.
 #
-# The numbers behind this picture, for every method, are the aliasing scorecard of :doc:`/choosing`; the
+# The aliasing scorecard of :doc:`/choosing` measures the same effect for every method, on a 256-pixel plate at
+# half this contrast, so its numbers differ from the ones below, most for ``median``, whose filtering depends on
+# the contrast. The
 # frequency response of each method, the curve these rings sample, is on its page under :doc:`/methods/index`.
 # Below, for every method, the mean square of what lies between the two circles, where an ideal downsampler gives
 # flat grey (0 is best), and of the detail kept inside the inner circle (the ideal keeps about 0.125: the
