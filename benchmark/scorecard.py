@@ -208,6 +208,9 @@ def score(method: str, scale: float, plate: np.ndarray, photo: np.ndarray) -> di
     downsample = periodic(method, scale)
     x_gain, source = response(method, scale, -1)
     y_gain, _ = response(method, scale, -2)
+    # At the two named frequencies themselves: interpolating the grid between its points would put the ideal's
+    # brick wall at 0.5 wherever the Nyquist frequency falls between them (1/32 does)
+    half_nyquist_gain, nyquist_gain = response(method, scale, -1, np.array([scale / 4, scale / 2]))[0]
     ideal_plate = ideal_downsample(plate, scale)
     band = mean_square(ideal_plate - 0.5)
     whole, low_part = downsample(plate), downsample(low(plate, scale))
@@ -215,8 +218,8 @@ def score(method: str, scale: float, plate: np.ndarray, photo: np.ndarray) -> di
         "method": method,
         "response_from": source,
         "centre": centre(method, scale),
-        "gain_half_nyquist": float(np.interp(scale / 4, FREQUENCIES, x_gain)),
-        "gain_nyquist": float(np.interp(scale / 2, FREQUENCIES, x_gain)),
+        "gain_half_nyquist": float(half_nyquist_gain),
+        "gain_nyquist": float(nyquist_gain),
         "response_beyond_nyquist": method_pages.aliased_share(FREQUENCIES, x_gain, scale),
         "kept": mean_square(low_part - 0.5) / band,
         "alias": mean_square(whole - low_part) / band,
