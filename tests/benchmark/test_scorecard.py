@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import antialias_np as aa
-from benchmark import scorecard
+from benchmark import method_pages, scorecard
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +128,13 @@ def test_the_plot_gives_a_method_its_one_colour_in_both_panels(result, tmp_path)
     for panel in colours:
         for method, colour in panel.items():
             assert colour == to_hex("black" if method == scorecard.IDEAL else METHOD_COLOURS[method]), method
+
+
+def test_gains_at_the_nyquist_frequency_are_taken_there_at_every_scale():
+    """1/32 (the Nyquist frequency at 1/16) falls between the response grid's points: the ideal's brick wall must
+    still read 1 at half of it and 0 at it, not the 0.5 an interpolation across the wall gives."""
+    rows = {row["method"]: row for row in scorecard.compute_scorecard(1 / 16, ("box5",))["rows"]}
+    assert rows[scorecard.IDEAL]["gain_half_nyquist"] == 1 and rows[scorecard.IDEAL]["gain_nyquist"] == 0
+    weights = method_pages.weight_matrix("box5", 1 / 16, -1)[method_pages.CENTRAL_OUTPUT]
+    exact = method_pages.frequency_response(weights, np.array([1 / 64, 1 / 32]))
+    assert [rows["box5"]["gain_half_nyquist"], rows["box5"]["gain_nyquist"]] == pytest.approx(exact, abs=1e-12)
