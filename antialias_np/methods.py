@@ -133,7 +133,7 @@ class Checked(NamedTuple):
     """A method's arguments, checked for one image: `build(image, *arguments)` is its plan."""
 
     build: Callable[..., plans.Plan]
-    arguments: tuple
+    arguments: tuple[object, ...]
 
 
 def gaussian(image: _checks.ImageSpec, target: Target) -> Checked:
@@ -150,7 +150,7 @@ def _every_nth_pixel(image: _checks.ImageSpec, steps: tuple[int, int]) -> plans.
 
 
 def nearest(image: _checks.ImageSpec, target: Target) -> Checked:
-    if target.size is not None:
+    if target.scale is None:
         return _interpolate(image, target, "nearest", antialias=False)
     # interpolate(x, scale_factor=scale), whose output size is target.out_size's, floor(n * scale)
     size = target.out_size(image)
@@ -326,7 +326,7 @@ class DownsampleArguments(NamedTuple):
     method: str
     target: Target
     build: Callable[..., plans.Plan]
-    build_arguments: tuple
+    build_arguments: tuple[object, ...]
 
 
 def downsample_plan(

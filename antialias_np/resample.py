@@ -176,7 +176,7 @@ def check_arguments(
         raise ValueError(f"antialias=True needs mode 'bilinear', 'bicubic' or 'lanczos', got mode={mode!r}")
     out_size, scales = output_size(image.shape[-2:], size, scale_factor, recompute_scale_factor)
     argument = ("size", size) if size is not None else ("scale_factor", scale_factor)
-    return checked_for_image(image, mode, out_size, scales, bool(align_corners), antialias, argument)
+    return checked_for_image(image, mode, out_size, scales, bool(align_corners), bool(antialias), argument)
 
 
 def checked_for_image(
