@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 
 import numba
 import numpy as np
@@ -41,10 +42,13 @@ def test_a_large_call_runs_on_the_planes_threads_and_cpus_free_whichever_fewest(
 
 
 @pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX users")
-def test_the_private_cache_folder_is_this_users_alone():
+def test_the_private_cache_folder_is_this_users_alone(monkeypatch, tmp_path):
     """Numba loads code from its cache folder: one that another user could write is never used."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the system's temporary folder, as another machine's
     folder = _kernels._private_temporary_folder()
-    assert folder is not None
+    assert folder is not None and os.path.dirname(folder) == str(tmp_path)
     status = os.lstat(folder)
     assert stat.S_ISDIR(status.st_mode) and status.st_uid == os.getuid()
     assert status.st_mode & 0o022 == 0
+    os.chmod(folder, 0o777)  # as another user could have left it
+    assert _kernels._private_temporary_folder() is None
