@@ -39,14 +39,11 @@ from fractions import Fraction
 from pathlib import Path
 
 from antialias_np import __version__
+from antialias_np._usage import UsageError
 from antialias_np.staging import Stopped, stop_on_signals
 
 MIN_SCALE = Fraction(1, 2**16)
 """downsample's smallest scale."""
-
-
-class UsageError(Exception):
-    """The command line is wrong: exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from antialias_np import _checks, images, methods
-from antialias_np.cli import UsageError
+from antialias_np._usage import UsageError
 from antialias_np.frames import (
     DEFAULT_CRF,
     IMAGE_SUFFIXES,

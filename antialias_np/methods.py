@@ -47,6 +47,7 @@ avgpool's kernel_size k and padding p give floor((H + 2 p - k) / n) + 1. int(H *
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -58,8 +59,8 @@ from antialias_np.gather import gather_plan
 from antialias_np.gaussian import anti_alias_plan
 from antialias_np.median import median_plan
 from antialias_np.ongrid import binomial, box5, gaussian7, gaussian9
-from antialias_np.pooling import adaptive_avg_pool_plan, avg_pool_plan
-from antialias_np.resample import interpolate_plan
+from antialias_np.pooling import build_adaptive_avg_pool_plan, build_avg_pool_plan, check_avg_pool_arguments
+from antialias_np.resample import build_interpolate_plan, checked_for_image
 
 SIZED_METHODS = ("nearest", "bicubic", "bilinear", "area", "lanczos")
 """The methods defined by an output size (interpolate's modes), which also take downsample's `size`."""
@@ -123,45 +124,66 @@ class Target(NamedTuple):
         return size
 
 
-# Each method is a plan builder: (image spec, checked target, options) -> Plan (plans.Plan).
+# Each method checks its arguments for one image: (image spec, checked target, options) -> Checked, the plan
+# builder of its work-alike and what that builder takes. interpolate's and the pools' builders take arguments checked
+# here as they are (build_interpolate_plan, build_avg_pool_plan); the others check their own options.
 
 
-def gaussian(image: _checks.ImageSpec, target: Target) -> plans.Plan:
-    return anti_alias_plan(image, target.one_scale("gaussian"), "gaussian")
+class Checked(NamedTuple):
+    """A method's arguments, checked for one image: `build(image, *arguments)` is its plan."""
+
+    build: Callable[..., plans.Plan]
+    arguments: tuple[object, ...]
 
 
-def subsample(image: _checks.ImageSpec, target: Target) -> plans.Plan:
-    steps = target.steps("subsample")
+def gaussian(image: _checks.ImageSpec, target: Target) -> Checked:
+    return Checked(anti_alias_plan, (target.one_scale("gaussian"), "gaussian"))
+
+
+def subsample(image: _checks.ImageSpec, target: Target) -> Checked:
+    return Checked(_every_nth_pixel, (target.steps("subsample"),))
+
+
+def _every_nth_pixel(image: _checks.ImageSpec, steps: tuple[int, int]) -> plans.Plan:
+    """x[..., ::step_rows, ::step_cols]."""
     return gather_plan(image, *(np.arange(0, n, step) for n, step in zip(image.shape[-2:], steps, strict=True)))
 
 
-def nearest(image: _checks.ImageSpec, target: Target) -> plans.Plan:
+def nearest(image: _checks.ImageSpec, target: Target) -> Checked:
+    if target.scale is None:
+        return _interpolate(image, target, "nearest", antialias=False)
+    # interpolate(x, scale_factor=scale), whose output size is target.out_size's, floor(n * scale)
+    size = target.out_size(image)
+    checked = checked_for_image(image, "nearest", size, target.scale, False, False, ("scale_factor", target.scale))
+    return Checked(build_interpolate_plan, (checked,))
+
+
+def bicubic(image: _checks.ImageSpec, target: Target) -> Checked:
+    return _interpolate(image, target, "bicubic")
+
+
+def bilinear(image: _checks.ImageSpec, target: Target) -> Checked:
+    return _interpolate(image, target, "bilinear")
+
+
+def lanczos(image: _checks.ImageSpec, target: Target) -> Checked:
+    return _interpolate(image, target, "lanczos")
+
+
+def _interpolate(image: _checks.ImageSpec, target: Target, mode: str, antialias: bool = True) -> Checked:
+    """interpolate(x, size=target.out_size(image), mode=mode, antialias=antialias), checked for `image`."""
     size = target.out_size(image)  # refused in the caller's terms (scale, not scale_factor)
-    if target.size is not None:
-        return interpolate_plan(image, size=size, mode="nearest")
-    return interpolate_plan(image, scale_factor=target.scale, mode="nearest")
+    checked = checked_for_image(image, mode, size, (None, None), False, antialias, ("size", size))
+    return Checked(build_interpolate_plan, (checked,))
 
 
-def bicubic(image: _checks.ImageSpec, target: Target) -> plans.Plan:
+def area(image: _checks.ImageSpec, target: Target) -> Checked:
     size = target.out_size(image)
-    return interpolate_plan(image, size=size, mode="bicubic", align_corners=False, antialias=True)
+    _checks.check_output_size(image, size, ("output_size", size), "adaptive_avg_pool2d")
+    return Checked(build_adaptive_avg_pool_plan, (size,))
 
 
-def bilinear(image: _checks.ImageSpec, target: Target) -> plans.Plan:
-    size = target.out_size(image)
-    return interpolate_plan(image, size=size, mode="bilinear", align_corners=False, antialias=True)
-
-
-def area(image: _checks.ImageSpec, target: Target) -> plans.Plan:
-    return adaptive_avg_pool_plan(image, target.out_size(image))
-
-
-def lanczos(image: _checks.ImageSpec, target: Target) -> plans.Plan:
-    size = target.out_size(image)
-    return interpolate_plan(image, size=size, mode="lanczos", antialias=True)
-
-
-def avgpool(image: _checks.ImageSpec, target: Target, kernel_size=None, stride=None, padding=0) -> plans.Plan:
+def avgpool(image: _checks.ImageSpec, target: Target, kernel_size=None, stride=None, padding=0) -> Checked:
     """avg_pool2d(x, kernel_size, n, padding) for scale = 1/n: the step is always n (per axis); kernel_size defaults
     to n (the study's avg_pool2d(x, n)); a stride other than n is refused (call avg_pool2d for other strides)."""
     steps = target.steps("avgpool")
@@ -171,11 +193,14 @@ def avgpool(image: _checks.ImageSpec, target: Target, kernel_size=None, stride=N
         raise ValueError(f"stride={stride!r} disagrees with {target}: downsample's avgpool steps 1/scale = "
                          f"{steps[0] if steps[0] == steps[1] else steps} pixels; leave stride out, or call avg_pool2d "
                          f"for another stride")
-    return avg_pool_plan(image, steps if kernel_size is None else kernel_size, steps, padding)
+    kernel = steps if kernel_size is None else kernel_size
+    checked = check_avg_pool_arguments(image, kernel, steps, padding, False, True, None)
+    return Checked(build_avg_pool_plan, (checked,))
 
 
-def median(image: _checks.ImageSpec, target: Target, kernel_size=3, border_type="reflect") -> plans.Plan:
-    return median_plan(image, _checks.integer_step(target.one_scale("median"), "median"), kernel_size, border_type)
+def median(image: _checks.ImageSpec, target: Target, kernel_size=3, border_type="reflect") -> Checked:
+    step = _checks.integer_step(target.one_scale("median"), "median")
+    return Checked(median_plan, (step, kernel_size, border_type))
 
 
 def bilateral(
@@ -186,19 +211,19 @@ def bilateral(
     sigma_space=(1.5, 1.5),
     border_type="reflect",
     color_distance_type="l1",
-) -> plans.Plan:
+) -> Checked:
     step = _checks.integer_step(target.one_scale("bilateral"), "bilateral")
-    return bilateral_plan(image, step, kernel_size, sigma_color, sigma_space, border_type, color_distance_type)
+    return Checked(bilateral_plan, (step, kernel_size, sigma_color, sigma_space, border_type, color_distance_type))
 
 
-def _on_one_scale(on_grid_method):
-    """An antialias_np.ongrid builder, (image, scale), as a downsample builder of the same name."""
+def _on_one_scale(on_grid_method: Callable[[_checks.ImageSpec, float], plans.Plan]) -> Callable[..., Checked]:
+    """An antialias_np.ongrid builder, (image, scale), as a downsample method of the same name."""
 
-    def builder(image: _checks.ImageSpec, target: Target) -> plans.Plan:
-        return on_grid_method(image, target.one_scale(on_grid_method.__name__))
+    def method(image: _checks.ImageSpec, target: Target) -> Checked:
+        return Checked(on_grid_method, (target.one_scale(on_grid_method.__name__),))
 
-    builder.__name__ = on_grid_method.__name__
-    return builder
+    method.__name__ = on_grid_method.__name__
+    return method
 
 
 STUDY_PIPELINES = (gaussian, subsample, nearest, bicubic, bilinear, area, avgpool, median, bilateral)
@@ -295,30 +320,33 @@ def downsample(
 
 
 class DownsampleArguments(NamedTuple):
-    """downsample's own arguments, checked: the method, what it was asked for, and the method's options (which the
-    method's work-alike checks)."""
+    """downsample's arguments, checked for one image: the method, what it was asked for, and the method's plan
+    builder with what it takes (`Checked`): its plan is build(image, *build_arguments)."""
 
     method: str
     target: Target
-    options: dict[str, object]
+    build: Callable[..., plans.Plan]
+    build_arguments: tuple[object, ...]
 
 
 def downsample_plan(
     image: _checks.ImageSpec, scale: object, method: object, options: tuple, size: object = None
 ) -> plans.Plan:
-    """downsample for images of one shape and dtype (in torch layout): checked, then the method's plan."""
-    # 1. Check downsample's own arguments.
-    a = check_arguments(scale, method, options, size)
-    # 2. The method's plan: its work-alike's plan builder checks the method's options, then builds its tables.
-    return PIPELINES[a.method](image, a.target, **a.options)
+    """downsample for images of one shape and dtype (in torch layout): every argument checked, the method's options
+    included, then the method's plan built from them."""
+    a = check_arguments(image, scale, method, options, size)
+    return a.build(image, *a.build_arguments)
 
 
-def check_arguments(scale: object, method: object, options: tuple, size: object) -> DownsampleArguments:
-    """downsample's method, scale or size, and the names of the method's options, checked."""
+def check_arguments(
+    image: _checks.ImageSpec, scale: object, method: object, options: tuple, size: object
+) -> DownsampleArguments:
+    """downsample's method, scale or size and the method's options, checked for `image`, or the caller's TypeError /
+    ValueError."""
     method = _checks.check_choice(method, "method", METHODS + EXTRA_METHODS)
     target = Target.of(scale, size)
     unknown = [name for name, _ in options if name not in OPTIONS[method]]
     if unknown:
         takes = ", ".join(OPTIONS[method]) or "no options"
         raise TypeError(f"method={method!r} got unknown option(s) {', '.join(unknown)}; it takes {takes}")
-    return DownsampleArguments(method, target, dict(options))
+    return DownsampleArguments(method, target, *PIPELINES[method](image, target, **dict(options)))

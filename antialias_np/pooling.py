@@ -109,17 +109,23 @@ def avg_pool_plan(
     count_include_pad: bool = True,
     divisor_override: int | None = None,
 ) -> plans.Plan:
-    """avg_pool2d for images of one shape and dtype (in torch layout): checked, its tables built, as a Plan."""
-    # 1. Check every argument.
-    a = check_avg_pool_arguments(image, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
-    # 2. One box table per axis.
+    """avg_pool2d for images of one shape and dtype (in torch layout): every argument checked, then the plan built
+    from them (`build_avg_pool_plan`)."""
+    checked = check_avg_pool_arguments(image, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                                       divisor_override)  # fmt: skip
+    return build_avg_pool_plan(image, checked)
+
+
+def build_avg_pool_plan(image: _checks.ImageSpec, a: AvgPoolArguments) -> plans.Plan:
+    """The plan of avg_pool2d for arguments checked for `image` (`check_avg_pool_arguments`)."""
+    # 1. One box table per axis.
     rows, cols = (
         pool_table(n, k, s, p, a.ceil_mode, d)
         for n, k, s, p, d in zip(image.shape[-2:], a.kernel, a.strides, a.pads, a.divisors, strict=True)
     )
-    if min(rows.n_out, cols.n_out) < 1:
-        raise ValueError(f"kernel_size={kernel_size!r} is larger than the padded {image.described}")
-    # 3. The plan: torch's order of summation where the separable engine is not proven close enough to it.
+    if min(rows.n_out, cols.n_out) < 1:  # the tables count the windows
+        raise ValueError(f"kernel_size {a.kernel} is larger than the padded {image.described}")
+    # 2. The plan: torch's order of summation where the separable engine is not proven close enough to it.
     if image.dtype.kind == "f" and not separable_within_promise(rows, cols, image.dtype):
         # torch divides the window's sum once, by the whole divisor (an integer, converted as C++ converts it)
         divisor = np.int64(a.divisor_override) if a.divisor_override is not None else box_divisor(rows, cols)

@@ -120,12 +120,17 @@ def interpolate_plan(
     recompute_scale_factor: bool | None = None,
     antialias: bool = False,
 ) -> plans.Plan:
-    """interpolate for images of one shape and dtype (in torch layout): checked, torch's kernel chosen, its tables
-    built, as a Plan."""
-    # 1. Check every argument, and derive the output size and the scales as torch does.
-    a = check_arguments(image, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias)
+    """interpolate for images of one shape and dtype (in torch layout): every argument checked, then the plan built
+    from them (`build_interpolate_plan`)."""
+    checked = check_arguments(image, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias)
+    return build_interpolate_plan(image, checked)
+
+
+def build_interpolate_plan(image: _checks.ImageSpec, a: InterpolateArguments) -> plans.Plan:
+    """The plan of interpolate for arguments checked for `image` (by `check_arguments`, or by downsample's methods
+    with `checked_for_image`): torch's kernel choice, one table per axis, the plan that applies them."""
     in_size = image.shape[-2:]
-    # 2. torch's kernel choice. area is adaptive average pooling. Its vectorised (channels-last) kernels for nearest
+    # 1. torch's kernel choice. area is adaptive average pooling. Its vectorised (channels-last) kernels for nearest
     # and float bilinear serve small outputs, its generic ones the rest; channel_axis=-1 hands torch the same memory,
     # a channels-last tensor (as a 1 x 1 image is). float16: torch's generic kernel stores float16 weights and sums
     # in its own order (TorchOrderPlan); its channels-last bilinear kernel keeps float32 weights (CornerBilinearPlan).
@@ -134,7 +139,7 @@ def interpolate_plan(
     channels = image.shape[-3] if image.ndim > 2 else 1
     small_kernel = sum(a.out_size) <= 128 or (channels > 3 and (image.channels_last or tuple(in_size) == (1, 1)))
     corners = image.dtype == FLOAT16 and a.mode == "bilinear" and small_kernel
-    # 3. One table per axis, and 4. the plan that applies them.
+    # 2. One table per axis, and 3. the plan that applies them.
     if a.mode in ("nearest", "nearest-exact"):
         compute = np.float64 if image.dtype == np.float64 else np.float32
         rows, cols = (nearest_table(n, m, s, a.mode == "nearest-exact", small_kernel, compute)
@@ -171,6 +176,22 @@ def check_arguments(
         raise ValueError(f"antialias=True needs mode 'bilinear', 'bicubic' or 'lanczos', got mode={mode!r}")
     out_size, scales = output_size(image.shape[-2:], size, scale_factor, recompute_scale_factor)
     argument = ("size", size) if size is not None else ("scale_factor", scale_factor)
+    return checked_for_image(image, mode, out_size, scales, bool(align_corners), bool(antialias), argument)
+
+
+def checked_for_image(
+    image: _checks.ImageSpec,
+    mode: str,
+    out_size: tuple[int, int],
+    scales: tuple[float | None, float | None],
+    align_corners: bool,
+    antialias: bool,
+    argument: tuple[str, object],
+) -> InterpolateArguments:
+    """interpolate's arguments, valid on their own (a mode and flags that go together, an output size of at least
+    one pixel: checked by `check_arguments`, or chosen so by downsample's methods), checked for `image`: an output
+    that is not too large, a channel, a dtype the mode takes. argument: (the caller's argument that set the size, its
+    value), which the error names."""
     _checks.check_output_size(image, out_size, argument, "interpolate")
     if mode != "area":
         _checks.check_channels(image, f"interpolate with mode={mode!r}")
@@ -178,7 +199,7 @@ def check_arguments(
         _checks.check_dtype(image, image.name, (*_checks.FLOAT_DTYPES, UINT8), f"mode={mode!r} with antialias=True")
     elif mode not in ("nearest", "nearest-exact", "area"):
         _checks.check_dtype(image, image.name, (*_checks.FLOAT_DTYPES, UINT8, FLOAT16), f"mode={mode!r}")
-    return InterpolateArguments(mode, bool(align_corners), antialias, out_size, scales)
+    return InterpolateArguments(mode, align_corners, antialias, out_size, scales)
 
 
 def output_size(

@@ -92,3 +92,12 @@ def test_cut_gaussians_refuse_an_empty_channel_axis(method):
     """As conv2d, which computes their formulas in torch, and as the study's gaussian."""
     with pytest.raises(ValueError, match=f"method='{method}' needs at least one channel"):
         aa.downsample(np.zeros((0, 16, 16), np.float32), 0.25, method, channel_axis=-3)
+
+
+def test_anti_alias_interpolation_takes_1_over_n_to_6_digits_with_fomms_blur_for_it():
+    """FOMM computes sigma from the scale given and keeps every int(1 / scale)-th pixel: 3 for 0.333333."""
+    from antialias_np.gaussian import anti_alias_reference
+
+    x = np.random.default_rng(6).random((2, 31, 29))
+    np.testing.assert_allclose(aa.anti_alias_interpolation(x, 0.333333), anti_alias_reference(x, 0.333333),
+                               rtol=0, atol=1e-15)  # measured: 3.3e-16  # fmt: skip

@@ -80,25 +80,6 @@ def test_nan_spreads_only_to_outputs_that_read_it():
             assert (rows.min(), rows.max()) == reach, method
 
 
-def test_border_type_is_read_in_any_case_as_kornia_does():
-    for upper, lower in (("REFLECT", "reflect"), ("Replicate", "replicate"), ("CONSTANT", "constant")):
-        np.testing.assert_array_equal(aa.median_blur(FRAME, 3, upper), aa.median_blur(FRAME, 3, lower))
-        np.testing.assert_array_equal(aa.bilateral_blur(FRAME, 5, 0.1, 1.5, upper),
-                                      aa.bilateral_blur(FRAME, 5, 0.1, 1.5, lower))  # fmt: skip
-        np.testing.assert_array_equal(aa.downsample(FRAME, 0.25, "median", border_type=upper),
-                                      aa.downsample(FRAME, 0.25, "median", border_type=lower))  # fmt: skip
-
-
-def test_whole_float_kernel_sizes_are_cast_to_int_as_kornia_does():
-    np.testing.assert_array_equal(aa.median_blur(FRAME, (3.0, 5.0)), aa.median_blur(FRAME, (3, 5)))
-    np.testing.assert_array_equal(aa.median_blur(FRAME, 3.0), aa.median_blur(FRAME, 3))
-    np.testing.assert_array_equal(aa.median_blur(FRAME, np.float32(5)), aa.median_blur(FRAME, 5))
-    np.testing.assert_array_equal(aa.bilateral_blur(FRAME, (5.0, 3.0), 0.1, 1.5),
-                                  aa.bilateral_blur(FRAME, (5, 3), 0.1, 1.5))  # fmt: skip
-    with pytest.raises(ValueError, match=r"kernel_size must be a whole number, got 3\.5"):  # kornia truncates to 3
-        aa.median_blur(FRAME, (3.5, 3.5))
-
-
 def test_any_non_zero_divisor_override_as_torch():
     """torch divides the window sum by divisor_override, negative included (here computed for comparison as the
     sum of the 2 x 2 window, which divisor_override=1 gives)."""
@@ -107,27 +88,3 @@ def test_any_non_zero_divisor_override_as_torch():
         np.testing.assert_allclose(aa.avg_pool2d(FRAME.astype(np.float64), 2, divisor_override=divisor),
                                    sums / int(divisor), rtol=1e-15)  # measured: 2.2e-16  # fmt: skip
     assert aa.avg_pool2d(np.array([[1, 2], [3, 5]], np.int8), 2, divisor_override=-3).tolist() == [[-4]]  # -11/3
-
-
-def test_numpy_bools_and_numbers_are_accepted():
-    expected = aa.interpolate(FRAME, size=(7, 5), mode="bilinear", align_corners=False, antialias=True)
-    result = aa.interpolate(FRAME, size=(np.int64(7), np.uint8(5)), mode="bilinear", align_corners=np.bool_(False),
-                            antialias=np.bool_(True))  # fmt: skip
-    np.testing.assert_array_equal(result, expected)
-    np.testing.assert_array_equal(aa.avg_pool2d(FRAME, 3, ceil_mode=np.bool_(True), count_include_pad=np.bool_(False)),
-                                  aa.avg_pool2d(FRAME, 3, ceil_mode=True, count_include_pad=False))  # fmt: skip
-    np.testing.assert_array_equal(aa.downsample(FRAME, np.float32(0.25)), aa.downsample(FRAME, 0.25))
-
-
-def test_empty_channel_axes_follow_torch():
-    """torch and kornia give an empty result for area, adaptive pooling and the median; interpolate's other modes,
-    avg_pool2d, FOMM's grouped convolution and kornia's bilateral filter refuse it."""
-    empty = np.zeros((1, 0, 16, 12), np.float32)
-    assert aa.adaptive_avg_pool2d(empty, (4, 3)).shape == (1, 0, 4, 3)
-    assert aa.interpolate(empty, size=(4, 3), mode="area").shape == (1, 0, 4, 3)
-    assert aa.median_blur(empty, 3).shape == (1, 0, 16, 12)
-    assert aa.downsample(np.zeros((8, 8, 0)), 0.5, "median", channel_axis=-1).shape == (4, 4, 0)
-    for call in (lambda: aa.interpolate(empty, size=4, mode="bilinear"), lambda: aa.avg_pool2d(empty, 2),
-                 lambda: aa.anti_alias_interpolation(empty, 0.5), lambda: aa.bilateral_blur(empty, 5, 0.1, 1.5)):
-        with pytest.raises(ValueError, match="at least one channel"):
-            call()

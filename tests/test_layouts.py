@@ -13,11 +13,8 @@ import conftest
 import numpy as np
 import pytest
 from conftest import DOWNSAMPLE_CALLS, PUBLIC_CALLS, WORK_ALIKE_CALLS
-from hypothesis import given
-from hypothesis import strategies as st
 
 import antialias_np as aa
-from antialias_np import _checks
 
 CONFTEST = conftest.__file__
 
@@ -104,16 +101,6 @@ def test_downsample_reads_a_shape_that_fits_channels_last_or_neither_as_given(me
     x = np.zeros(shape, np.float32)
     result = aa.downsample(x, 0.25, method, channel_axis=-1)
     assert result.shape == (*shape[:-3], shape[-3] // 4, shape[-2] // 4, shape[-1])
-
-
-shapes = st.lists(st.integers(0, 40), min_size=3, max_size=4).map(tuple)
-
-
-@given(shapes)
-def test_no_shape_contradicts_both_layouts(shape):
-    """So the rule never refuses an image both ways: one of channel_axis=None and -1 always takes it."""
-    refused = [_checks.contradicts_layout(shape, channels_last) for channels_last in (False, True)]
-    assert refused != [True, True]
 
 
 def test_a_loop_over_colour_and_gray_images_needs_no_special_case():

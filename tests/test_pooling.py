@@ -1,5 +1,5 @@
 """pooling.py: avg_pool2d and adaptive_avg_pool2d (area) against torch's summation order written out in NumPy, and
-their properties; exact integer means: test_integer_images.py; against torch itself: test_differential.py."""
+their properties; exact integer means: test_exact_integers.py; against torch itself: test_differential.py."""
 
 from __future__ import annotations
 

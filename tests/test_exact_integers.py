@@ -1,7 +1,7 @@
-"""Integer images: pooling and area give the exact window mean rounded to the nearest integer (ties to even),
-saturated to the dtype's range, checked against plain Python with fractions; the Gaussian is its float64 value
-rounded, which never wraps. 8-bit images through float tables are summed in float32 (TieCheckedPlan): their results
-are the float64 plan's bit for bit, on images built to put outputs at or next to half-integers."""
+"""exact_integers.py, integer images: pooling and area give the exact window mean rounded to the nearest integer
+(ties to even), saturated to the dtype's range, checked against plain Python with fractions; the Gaussian is its
+float64 value rounded, which never wraps. 8-bit images through float tables are summed in float32 (TieCheckedPlan):
+their results are the float64 plan's bit for bit, on images built to put outputs at or next to half-integers."""
 
 from __future__ import annotations
 

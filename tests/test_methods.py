@@ -1,82 +1,25 @@
-"""What users expect of downsample: array-likes in and NumPy out, a target size or a scale per axis where the method
-can honour them (errors naming what can), the output size of each method as the table in methods.py states it, and
-1/n typed to 6 significant digits read as 1/n."""
+"""methods.py: downsample's methods by name. Each checked once for an image, then built by its work-alike; a target
+size or a scale per axis where the method can honour them (errors naming what can); the output size of each method
+as the table in methods.py states it; 1/n typed to 6 significant digits read as 1/n by every method."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image  # imageio's dependency, so always there
 
 import antialias_np as aa
-from antialias_np import _checks
+from antialias_np._checks import ImageSpec
+from antialias_np.plans import forget_plans
 
-REPOSITORY = Path(__file__).resolve().parents[1]
+PACKAGE = Path(aa.__file__).parent
 FRAME = np.random.default_rng(9).random((2, 3, 30, 41)).astype(np.float32)
 SIZED_METHODS = ("nearest", "bicubic", "bilinear", "area", "lanczos")  # interpolate's modes: any scale, or a size
 PER_AXIS_METHODS = (*SIZED_METHODS, "subsample", "avgpool")
 STEP_METHODS = [m for m in aa.METHODS + aa.EXTRA_METHODS if m not in SIZED_METHODS]
-
-
-# ----- array-likes -----------------------------------------------------------------------------------------------
-
-
-def test_a_pil_image_gives_the_numpy_result():
-    photo = (np.random.default_rng(1).random((40, 36, 3)) * 255).astype(np.uint8)
-    for pil, array in ((Image.fromarray(photo), photo), (Image.fromarray(photo[..., 0]), photo[..., 0])):
-        result = aa.downsample(pil, 0.25, "bilinear", channel_axis=-1)
-        assert type(result) is np.ndarray
-        np.testing.assert_array_equal(result, aa.downsample(array, 0.25, "bilinear", channel_axis=-1))
-    with pytest.raises(ValueError, match="pass channel_axis=-1"):  # a PIL image is channels last
-        aa.downsample(Image.fromarray(photo), 0.25)
-
-
-TORCH_TENSORS = """
-import numpy as np, torch
-import antialias_np as aa
-x = np.random.default_rng(2).random((2, 3, 32, 24)).astype(np.float32)
-for tensor in (torch.from_numpy(x), torch.from_numpy(x).permute(0, 2, 3, 1)):
-    axis = -1 if tensor.shape[-1] == 3 else None
-    result = aa.downsample(tensor, 0.25, "bilinear", channel_axis=axis)
-    assert type(result) is np.ndarray, type(result)
-    np.testing.assert_array_equal(result, aa.downsample(tensor.numpy(), 0.25, "bilinear", channel_axis=axis))
-    assert type(aa.interpolate(tensor, size=(5, 4), channel_axis=axis)) is np.ndarray
-try:
-    aa.downsample(torch.from_numpy(x).requires_grad_(), 0.25)
-except TypeError as error:
-    assert str(error).startswith("image must be an image array"), error
-else:
-    raise AssertionError("a tensor that requires grad was read")
-"""
-
-
-@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="needs torch (the fixtures extra)")
-def test_a_torch_cpu_tensor_gives_the_numpy_result():
-    """In a fresh Python: the default test run never imports torch (conftest.py)."""
-    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
-    done = subprocess.run([sys.executable, "-c", TORCH_TENSORS], capture_output=True, text=True, env=environment)
-    assert done.returncode == 0, done.stderr
-
-
-@pytest.mark.parametrize(("bad", "match"), [
-    (None, "got NoneType"), ("photo.png", "imageio.v3.imread"), (Path("photo.png"), "imageio.v3.imread"),
-    ([[0.5, 0.5], [0.5]], "np.asarray cannot read"), ([[object()]], "Python objects"),
-])  # fmt: skip
-def test_what_is_not_an_array_is_refused_by_name(bad, match):
-    with pytest.raises(TypeError, match=match) as error:
-        aa.downsample(bad, 0.25)
-    assert str(error.value).startswith("image must be an image array")
-
-
-# ----- size and per-axis scale -----------------------------------------------------------------------------------
-
 SIZED_EQUIVALENTS = {
     "bilinear": lambda x, size, **layout: aa.interpolate(x, size=size, mode="bilinear", antialias=True, **layout),
     "bicubic": lambda x, size, **layout: aa.interpolate(x, size=size, mode="bicubic", antialias=True, **layout),
@@ -84,6 +27,64 @@ SIZED_EQUIVALENTS = {
     "area": lambda x, size, **layout: aa.adaptive_avg_pool2d(x, size, **layout),
     "nearest": lambda x, size, **layout: aa.interpolate(x, size=size, mode="nearest", **layout),
 }
+
+
+def outermost_checks(call) -> list[str]:
+    """The checks `call()` makes, as module.function: each call of a function of _checks.py (but ImageSpec's, which
+    describes an image for every module) or of a function named check_*, that no other such call encloses (so the
+    checks that one checking function makes count once, as that function)."""
+
+    def is_check(code) -> bool:
+        if not code.co_filename.startswith(str(PACKAGE)):
+            return False
+        if code.co_filename.endswith("_checks.py"):
+            return code.co_name not in vars(ImageSpec)
+        return code.co_name.startswith("check")
+
+    checks = []
+
+    def profile(frame, event, arg):
+        if event != "call" or not is_check(frame.f_code):
+            return
+        caller = frame.f_back
+        while caller is not None and not is_check(caller.f_code):
+            caller = caller.f_back
+        if caller is None:
+            checks.append(f"{Path(frame.f_code.co_filename).stem}.{frame.f_code.co_name}")
+
+    sys.setprofile(profile)
+    try:
+        call()
+    finally:
+        sys.setprofile(None)
+    return checks
+
+
+THE_IMAGE_AND_ITS_LAYOUT = ["_checks.check_image", "_checks.check_layout"]  # before the plan cache, then on a miss
+
+
+@pytest.mark.parametrize("method, size", [(m, None) for m in (*SIZED_METHODS, "avgpool", "subsample")] +
+                         [(m, (64, 64)) for m in SIZED_METHODS])
+def test_a_first_call_checks_downsamples_arguments_once(method, size):
+    """downsample checks every argument into one result, and hands it to the builder of interpolate or the pools as
+    it is: the checks are entered by the image's check, the layout's and downsample's check_arguments alone."""
+    image = np.zeros((3, 256, 256), np.float32)
+    forget_plans()
+    call = (lambda: aa.downsample(image, method=method, size=size)) if size else (
+        lambda: aa.downsample(image, 0.25, method))
+    assert outermost_checks(call) == [*THE_IMAGE_AND_ITS_LAYOUT, "methods.check_arguments"]
+
+
+@pytest.mark.parametrize("call, check", [
+    (lambda x: aa.interpolate(x, size=(64, 64), mode="bicubic", antialias=True), "resample.check_arguments"),
+    (lambda x: aa.avg_pool2d(x, 4), "pooling.check_avg_pool_arguments"),
+])
+def test_a_first_call_of_a_work_alike_checks_its_arguments_once(call, check):
+    image = np.zeros((3, 256, 256), np.float32)
+    forget_plans()
+    assert outermost_checks(lambda: call(image)) == [*THE_IMAGE_AND_ITS_LAYOUT, check]
+
+
 
 
 @pytest.mark.parametrize("method", SIZED_METHODS)
@@ -163,8 +164,6 @@ def test_the_default_scale_is_a_quarter():
     np.testing.assert_array_equal(aa.downsample(FRAME), aa.downsample(FRAME, 0.25, "gaussian"))
 
 
-# ----- output sizes: the table in methods.py's docstring -----------------------------------------------------------
-
 ROWS_AT_1_OVER_N = {
     **dict.fromkeys(("gaussian", "subsample", "median", "bilateral", "box5", "gaussian7", "gaussian9", "binomial"),
                     lambda h, n: math.ceil(h / n)),
@@ -193,19 +192,6 @@ def test_output_sizes_are_those_of_the_table(method):
         assert aa.downsample(np.zeros((1000, 750), np.float32), 1 / 3, method).shape == expected
 
 
-# ----- 1/n written to 6 significant digits -----------------------------------------------------------------------
-
-
-def test_every_1_over_n_written_to_6_digits_is_read_as_that_step():
-    """For every step downsample takes (up to 2**16): 1/n rounded to 6 significant digits gives step n, and 1/n
-    rounded to 5 digits is refused where that is more than the tolerance away (0.33333, 0.16667, 0.14286)."""
-    steps = np.arange(1, 2**16 + 1)
-    for n in steps:
-        assert _checks.step_of(float(f"{1 / n:.6g}")) == n
-    five_digits = [float(f"{1 / n:.5g}") for n in (3, 6, 7, 9)]  # 1e-5 to 2e-5 from 1/n
-    assert [_checks.step_of(scale) for scale in five_digits] == [None] * 4
-
-
 @pytest.mark.parametrize("method", aa.METHODS + aa.EXTRA_METHODS)
 def test_0_333333_is_a_third_for_every_method(method):
     x = np.random.default_rng(5).random((3, 40, 30)).astype(np.float32)
@@ -223,12 +209,3 @@ def test_a_scale_near_but_not_at_1_over_n_is_refused_by_the_step_methods():
         with pytest.raises(ValueError, match="scale must be 1/n"):
             aa.downsample(x, scale, "gaussian")
         assert aa.downsample(x, scale, "bilinear").shape[-2:] == (int(40 * scale), int(30 * scale))
-
-
-def test_anti_alias_interpolation_takes_1_over_n_to_6_digits_with_fomms_blur_for_it():
-    """FOMM computes sigma from the scale given and keeps every int(1 / scale)-th pixel: 3 for 0.333333."""
-    from antialias_np.gaussian import anti_alias_reference
-
-    x = np.random.default_rng(6).random((2, 31, 29))
-    np.testing.assert_allclose(aa.anti_alias_interpolation(x, 0.333333), anti_alias_reference(x, 0.333333),
-                               rtol=0, atol=1e-15)  # measured: 3.3e-16  # fmt: skip
