@@ -27,21 +27,23 @@ from antialias_np.weights import AxisTable
 FloatArray = npt.NDArray[np.float32] | npt.NDArray[np.float64]
 IndexArray = npt.NDArray[np.int64]
 
-MAX_TAPS = 4
-"""The most taps per output of a table this path takes (bilinear 2, antialiased bilinear 3, bicubic 4)."""
+MAX_TAPS = 5
+"""The most taps per output of a table this path takes: bilinear 2, bicubic 4; antialiased, when upsampling, up to 2
+and up to 5 (Pillow's windows of 4 pixels, one more where the window's ends round outwards)."""
 
 BLOCK_INPUT_ROWS = 64
 """The most input rows widened at a time: the column pass sums rows of C x that many values, whole vectors."""
 
 
 def takes_tables(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> bool:
-    """Whether `UpsamplingPlan` applies to these tables for images of `dtype`: float32 or float64 weights of at most
-    MAX_TAPS taps, and on both axes at least as many outputs as the input pixels read (no axis downsampled)."""
+    """Whether `UpsamplingPlan` applies to these tables for images of `dtype`: float32 or float64 weights, outputs of
+    at most MAX_TAPS taps, and on both axes at least as many outputs as the input pixels read (no axis downsampled)."""
     return (
         dtype in (np.dtype(np.float32), np.dtype(np.float64))
         and rows.precision is None
         and all(
-            0 < table.index.shape[1] <= MAX_TAPS and table.n_out > int(table.index.max()) for table in (rows, cols)
+            table.n_out > 0 and int(table.count.max()) <= MAX_TAPS and table.n_out > int(table.index.max())
+            for table in (rows, cols)
         )
     )
 
