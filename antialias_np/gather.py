@@ -9,12 +9,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 from numba import literally, prange
 
 from antialias_np import _checks, _kernels
 from antialias_np._kernels import njit, plane_kernel
 from antialias_np._simd import CACHE_LINE_BYTES, strided_vector, strided_vector_width
 from antialias_np.plans import Plan
+
+IndexArray = npt.NDArray[np.int64]
 
 UNSIGNED_OF_SIZE = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
 
@@ -120,7 +123,7 @@ def _repeat(indices: np.ndarray) -> int:
 
 
 @njit(cache=True)
-def _copy_row(out, p, i):
+def _copy_row(out: npt.NDArray[np.generic], p: int, i: int) -> None:
     """out[p, i, :] = out[p, i - 1, :], a loop that LLVM turns into vector copies (NumPy's slice assignment in Numba
     was measured slower: it must allow the two rows to overlap)."""
     previous, dest = out[p, i - 1], out[p, i]
@@ -129,7 +132,10 @@ def _copy_row(out, p, i):
 
 
 @plane_kernel()
-def _gather(planes, rows, cols, col_step, pixel, out):
+def _gather(
+    planes: npt.NDArray[np.generic], rows: IndexArray, cols: IndexArray, col_step: int, pixel: np.dtype,
+    out: npt.NDArray[np.generic],
+) -> None:
     """out[p, i, j] = planes[p, rows[i], cols[j]] for pixels of the dtype `pixel`: the rows of planes, (B, H, W * C),
     and of out, (B, h, w * C), are seen as rows of pixels of C values, each copied whole. Evenly spaced cols (a
     col_step > 0) are read as a strided row, measured faster than through their indices. An output row that reads
@@ -202,7 +208,10 @@ REPEATS = (2, 3, 4)
 
 
 @plane_kernel()
-def _gather_repeated(planes, rows, first_col, repeat, out):
+def _gather_repeated(
+    planes: npt.NDArray[np.unsignedinteger], rows: IndexArray, first_col: int, repeat: int,
+    out: npt.NDArray[np.unsignedinteger],
+) -> None:
     """out[p, i, j] = planes[p, rows[i], first_col + j // repeat] for planes (B, H, W) (float16 as its bits) and a
     repeat in REPEATS, by `_repeated_rows`."""
     for p in prange(planes.shape[0]):
@@ -215,7 +224,10 @@ def _gather_repeated(planes, rows, first_col, repeat, out):
 
 
 @njit(cache=True)
-def _repeated_rows(planes, p, rows, first_col, repeat, out):
+def _repeated_rows(
+    planes: npt.NDArray[np.unsignedinteger], p: int, rows: IndexArray, first_col: int, repeat: int,
+    out: npt.NDArray[np.unsignedinteger],
+) -> None:
     """out[p, i, :] = each of planes[p, rows[i], first_col:] `repeat` times (as many as a row of out holds), for a
     literal repeat, which LLVM writes by vectors; a row that reads the input row of the one before it is copied
     from it."""
