@@ -4,7 +4,8 @@
     out[p, i, j] = sum_r sum_c row.weight[i, r] * col.weight[j, c] * planes[p, row.index[i, r], col.index[j, c]]
 
 `resample_plan` picks the plan by the dtype and the tables: float images and uint8 fixed-point tables go to the
-weighted sums of float_sums.py (SeparablePlan; fixed-point tables there run fixed_point.py's kernel), integer images
+weighted sums of float_sums.py (SeparablePlan; fixed-point tables there run fixed_point.py's kernel), or for float
+tables of few taps that downsample no axis, of upsampling.py (UpsamplingPlan, width first as torch); integer images
 to the exact plans of exact_integers.py. `resample_reference` computes the formula from the tables' matrices
 (W_rows @ plane @ W_cols.T), for the tests.
 """
@@ -17,6 +18,7 @@ from antialias_np.exact_integers import TIE_MARGIN_LIMIT, ExactBoxPlan, TieCheck
 from antialias_np.fixed_point import fixed_point_reference
 from antialias_np.float_sums import SeparablePlan
 from antialias_np.plans import Plan
+from antialias_np.upsampling import UpsamplingPlan, takes_tables
 from antialias_np.weights import AxisTable, table_matrix
 
 
@@ -39,6 +41,8 @@ def resample_plan(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> Plan:
             return ExactBoxPlan(rows, cols, divisor, dtype)
         if tie_margin(rows, cols, dtype) <= TIE_MARGIN_LIMIT:
             return TieCheckedPlan(rows, cols, dtype)
+    if takes_tables(rows, cols, dtype):
+        return UpsamplingPlan(rows, cols, dtype)
     return SeparablePlan(rows, cols, dtype)
 
 

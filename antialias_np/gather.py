@@ -1,6 +1,7 @@
 """The gather: out[..., i, j] = x[..., rows[i], cols[j]], a selection of rows and columns (subsample, nearest) that
 copies bits, so it is exact for every dtype. `gather_plan` picks NumPy's slicing (SlicePlan) or a kernel
-(GatherPlan: `_gather` for whole pixels, `_gather_every` for every 2nd, 3rd or 4th column by vectors).
+(GatherPlan: `_gather` for whole pixels, `_gather_every` for every 2nd, 3rd or 4th column by vectors,
+`_gather_repeated` for each column 2, 3 or 4 times).
 """
 
 from __future__ import annotations
@@ -8,12 +9,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 from numba import literally, prange
 
 from antialias_np import _checks, _kernels
 from antialias_np._kernels import njit, plane_kernel
 from antialias_np._simd import CACHE_LINE_BYTES, strided_vector, strided_vector_width
 from antialias_np.plans import Plan
+
+IndexArray = npt.NDArray[np.int64]
 
 UNSIGNED_OF_SIZE = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
 
@@ -23,7 +27,8 @@ def gather_plan(image: _checks.ImageSpec, rows: np.ndarray, cols: np.ndarray) ->
     is exact for every dtype.
 
     In torch layout, columns every 2, 3 or 4 pixels (subsample, nearest at an integer ratio) go to the kernel that
-    picks them by vectors (GatherPlan, `_gather_every`); other evenly spaced indices to NumPy (SlicePlan). Other
+    picks them by vectors (GatherPlan, `_gather_every`), each column 2, 3 or 4 times (nearest upsampling) to the one
+    that writes them by vectors (`_gather_repeated`); other evenly spaced indices to NumPy (SlicePlan). Other
     indices, and channels-last images, go to the kernel of whole pixels (GatherPlan, `_gather`). See Note: the
     gather's paths in docs/notes.md.
     """
@@ -51,7 +56,8 @@ class SlicePlan(Plan):
 
 class GatherPlan(Plan):
     """x[..., rows[i], cols[j]] for C-contiguous images of `shape` (in torch layout) by a kernel: in torch layout,
-    columns every 2, 3 or 4 values by `_gather_every`; otherwise by `_gather`, which copies whole pixels (a value
+    columns every 2, 3 or 4 values by `_gather_every`, each column 2, 3 or 4 times by `_gather_repeated`; otherwise
+    by `_gather`, which copies whole pixels (a value
     in torch layout, the C values of a pixel channels last). Other images by NumPy's indexing."""
 
     def __init__(self, shape: tuple[int, ...], rows: np.ndarray, cols: np.ndarray, dtype: np.dtype,
@@ -77,8 +83,11 @@ class GatherPlan(Plan):
         self._out_planes_shape = (planes, len(rows), len(cols) * channels)
         evenly_spaced = _evenly_spaced(cols)
         col_step = 0 if evenly_spaced is None else evenly_spaced.step
+        col_repeat = _repeat(cols)
         if not channels_last and col_step in VECTOR_STEPS:
             self._kernel, self._arguments = _gather_every, (rows, int(cols[0]), col_step)
+        elif not channels_last and col_repeat in REPEATS:
+            self._kernel, self._arguments = _gather_repeated, (rows, int(cols[0]), col_repeat)
         else:
             self._kernel, self._arguments = _gather, (rows, cols, col_step, pixel)
         if planes * height * width * channels < _kernels.PARALLEL_MIN_VALUES:  # never on threads (parallel_threads)
@@ -107,14 +116,36 @@ def _evenly_spaced(indices: np.ndarray) -> slice | None:
     return slice(int(indices[0]), int(indices[-1]) + 1, step)
 
 
+def _repeat(indices: np.ndarray) -> int:
+    """k where indices[j] = indices[0] + j // k for every j (each index k times: upsampling by k), else 0."""
+    k = int(np.count_nonzero(indices == indices[0]))
+    return k if np.array_equal(indices, indices[0] + np.arange(len(indices)) // k) else 0
+
+
+@njit(cache=True)
+def _copy_row(out: npt.NDArray[np.generic], p: int, i: int) -> None:
+    """out[p, i, :] = out[p, i - 1, :], a loop that LLVM turns into vector copies (NumPy's slice assignment in Numba
+    was measured slower: it must allow the two rows to overlap)."""
+    previous, dest = out[p, i - 1], out[p, i]
+    for j in range(dest.shape[0]):
+        dest[j] = previous[j]
+
+
 @plane_kernel()
-def _gather(planes, rows, cols, col_step, pixel, out):
+def _gather(
+    planes: npt.NDArray[np.generic], rows: IndexArray, cols: IndexArray, col_step: int, pixel: np.dtype,
+    out: npt.NDArray[np.generic],
+) -> None:
     """out[p, i, j] = planes[p, rows[i], cols[j]] for pixels of the dtype `pixel`: the rows of planes, (B, H, W * C),
     and of out, (B, h, w * C), are seen as rows of pixels of C values, each copied whole. Evenly spaced cols (a
-    col_step > 0) are read as a strided row, measured faster than through their indices."""
+    col_step > 0) are read as a strided row, measured faster than through their indices. An output row that reads
+    the input row of the one before it (upsampling) is copied from it, by vectors."""
     source_pixels, out_pixels = planes.view(pixel), out.view(pixel)
     for p in prange(planes.shape[0]):
         for i in range(rows.shape[0]):
+            if i > 0 and rows[i] == rows[i - 1]:  # upsampling: a row read again is a copy of the row made before it
+                _copy_row(out, p, i)
+                continue
             row, dest = source_pixels[p, rows[i]], out_pixels[p, i]
             if col_step:
                 kept = row[cols[0] :: col_step]
@@ -169,3 +200,48 @@ def _strided_rows(planes, p, rows, first_col, step, out):
             j += lanes
         for k in range(j, n):
             out[p, i, k] = planes[p, r, first_col + k * step]
+
+
+REPEATS = (2, 3, 4)
+"""The column repeats (nearest upsampling by 2, 3 or 4) `_gather_repeated` writes by vectors; others go to
+`_gather`."""
+
+
+@plane_kernel()
+def _gather_repeated(
+    planes: npt.NDArray[np.unsignedinteger], rows: IndexArray, first_col: int, repeat: int,
+    out: npt.NDArray[np.unsignedinteger],
+) -> None:
+    """out[p, i, j] = planes[p, rows[i], first_col + j // repeat] for planes (B, H, W) (float16 as its bits) and a
+    repeat in REPEATS, by `_repeated_rows`."""
+    for p in prange(planes.shape[0]):
+        if repeat == 2:
+            _repeated_rows(planes, p, rows, first_col, 2, out)
+        elif repeat == 3:
+            _repeated_rows(planes, p, rows, first_col, 3, out)
+        else:
+            _repeated_rows(planes, p, rows, first_col, 4, out)
+
+
+@njit(cache=True)
+def _repeated_rows(
+    planes: npt.NDArray[np.unsignedinteger], p: int, rows: IndexArray, first_col: int, repeat: int,
+    out: npt.NDArray[np.unsignedinteger],
+) -> None:
+    """out[p, i, :] = each of planes[p, rows[i], first_col:] `repeat` times (as many as a row of out holds), for a
+    literal repeat, which LLVM writes by vectors; a row that reads the input row of the one before it is copied
+    from it."""
+    literally(repeat)
+    n = out.shape[2]
+    whole = n // repeat
+    for i in range(rows.shape[0]):
+        if i > 0 and rows[i] == rows[i - 1]:
+            _copy_row(out, p, i)
+            continue
+        row, dest = planes[p, rows[i], first_col:], out[p, i]
+        for j in range(whole):
+            value = row[j]
+            for k in range(repeat):
+                dest[j * repeat + k] = value
+        for q in range(whole * repeat, n):
+            dest[q] = row[q // repeat]

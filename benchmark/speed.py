@@ -37,6 +37,7 @@ from benchmark.threads import (
 )
 from benchmark.timing import measure
 from benchmark.torch_pipelines import study_pipelines
+from benchmark.upsampling import upsampling_section
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +71,7 @@ def run_speed(args: argparse.Namespace) -> None:
     images = image_rows(peers, args.repeats, args.quick, args.pillow_simd)
     layouts = layout_rows(args.repeats, args.quick)
     sections += [images_markdown(images), layout_markdown(layouts)]
+    sections.append(upsampling_section(result, peers, args, repeat_time))
     result["images"], result["layouts"] = [as_json(r) for r in images], [as_json(r) for r in layouts]
     result["selection"] = selection_rows(inputs, args.repeats, repeat_time)
     result["startup"] = startup(args.quick)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import antialias_np as aa
 from antialias_np._checks import ImageSpec
-from antialias_np.gather import UNSIGNED_OF_SIZE, VECTOR_STEPS, gather_plan
+from antialias_np.gather import REPEATS, UNSIGNED_OF_SIZE, VECTOR_STEPS, GatherPlan, _gather_repeated, gather_plan
 
 DTYPES = [np.uint8, np.int16, np.float16, np.float32, np.float64, np.uint64]
 
@@ -113,3 +113,30 @@ def test_gather_equals_numpy_indexing(data, dtype, channels):
     for result, expected in (torch_layout_case, channels_last_case):
         np.testing.assert_array_equal(result, expected)
         assert result.dtype == x.dtype and result.flags.c_contiguous and not np.shares_memory(result, x)
+
+
+@given(
+    dtype=st.sampled_from(DTYPES),
+    repeat=st.sampled_from(REPEATS),
+    height=st.integers(1, 6),
+    width=st.integers(1, 200),
+    first_col=st.integers(0, 5),
+    extra=st.integers(0, 3),  # outputs past whole runs: a last input column taken fewer times
+    row_repeat=st.integers(1, 4),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_each_column_repeated_equals_numpy_indexing(dtype, repeat, height, width, first_col, extra, row_repeat, seed):
+    """Nearest upsampling by 2, 3 or 4: each column `repeat` times by vectors (gather._gather_repeated), and each
+    input row `row_repeat` times, the repeated rows copied from the row made before."""
+    first_col = min(first_col, width - 1)
+    runs = width - first_col
+    cols = first_col + np.arange(runs * repeat - (extra if runs > 1 else 0) % repeat) // repeat
+    rows = np.repeat(np.arange(height), row_repeat)
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 2**16, (2, height, width * np.dtype(dtype).itemsize), dtype=np.uint64).astype(np.uint8)
+    x = x.view(dtype).reshape(2, height, width)
+    plan = gather_plan(ImageSpec(x.shape, x.dtype), rows, cols)
+    assert isinstance(plan, GatherPlan) and plan._kernel.__name__ == _gather_repeated.__name__
+    bits = f"u{x.itemsize}"  # NaN payloads are copied: compare the bits
+    np.testing.assert_array_equal(plan(x).view(bits), x[:, rows[:, None], cols].view(bits))
+
