@@ -135,8 +135,8 @@ def scaling_markdown(rows: list[dict]) -> str:
         "## Scaling: ns per input value (ratio to one 256 x 256 frame), one thread",
         "",
         "Frames x 3 x size x size, to 1/4 of each side. A constant ns per input value means time linear in the input. "
-        "One 256 x 256 frame (0.75 M values) is read from the L2 cache on every repeat; larger inputs come from "
-        "the L3 cache or memory, so the read-once floor of the speed table rises with them.",
+        "One 256 x 256 RGB frame (0.75 MiB in float32) is read from the L2 cache on every repeat; larger inputs "
+        "come from the L3 cache or memory, so the read-once floor of the speed table rises with them.",
     ]
     for dtype in dict.fromkeys(r["dtype"] for r in rows):
         of_dtype = [r for r in rows if r["dtype"] == dtype]
