@@ -558,7 +558,9 @@ def strided_vector(typingctx, source, p, r, start, step, dest, i, j):
 
 
 @intrinsic
-def prefetch_line(typingctx, array, row, column):
+def prefetch_line(
+    typingctx: object, array: types.Type, row: types.Type, column: types.Type
+) -> tuple[types.Type, Callable[..., object]] | None:
     """Ask the CPU to bring the cache line holding array[row, column] (a 2-D array) into its L2 cache ahead of use
     (llvm.prefetch: prefetcht1 on x86): a hint, which never faults, even outside the array."""
     if not (isinstance(array, types.Array) and array.ndim == 2):

@@ -7,6 +7,7 @@ uint8 temporary, then rows, each pass rounding. See Note: fixed-point weights in
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from numba import prange
 
 from antialias_np._kernels import block_rows, njit, plane_kernel
@@ -107,7 +108,7 @@ def _resample_uint8(
 
 
 @njit(cache=True)
-def _last_rows_read(pair_index, pair_count):
+def _last_rows_read(pair_index: npt.NDArray[np.int64], pair_count: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """The last input row each output row reads (the largest index among its tap pairs)."""
     last = np.zeros(pair_index.shape[0], np.int64)
     for i in range(pair_index.shape[0]):

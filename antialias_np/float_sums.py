@@ -11,6 +11,7 @@ uint8 fixed-point tables to fixed_point.py's kernel); engine.resample_plan says 
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from numba import prange
 
 from antialias_np import _checks, plans
@@ -185,7 +186,7 @@ def resample_plane(
 
 
 @njit(cache=True)
-def _increasing(index, count):
+def _increasing(index: npt.NDArray[np.int64], count: npt.NDArray[np.int64]) -> bool:
     """True if every output row has taps in increasing order of input row, and its last no earlier than the row
     before's (as torch's tables: a window of consecutive input rows, moving down), so that the input rows output
     row i reads first are those after index[i - 1, count[i - 1] - 1], up to index[i, count[i] - 1]."""

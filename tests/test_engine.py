@@ -71,4 +71,3 @@ def test_channels_last_uint8_plan_equals_the_torch_layout_plan(rows, cols, chann
     plan = resample_plan(row_table, col_table, x.dtype)
     torch_layout = np.moveaxis(plan(np.ascontiguousarray(np.moveaxis(x, -1, -3))), -3, -1)
     np.testing.assert_array_equal(plan.on_channels_last()(x), torch_layout)
-

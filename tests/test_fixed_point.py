@@ -57,7 +57,7 @@ def test_tap_pairs_pair_an_odd_last_tap_with_itself_at_weight_0():
 
 
 @given(seed=st.integers(0, 2**32 - 1), taps=st.integers(1, 9))
-def test_last_rows_read_are_the_largest_index_under_each_outputs_taps(seed, taps):
+def test_last_rows_read_are_the_largest_index_under_each_outputs_taps(seed: int, taps: int) -> None:
     """The uint8 kernel makes an output row as soon as the rows up to this one are done (_resample_uint8): any
     indices, in any order, and odd tap counts, whose last pair repeats its tap."""
     rng = np.random.default_rng(seed)

@@ -62,7 +62,7 @@ def test_only_the_counted_taps_of_an_output_are_read(dtype):
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
-def test_row_pass_prefetching_ahead_gives_the_same_bits(dtype):
+def test_row_pass_prefetching_ahead_gives_the_same_bits(dtype: type) -> None:
     """weighted_rows asking for later rows ahead (prefetch_ahead, as for inputs read from memory) computes the same
     sums, bit for bit, as without: windows of 6 consecutive rows, 2 rows apart, over rows of wide chunks and a
     narrower rest."""
@@ -79,7 +79,7 @@ def test_row_pass_prefetching_ahead_gives_the_same_bits(dtype):
     np.testing.assert_array_equal(prefetching, dest)
 
 
-def test_prefetching_only_where_each_row_adds_the_next_input_rows():
+def test_prefetching_only_where_each_row_adds_the_next_input_rows() -> None:
     """The row pass prefetches the rows after the previous output row's last tap, up to its own last: only for tables
     whose taps increase along each row and whose last taps never move back (torch's downsampling tables)."""
     rows = downsample_plan(ImageSpec((1, 1, 64, 64), np.dtype(np.float32)), 0.25, "bicubic", ()).rows
