@@ -555,3 +555,29 @@ def strided_vector(typingctx, source, p, r, start, step, dest, i, j):
         return context.get_dummy_value()
 
     return types.void(source, types.intp, types.intp, types.intp, step, dest, types.intp, types.intp), codegen
+
+
+@intrinsic
+def prefetch_line(
+    typingctx: object, array: types.Type, row: types.Type, column: types.Type
+) -> tuple[types.Type, Callable[..., object]] | None:
+    """Ask the CPU to bring the cache line holding array[row, column] (a 2-D array) into its L2 cache ahead of use
+    (llvm.prefetch: prefetcht1 on x86): a hint, which never faults, even outside the array."""
+    if not (isinstance(array, types.Array) and array.ndim == 2):
+        return None
+
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        pointer = cgutils.get_item_pointer(
+            context, builder, array_type, context.make_array(array_type)(context, builder, args[0]), args[1:]
+        )
+        byte_pointer = ir.IntType(8).as_pointer()
+        arguments = [byte_pointer, ir.IntType(32), ir.IntType(32), ir.IntType(32)]
+        prefetch = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), arguments), "llvm.prefetch.p0i8"
+        )
+        read, into_l2, data = (ir.IntType(32)(k) for k in (0, 2, 1))  # rw, locality (2: prefetcht1), cache type
+        builder.call(prefetch, [builder.bitcast(pointer, byte_pointer), read, into_l2, data])
+        return context.get_dummy_value()
+
+    return types.void(array, types.intp, types.intp), codegen

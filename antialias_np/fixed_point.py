@@ -7,6 +7,7 @@ uint8 temporary, then rows, each pass rounding. See Note: fixed-point weights in
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from numba import prange
 
 from antialias_np._kernels import block_rows, njit, plane_kernel
@@ -82,17 +83,35 @@ def _resample_uint8(
 ):
     """Planes of C interleaved channels, (H, W * C), as in resample_plane; columns first, as torch: a block of input
     rows at a time (BLOCK_BYTES) is transposed, (W, C * b), and the row primitive makes its kept columns, which
-    transposed are rows of the uint8 temporary (H, w * C); then the row primitive makes the kept rows from it. The
-    tables come as `tap_pairs`."""
+    transposed are rows of the uint8 temporary (H, w * C); then the row primitive makes the kept rows whose taps
+    that block completes, from the temporary's rows while they are still in the cache. The tables come as
+    `tap_pairs`."""
     height, in_width = planes.shape[1], planes.shape[2] // channels
     width = out.shape[2] // channels
     block = block_rows(height, planes.shape[2])
+    last_row_read = _last_rows_read(row_pair_index, row_pair_count)
     for p in prange(planes.shape[0]):
         columns_done = np.empty((height, width * channels), np.uint8)
+        rows_done = 0
         for first in range(0, height, block):
             last = min(first + block, height)
             columns = transposed(planes[p, first:last]).reshape(in_width, channels * (last - first))
             block_done = np.empty((width, channels * (last - first)), np.uint8)
             _fixed_point_rows(columns, col_pair_index, col_pair_weight, col_pair_count, col_precision, block_done)
             transpose_into(block_done.reshape(width * channels, last - first), columns_done[first:last])
-        _fixed_point_rows(columns_done, row_pair_index, row_pair_weight, row_pair_count, row_precision, out[p])
+            ready = rows_done
+            while ready < out.shape[1] and (last == height or last_row_read[ready] < last):
+                ready += 1
+            _fixed_point_rows(columns_done, row_pair_index[rows_done:ready], row_pair_weight[rows_done:ready],
+                              row_pair_count[rows_done:ready], row_precision, out[p, rows_done:ready])  # fmt: skip
+            rows_done = ready
+
+
+@njit(cache=True)
+def _last_rows_read(pair_index: npt.NDArray[np.int64], pair_count: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The last input row each output row reads (the largest index among its tap pairs)."""
+    last = np.zeros(pair_index.shape[0], np.int64)
+    for i in range(pair_index.shape[0]):
+        for k in range(pair_count[i]):
+            last[i] = max(last[i], pair_index[i, k, 0], pair_index[i, k, 1])
+    return last

@@ -11,6 +11,7 @@ uint8 fixed-point tables to fixed_point.py's kernel); engine.resample_plan says 
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from numba import prange
 
 from antialias_np import _checks, plans
@@ -19,6 +20,7 @@ from antialias_np._simd import (
     CACHE_LINE_BYTES,
     WIDE_CHUNK_VECTORS,
     fma,
+    prefetch_line,
     transpose_into,
     transposed,
     weighted_vector,
@@ -75,9 +77,14 @@ class SeparablePlan(Plan):
 
 
 @njit(cache=True)
-def weighted_rows(source, index, weight, count, dest):
+def weighted_rows(source, index, weight, count, dest, prefetch_ahead=0):
     """dest[i, :] = sum_{t < count[i]} weight[i, t] * source[index[i, t], :], a tap after another, fused, the rows
     in vertical strips (`_strip_width`).
+
+    With prefetch_ahead = k > 0, for a source read from memory rather than a cache, the wide chunks of output row i
+    first ask for the same columns of the input rows that output row i + k reads and row i + k - 1 does not
+    (`prefetch_line`), so that the reads of later rows overlap the arithmetic of this one; the taps must then be
+    in increasing order (`_increasing`).
 
     Wide chunks (`weighted_wide_chunk`), the last one overlapping the one before where it does not divide the strip
     (it writes some values twice, the same); rows narrower than a wide chunk one vector at a time, the last
@@ -96,6 +103,7 @@ def weighted_rows(source, index, weight, count, dest):
                 dest[i, x] = total
         return
     strip = _strip_width(width, weight.shape[1], source.itemsize)
+    line_values = CACHE_LINE_BYTES // source.itemsize
     to_line = (-(source.ctypes.data // source.itemsize)) % (CACHE_LINE_BYTES // source.itemsize)
     peel = 0 < to_line <= narrow and width >= wide
     for start in range(0, width, strip):
@@ -108,6 +116,11 @@ def weighted_rows(source, index, weight, count, dest):
             while x0 < end:
                 if width >= wide:
                     x0 = min(x0, width - wide)
+                    later = i + prefetch_ahead
+                    if prefetch_ahead > 0 and later < dest.shape[0]:
+                        for r in range(index[later - 1, count[later - 1] - 1] + 1, index[later, count[later] - 1] + 1):
+                            for x in range(x0, x0 + wide, line_values):
+                                prefetch_line(source, r, x)
                     weighted_wide_chunk(source, index, weight, count[i], dest, i, x0)
                     x0 += wide
                 else:
@@ -115,6 +128,15 @@ def weighted_rows(source, index, weight, count, dest):
                     weighted_vector(source, index, weight, count[i], dest, i, x0)
                     x0 += narrow
 
+
+PREFETCH_AHEAD = 2
+"""How many output rows ahead the row pass of `resample_plane` prefetches the input rows it reads first
+(weighted_rows' prefetch_ahead), in calls of more than PREFETCH_MIN_BYTES of input; 2, 4 and 8 measured alike
+(`python bench.py --speed --scaling` measures frames to 4096 px and batches of 64)."""
+
+PREFETCH_MIN_BYTES = 1 << 20
+"""Input bytes from which the row pass prefetches: smaller inputs, a 256 px RGB frame (0.75 MiB in float32) among
+them, are read from the L2 cache when called again, and there the prefetches only cost instructions."""
 
 STRIP_BYTES = 1 << 14
 """The most bytes that the input rows of one output row's taps may span before `weighted_rows` works in vertical
@@ -139,12 +161,15 @@ def _strip_width(width, taps, itemsize):
 
 
 @njit(cache=True)
-def resample_plane(plane, channels, row_index, row_weight, row_count, col_index, col_weight, col_count, out):
+def resample_plane(
+    plane, channels, row_index, row_weight, row_count, col_index, col_weight, col_count, out, prefetch_ahead=0
+):
     """One (H, W * C) plane of C interleaved channels (C = 1 in torch layout) into out, (h, w * C).
 
     The kept rows are weighted sums of whole rows, (h, W * C); transposed, (W * C, h) is (W, C * h): W rows of every
     channel's column, so the same primitive makes the kept columns, (w, C * h), which transposed is (h, w * C).
-    This is done for a block of kept rows at a time (BLOCK_BYTES).
+    This is done for a block of kept rows at a time (BLOCK_BYTES). The row pass prefetches `prefetch_ahead` output
+    rows ahead (weighted_rows; the row taps must then be `_increasing`).
     """
     height, width = out.shape[0], out.shape[1] // channels
     in_width = plane.shape[1] // channels
@@ -152,18 +177,35 @@ def resample_plane(plane, channels, row_index, row_weight, row_count, col_index,
     for first in range(0, height, block):
         last = min(first + block, height)
         rows = np.empty((last - first, plane.shape[1]), out.dtype)
-        weighted_rows(plane, row_index[first:last], row_weight[first:last], row_count[first:last], rows)
+        weighted_rows(plane, row_index[first:last], row_weight[first:last], row_count[first:last], rows,
+                      prefetch_ahead)  # fmt: skip
         columns = transposed(rows).reshape(in_width, channels * (last - first))
         result_transposed = np.empty((width, channels * (last - first)), out.dtype)
         weighted_rows(columns, col_index, col_weight, col_count, result_transposed)
         transpose_into(result_transposed.reshape(width * channels, last - first), out[first:last])
 
 
+@njit(cache=True)
+def _increasing(index: npt.NDArray[np.int64], count: npt.NDArray[np.int64]) -> bool:
+    """True if every output row has taps in increasing order of input row, and its last no earlier than the row
+    before's (as torch's tables: a window of consecutive input rows, moving down), so that the input rows output
+    row i reads first are those after index[i - 1, count[i - 1] - 1], up to index[i, count[i] - 1]."""
+    for i in range(index.shape[0]):
+        if count[i] < 1 or (i > 0 and index[i, count[i] - 1] < index[i - 1, count[i - 1] - 1]):
+            return False
+        for t in range(1, count[i]):
+            if index[i, t] <= index[i, t - 1]:
+                return False
+    return True
+
+
 @plane_kernel()
 def _resample_float(planes, channels, row_index, row_weight, row_count, col_index, col_weight, col_count, out):
+    from_memory = planes.size * planes.itemsize > PREFETCH_MIN_BYTES
+    prefetch_ahead = PREFETCH_AHEAD if from_memory and _increasing(row_index, row_count) else 0
     for p in prange(planes.shape[0]):
         resample_plane(planes[p], channels, row_index, row_weight, row_count, col_index, col_weight, col_count,
-                        out[p])
+                       out[p], prefetch_ahead)  # fmt: skip
 
 
 def _saturate(values: np.ndarray, dtype: np.dtype) -> np.ndarray:

@@ -77,7 +77,7 @@ def run_speed(args: argparse.Namespace) -> None:
     result["startup"] = startup(args.quick)
     sections += [selection_markdown(result["selection"]), startup_markdown(result["startup"])]
     if args.scaling:
-        result["scaling"] = scaling(args.repeats, repeat_time)
+        result["scaling"] = scaling(args.repeats, repeat_time, args.quick)
         result["threads"] = two_threads(args.repeats, repeat_time)
         sections += [scaling_markdown(result["scaling"]), threads_markdown(result["threads"])]
     if args.threads:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from antialias_np.fixed_point import _fixed_point_rows, fixed_point_reference, tap_pairs
+from antialias_np.fixed_point import _fixed_point_rows, _last_rows_read, fixed_point_reference, tap_pairs
 from antialias_np.weights import AxisTable
 
 
@@ -54,6 +54,17 @@ def test_tap_pairs_pair_an_odd_last_tap_with_itself_at_weight_0():
     halves = pair_weight.view(np.int16).reshape(2, 2, 2)  # little-endian: tap 2k in the low half
     np.testing.assert_array_equal(halves[0], [[1, -2], [3, 0]])
     np.testing.assert_array_equal(halves[1, 0], [-4, 5])
+
+
+@given(seed=st.integers(0, 2**32 - 1), taps=st.integers(1, 9))
+def test_last_rows_read_are_the_largest_index_under_each_outputs_taps(seed: int, taps: int) -> None:
+    """The uint8 kernel makes an output row as soon as the rows up to this one are done (_resample_uint8): any
+    indices, in any order, and odd tap counts, whose last pair repeats its tap."""
+    rng = np.random.default_rng(seed)
+    table = random_fixed_point_table(rng, 40, 7, taps)
+    under_taps = np.where(np.arange(taps) < table.count[:, None], table.index, -1)
+    pair_index, _, pair_count = tap_pairs(table)
+    np.testing.assert_array_equal(_last_rows_read(pair_index, pair_count), under_taps.max(axis=1))
 
 
 FALLBACK_CHECK = """

@@ -10,8 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_engine import random_tables
 
+from antialias_np._checks import ImageSpec
 from antialias_np.engine import resample_plan, resample_reference
-from antialias_np.float_sums import SeparablePlan, _strip_width
+from antialias_np.float_sums import PREFETCH_AHEAD, SeparablePlan, _increasing, _strip_width, weighted_rows
+from antialias_np.methods import downsample_plan
 from antialias_np.weights import AxisTable
 
 
@@ -57,3 +59,33 @@ def test_only_the_counted_taps_of_an_output_are_read(dtype):
     result = SeparablePlan(padded_rows, padded_cols, x.dtype)(x)
     assert np.all(np.isfinite(result))
     np.testing.assert_array_equal(result, SeparablePlan(rows, cols, x.dtype)(x))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_row_pass_prefetching_ahead_gives_the_same_bits(dtype: type) -> None:
+    """weighted_rows asking for later rows ahead (prefetch_ahead, as for inputs read from memory) computes the same
+    sums, bit for bit, as without: windows of 6 consecutive rows, 2 rows apart, over rows of wide chunks and a
+    narrower rest."""
+    rng = np.random.default_rng(8)
+    n_out, taps, width = 40, 6, 1000
+    index = 2 * np.arange(n_out)[:, None] + np.arange(taps)
+    weight = rng.random((n_out, taps)).astype(dtype)
+    count = rng.integers(4, taps + 1, n_out)
+    source = rng.random((index.max() + 1, width)).astype(dtype)
+    assert _increasing(index, count)
+    dest, prefetching = (np.empty((n_out, width), dtype) for _ in range(2))
+    weighted_rows(source, index, weight, count, dest)
+    weighted_rows(source, index, weight, count, prefetching, PREFETCH_AHEAD)
+    np.testing.assert_array_equal(prefetching, dest)
+
+
+def test_prefetching_only_where_each_row_adds_the_next_input_rows() -> None:
+    """The row pass prefetches the rows after the previous output row's last tap, up to its own last: only for tables
+    whose taps increase along each row and whose last taps never move back (torch's downsampling tables)."""
+    rows = downsample_plan(ImageSpec((1, 1, 64, 64), np.dtype(np.float32)), 0.25, "bicubic", ()).rows
+    assert _increasing(rows.index, rows.count)
+    index, count = np.array([[0, 1, 2], [2, 3, 4]]), np.array([3, 3])
+    assert _increasing(index, count)
+    assert not _increasing(index[:, ::-1], count)  # taps in decreasing order
+    assert not _increasing(index[::-1], count)  # the second row's window moves back
+    assert not _increasing(index, np.array([3, 0]))  # a row without taps
