@@ -21,6 +21,7 @@ import numpy.typing as npt
 from numba import prange
 
 from antialias_np import _checks, plans
+from antialias_np._half import contiguous_as
 from antialias_np._kernels import plane_kernel
 from antialias_np._simd import weighted_vector_width, window_sums_vector
 from antialias_np.engine import resample_plan
@@ -332,12 +333,12 @@ class SequentialBoxPlan(plans.Plan):
 
     @np.errstate(over="ignore")  # beyond float16's range is inf, as in torch
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        return self.sums(x).astype(self.dtype, copy=False)
+        return contiguous_as(self.sums(x), self.dtype)
 
     def sums(self, x: np.ndarray) -> np.ndarray:
         """The result in the compute dtype, before its rounding to the image's dtype."""
         height, width = x.shape[-2:]
-        planes = np.ascontiguousarray(x.reshape(-1, height * width), self.compute)
+        planes = contiguous_as(x.reshape(-1, height * width), self.compute)
         out = np.empty((planes.shape[0], self.rows.n_out * self.cols.n_out), self.compute)
         _sequential_box_means(planes, *self._windows(width), width, out)
         return out.reshape(*x.shape[:-2], self.rows.n_out, self.cols.n_out)
