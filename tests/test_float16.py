@@ -16,20 +16,27 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_engine import random_tables
-from test_pooling import torch_avg_pool2d
+from test_pooling import torch_adaptive_avg_pool2d, torch_avg_pool2d
 
 import antialias_np as aa
 from antialias_np import _checks
 from antialias_np._half import contiguous_as
-from antialias_np._kernels import BLOCK_BYTES
 from antialias_np.engine import resample_reference
-from antialias_np.float16 import CornerBilinearPlan, TorchOrderPlan, convolution_reference, row_blocks
+from antialias_np.float16 import (
+    HALF_BLOCK_BYTES,
+    CornerBilinearPlan,
+    HalfBoxPlan,
+    TorchOrderPlan,
+    convolution_reference,
+    row_blocks,
+)
 from antialias_np.gaussian import anti_alias_plan
 from antialias_np.weights import (
     BINOMIAL_5,
+    adaptive_box_table,
     filter_table,
     fused_multiply_add,
     nearest_table,
@@ -246,7 +253,7 @@ def test_torch_order_kernel_equals_reference_on_any_tables(rows, cols, planes):
 def test_kernels_equal_references_over_many_blocks():
     """Images tall and wide enough that the kernels make their outputs in several blocks of rows (RowBlocks), with
     input rows shared by two blocks."""
-    size, out = (300, BLOCK_BYTES // 300), (97, 40)
+    size, out = (300, HALF_BLOCK_BYTES // 300), (97, 40)
     x = half_image(9, (1, *size))
     rows, cols = (filter_table(n, m, None, "bicubic", False, False, np.dtype(np.float16))
                   for n, m in zip(size, out, strict=True))  # fmt: skip
@@ -263,7 +270,7 @@ def test_row_blocks_hold_every_tap_of_their_outputs():
     for one output's own taps)."""
     rng = np.random.default_rng(3)
     index = np.sort(rng.integers(0, 500, (200, 4)), axis=1)
-    blocks = row_blocks(index, BLOCK_BYTES // 10)
+    blocks = row_blocks(index, HALF_BLOCK_BYTES // 10)
     for b in range(len(blocks.first_output) - 1):
         held = blocks.rows[blocks.first_row[b] : blocks.first_row[b + 1]]
         assert len(held) <= 10 and len(set(held.tolist())) == len(held)
@@ -296,3 +303,35 @@ def test_half_conversions_equal_numpys():
         nan = np.isnan(values)
         np.testing.assert_array_equal(np.isnan(rounded), nan)
         np.testing.assert_array_equal(rounded[~nan].view(np.uint16), expected[~nan].view(np.uint16))
+
+
+@settings(max_examples=60)
+@given(st.integers(1, 45), st.integers(1, 70), st.integers(1, 12), st.integers(1, 12), st.integers(0, 2**32 - 1))
+def test_half_box_kernel_equals_torch_order(height, width, h_out, w_out, seed):
+    """HalfBoxPlan against torch's pooling order in NumPy (tests/test_pooling.py): windows of up to WIDEST columns and
+    any number of rows, overlapping or not, NaN and infinities."""
+    rng = np.random.default_rng(seed)
+    width = min(width, w_out * HalfBoxPlan.WIDEST // 2)  # adaptive windows at most 2 width / w_out wide
+    x = rng.uniform(-4, 4, (2, height, width)).astype(np.float16)
+    x.reshape(-1)[rng.integers(0, x.size, 3)] = [np.nan, np.inf, -np.inf]
+    size = (min(h_out, height), min(w_out, width))
+    rows, cols = (adaptive_box_table(n, m) for n, m in zip((height, width), size, strict=True))
+    assert cols.count.max() <= HalfBoxPlan.WIDEST
+    with np.errstate(invalid="ignore"):
+        expected = torch_adaptive_avg_pool2d(x, size)
+    result = HalfBoxPlan(rows, cols, rows.count[:, None], cols.count[None, :])(x)
+    np.testing.assert_array_equal(result.view(np.uint16), expected.view(np.uint16))
+
+
+@pytest.mark.parametrize("shape", [(3, 64, 64), (1, 1500, 900)])  # the second: many blocks of rows
+def test_half_box_pools_equal_torch_order(shape):
+    """avg_pool2d on float16 windows up to 4 wide (HalfBoxPlan), padded, with ceil_mode, count_include_pad=False, and
+    negative divisors (a window of zeros gives +0.0), bit for bit against torch's order in NumPy."""
+    x = half_image(shape[1], shape)
+    x.reshape(-1)[:: x.size // 7] = -0.0
+    for k, stride, padding, ceil_mode, include, divisor in [(4, 4, 0, False, True, None), (3, 2, 1, True, False, None),
+                                                            (2, 2, 0, False, True, -7), (4, 3, 2, True, True, 5)]:
+        with np.errstate(invalid="ignore", over="ignore"):
+            expected = torch_avg_pool2d(x, k, stride, padding, ceil_mode, include, divisor)
+            result = aa.avg_pool2d(x, k, stride, padding, ceil_mode, include, divisor)
+        np.testing.assert_array_equal(result.view(np.uint16), expected.view(np.uint16), str((k, stride, padding)))
