@@ -8,6 +8,8 @@ convert their images here (`contiguous_as`) or inside their kernels.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 from llvmlite import ir
@@ -45,14 +47,14 @@ def narrowed(typingctx, value):
     return types.uint16(value), codegen
 
 
-def stored(value, out):
+def stored(value: float, out: npt.NDArray[np.generic]) -> float | int:
     """A float32 result as an element of `out` holds it: float16 bits for uint16 arrays (float16 images seen as their
     bits), the value itself for float32 arrays. In Numba kernels only."""
     raise NotImplementedError("stored runs in Numba kernels only")
 
 
 @overload(stored)
-def _stored(value, out):
+def _stored(value: types.Type, out: types.Array) -> Callable[..., object]:
     if out.dtype == types.uint16:
         return lambda value, out: narrowed(value)
     return lambda value, out: value
@@ -76,7 +78,7 @@ def contiguous_as(x: npt.NDArray, dtype: npt.DTypeLike) -> npt.NDArray:
 
 
 @plane_kernel()
-def _widen(planes, out):
+def _widen(planes: npt.NDArray[np.uint16], out: npt.NDArray[np.float32]) -> None:
     """out = the float32 values of the float16 bits in planes, (B, H, W) each."""
     for p in prange(planes.shape[0]):
         for i in range(planes.shape[1]):
@@ -86,7 +88,7 @@ def _widen(planes, out):
 
 
 @plane_kernel()
-def _narrow(planes, out):
+def _narrow(planes: npt.NDArray[np.float32], out: npt.NDArray[np.uint16]) -> None:
     """out = the float16 bits of the float32 values in planes rounded, (B, H, W) each."""
     for p in prange(planes.shape[0]):
         for i in range(planes.shape[1]):

@@ -18,9 +18,11 @@ rounded to float16, as a FOMM module converted with .half() holds it (fomm_float
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from numba import prange
 
 from antialias_np import plans
@@ -136,6 +138,11 @@ def _convolution(planes, row_index, row_tap, row_count, col_index, col_tap, col_
                         total = fma(weights[col_tap[j, c]], source[col_index[j, c]], total)
                 out[p, i, j] = total
 
+
+Bits = npt.NDArray[np.uint16]
+"""float16 values as their bits, as the kernels read and write them."""
+Indices = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float32]
 
 HALF_BLOCK_BYTES = 8 * BLOCK_BYTES
 """About the float32 and bits a block of RowBlocks holds. Measured on 3 x 1024 x 1024 images to 256 x 256 (Xeon,
@@ -253,7 +260,8 @@ def _column_taps(cols: AxisTable) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(cols.index.T), np.ascontiguousarray(cols.weight.T, np.float32)
 
 
-def _run_on_bits(kernel, x: np.ndarray, arguments: tuple, n_out: tuple[int, int], dtype: np.dtype) -> np.ndarray:
+def _run_on_bits(kernel: Callable[..., None], x: np.ndarray, arguments: tuple[object, ...], n_out: tuple[int, int],
+                 dtype: np.dtype) -> np.ndarray:  # fmt: skip
     """kernel(planes, *arguments, out) on the float16 image x seen as (B, H, W) planes of bits, into a result of
     `dtype`: float16 (written as its bits) or float32."""
     planes = np.ascontiguousarray(plans.to_planes(x), FLOAT16).view(np.uint16)
@@ -264,7 +272,7 @@ def _run_on_bits(kernel, x: np.ndarray, arguments: tuple, n_out: tuple[int, int]
 
 
 @njit(cache=True)
-def _chain_term(step, taps):
+def _chain_term(step: int, taps: int) -> int:
     """The tap added at `step` of torch's generic chain (see TorchOrderPlan): 1, 0, 2, 3, ... (0 alone)."""
     if taps > 1 and step < 2:
         return 1 - step
@@ -272,7 +280,7 @@ def _chain_term(step, taps):
 
 
 @njit(cache=True)
-def _block_columns(plane, block_rows, first, last):
+def _block_columns(plane: Bits, block_rows: Indices, first: int, last: int) -> Bits:
     """The input rows block_rows[first:last] of a plane of float16 bits, transposed: (W, rows), one input column a
     row, so that the width taps of a vector of rows are read as a row of contiguous values."""
     top = block_rows[first]
@@ -293,7 +301,8 @@ def _block_columns(plane, block_rows, first, last):
 
 
 @plane_kernel()
-def _torch_order(planes, first_output, block_rows, first_row, slot, row_weight, col_index, col_weight, out):
+def _torch_order(planes: Bits, first_output: Indices, block_rows: Indices, first_row: Indices, slot: Indices,
+                 row_weight: Floats, col_index: Indices, col_weight: Floats, out: Bits | Floats) -> None:
     """TorchOrderPlan on planes (B, H, W) of float16 bits, block by block of RowBlocks (first_output, block_rows,
     first_row, slot); col_index and col_weight tap by tap, (taps, w); out (B, h, w) of float16 bits or float32.
     The width sums are made on the block's input rows transposed (_block_columns), a vector of rows at a time, and
@@ -332,8 +341,9 @@ def _torch_order(planes, first_output, block_rows, first_row, slot, row_weight, 
 
 
 @plane_kernel()
-def _corners(planes, channels, vectors, first_output, block_rows, first_row, slot, row_weight, col_index, col_weight,
-             out):  # fmt: skip
+def _corners(planes: Bits, channels: int, vectors: int, first_output: Indices, block_rows: Indices,
+             first_row: Indices, slot: Indices, row_weight: Floats, col_index: Indices, col_weight: Floats,
+             out: Bits | Floats) -> None:  # fmt: skip
     """CornerBilinearPlan on planes (B, H, W) of float16 bits (channel p % channels), block by block of RowBlocks;
     col_index and col_weight tap by tap, (taps, w); out (B, h, w) of float16 bits or float32. Each column tap's
     values for the block's rows are picked on the rows transposed (_block_columns) and transposed back, so that an
@@ -400,7 +410,9 @@ class HalfBoxPlan(plans.Plan):
 
 
 @plane_kernel(error_model="numpy")  # no division-by-zero branch: the divisors are not 0
-def _box_sums(planes, first_output, block_rows, first_row, slot, row_count, col_first, col_count, by, then_by, out):
+def _box_sums(planes: Bits, first_output: Indices, block_rows: Indices, first_row: Indices, slot: Indices,
+              row_count: Indices, col_first: Indices, col_count: Indices, by: Floats, then_by: Floats,
+              out: Bits) -> None:  # fmt: skip
     """HalfBoxPlan on planes (B, H, W) of float16 bits into out (B, h, w) of float16 bits, block by block of
     RowBlocks (slot[i, r]: where window row r of output row i lies among its block's rows)."""
     n_cols, widest = out.shape[2], col_count.max()
