@@ -8,8 +8,6 @@ convert their images here (`contiguous_as`) or inside their kernels.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import numpy.typing as npt
 from llvmlite import ir
@@ -54,7 +52,7 @@ def stored(value: float, out: npt.NDArray[np.generic]) -> float | int:
 
 
 @overload(stored)
-def _stored(value: types.Type, out: types.Array) -> Callable[..., object]:
+def _stored(value, out):  # unannotated: Numba compares its parameters with the implementations' lambdas
     if out.dtype == types.uint16:
         return lambda value, out: narrowed(value)
     return lambda value, out: value
