@@ -14,7 +14,6 @@ from llvmlite import ir
 from numba import prange, types
 from numba.extending import intrinsic, overload
 
-from antialias_np import plans
 from antialias_np._kernels import plane_kernel
 
 FLOAT16 = np.dtype(np.float16)
@@ -67,7 +66,8 @@ def contiguous_as(x: npt.NDArray, dtype: npt.DTypeLike) -> npt.NDArray:
     source = np.ascontiguousarray(x)
     out = np.empty(source.shape, dtype)
     if source.size:
-        planes, dest = plans.to_planes(source), plans.to_planes(out)
+        rows = (-1, 1, source.shape[-1])  # each row a plane: the unit of work of a thread (_kernels.parallel_threads)
+        planes, dest = source.reshape(rows), out.reshape(rows)
         if dtype == FLOAT32:
             _widen(planes.view(np.uint16), dest)
         else:
