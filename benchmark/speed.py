@@ -1,6 +1,7 @@
 """The speed table (`python bench.py --speed`): antialias_np, torch and the fastest other library per method, in
-microseconds per 3 x 256 x 256 frame, one thread each; then real images (benchmark.speed_images), subsample and
-nearest against NumPy's strided copy, and the start-up (benchmark.cold_start)."""
+microseconds per 3 x 256 x 256 frame, one thread each; then float16 against torch's float16 kernels, real images
+(benchmark.speed_images), subsample and nearest against NumPy's strided copy, and the start-up
+(benchmark.cold_start)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,20 @@ class Case:
 
 SPEED_CASES = (*(Case(m) for m in aa.METHODS), Case("bicubic", "uint8"), Case("bilinear", "uint8"))
 
+FLOAT16_CALLS = {
+    "bilinear": ("interpolate(x, size=(n, n), mode='bilinear')",
+                 lambda library, x, n: library.interpolate(x, size=(n, n), mode="bilinear")),
+    "bicubic": ("interpolate(x, size=(n, n), mode='bicubic')",
+                lambda library, x, n: library.interpolate(x, size=(n, n), mode="bicubic")),
+    "area": ("interpolate(x, size=(n, n), mode='area')",
+             lambda library, x, n: library.interpolate(x, size=(n, n), mode="area")),
+    "avgpool": ("avg_pool2d(x, 4)", lambda library, x, n: library.avg_pool2d(x, 4)),
+}  # fmt: skip
+"""The float16 table's calls, (text, call(library, x, n)), the same in antialias_np and torch.nn.functional
+(n = side / 4): the float16 paths that follow torch's own float16 summation orders."""
+FLOAT16_SIDES = (256, 1024)
+"""Sides of the float16 table's 3 x side x side frames (--quick: the first only)."""
+
 
 def run_speed(args: argparse.Namespace) -> None:
     frames, _ = synthetic_frames(1, FRAME_SIZE, seed=args.seed)
@@ -68,6 +83,9 @@ def run_speed(args: argparse.Namespace) -> None:
     result = {"command": command_line(), "environment": environment(peers), "repeats": args.repeats}
     result["rows"] = rows  # timings in seconds per call
     sections = [speed_markdown(result)]
+    result["float16"] = float16_rows(peers, args.seed, FLOAT16_SIDES[:1] if args.quick else FLOAT16_SIDES,
+                                     args.repeats, repeat_time)  # fmt: skip
+    sections.append(float16_markdown(result["float16"]))
     images = image_rows(peers, args.repeats, args.quick, args.pillow_simd)
     layouts = layout_rows(args.repeats, args.quick)
     sections += [images_markdown(images), layout_markdown(layouts)]
@@ -208,6 +226,53 @@ def row_notes(row: dict) -> list[str]:
             "temporaries returned to the OS between calls); its time includes them, as it comes."
         )
     return notes
+
+
+def float16_rows(peers: Peers, seed: int, sides: tuple[int, ...], repeats: int,
+                 repeat_time: float) -> list[dict[str, object]]:  # fmt: skip
+    """Each FLOAT16_CALLS call on a float16 frame of [0, 1) values of each side, in antialias_np and (if installed)
+    torch on the tensor of the same memory: seconds per call, and the largest difference between the two."""
+    rows = []
+    for side in sides:
+        x = np.random.default_rng(seed).random((3, side, side)).astype(np.float16)
+        for name, (text, call) in FLOAT16_CALLS.items():
+            ours = functools.partial(call, aa, x, side // 4)
+            row = {"case": f"{name} float16 {side} px", "call": text.replace("n, n", f"{side // 4}, {side // 4}")}
+            row["antialias_np"] = measure(ours, repeats, repeat_time)
+            row["torch"] = row["max_abs_diff_vs_torch"] = None
+            if peers.torch is not None:
+                check_one_thread(peers)
+                theirs = functools.partial(call, peers.torch.nn.functional, peers.torch.from_numpy(x)[None], side // 4)
+                row["torch"] = measure(theirs, repeats, repeat_time)
+                row["max_abs_diff_vs_torch"] = max_abs_diff(ours().astype(np.float32), theirs()[0].float().numpy())
+            progress(f"{row['case']}: {row['antialias_np'].median * 1e6:.1f} µs, torch "
+                     f"{fmt(None if row['torch'] is None else row['torch'].median * 1e6, 1)} µs")  # fmt: skip
+            rows.append(as_json(row))
+    return rows
+
+
+def float16_markdown(rows: list[dict]) -> str:
+    header = ["case", "call", "antialias_np µs (IQR)", "torch µs (IQR)", "torch / ours", "max diff, ours - torch"]
+
+    def cell(timing: dict | None) -> str:
+        return "-" if timing is None else f"{fmt_us(timing['median'])} ({fmt_us(timing['q1'])}-{fmt_us(timing['q3'])})"
+
+    table = [[r["case"], f"`{r['call']}`", cell(r["antialias_np"]), cell(r["torch"]),
+              "-" if r["torch"] is None else fmt(r["torch"]["median"] / r["antialias_np"]["median"], 1, "x"),
+              fmt(r["max_abs_diff_vs_torch"], 2, style="g")] for r in rows]  # fmt: skip
+    return "\n".join(
+        [
+            "## float16 against torch's float16 kernels",
+            "",
+            "One 3 x side x side float16 frame of [0, 1) values to a quarter of its side, one thread each, the same "
+            "call in both (torch on the tensor of the same memory); median of the repeats (IQR in brackets). Above 1x "
+            "antialias_np is faster. torch on one thread runs 3-channel float16 bilinear with its channels-last "
+            "kernel at every size, where antialias_np follows the kernel torch runs on more threads (its channels-last "
+            "one only up to h + w = 128): above that the two round some values differently.",
+            "",
+            markdown_table(header, table),
+        ]
+    )
 
 
 SELECTION_STEPS = (2, 3, 4)
