@@ -289,3 +289,10 @@ def test_the_cpu_quota_of_a_cgroup_v1(monkeypatch, tmp_path, quota_us, period_us
         assert _kernels.cgroup_cpu_quota() == quota
     finally:
         _kernels.cgroup_cpu_quota.cache_clear()
+
+
+@pytest.mark.parametrize(("affinity", "quota", "usable"), [(8, None, 8.0), (8, 1.5, 1.5), (8, 0.5, 1.0), (2, 6.0, 2.0)])
+def test_a_process_may_use_its_affinity_cpus_within_its_quota(monkeypatch, affinity, quota, usable):
+    monkeypatch.setattr(_kernels, "_affinity", lambda: set(range(affinity)))
+    monkeypatch.setattr(_kernels, "cgroup_cpu_quota", lambda: quota)
+    assert _kernels.usable_cpus() == usable
