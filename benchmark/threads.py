@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -128,7 +128,7 @@ class LaunchCount:
 
 
 @contextlib.contextmanager
-def launches_counted():
+def launches_counted() -> Iterator[LaunchCount]:
     """Records antialias_np._kernels.parallel_threads' answer for every kernel launch allowed more than one
     thread."""
     import numba

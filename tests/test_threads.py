@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numba
@@ -183,12 +184,12 @@ class ScriptedMeter(_kernels._FreeCpuMeter):
         super().__init__()
         self.last = _kernels.LoadSample(time.monotonic() - window, 0.0, 0.0, 0, machine_cpus)
 
-    def sample(self):
+    def sample(self) -> _kernels.LoadSample:
         return self.end._replace(time=time.monotonic())
 
 
 @pytest.fixture
-def usable_cpus(monkeypatch):
+def usable_cpus(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
     """Sets the CPUs this process may use (its affinity and CPU quota) to a count, whatever the machine."""
     return lambda cpus: monkeypatch.setattr(_kernels, "usable_cpus", lambda: float(cpus))
 
