@@ -35,8 +35,9 @@ THREAD_DTYPES = ("float32", "uint8")
 BUSY_BATCHES = (1, 8, 64)
 BUSY_ROUNDS = 3
 BUSY_SECONDS = 0.3
-"""Seconds of calls per case and round of `busy_machine` (0.03 with --quick), at least BUSY_MIN_PAIRS pairs."""
-BUSY_MIN_PAIRS = 10
+"""Seconds of calls per case and round of `busy_machine`, at least BUSY_MIN_TURNS turns of every count (with
+--quick: a tenth, at least 3 turns)."""
+BUSY_MIN_TURNS = 10
 
 
 def scaling(repeats: int, repeat_time: float, quick: bool = False) -> list[dict[str, object]]:
@@ -163,7 +164,7 @@ def busy_machine(repeats: int, repeat_time: float, rounds: int) -> list[dict[str
     loads = {"idle": [], "one CPU busy": cpus[:1], "every CPU busy": cpus}
     default = numba.config.NUMBA_NUM_THREADS
     frames, _ = synthetic_frames(max(BUSY_BATCHES), FRAME_SIZE)
-    seconds = BUSY_SECONDS if repeat_time >= 0.01 else BUSY_SECONDS / 10  # --quick
+    seconds, turns = (BUSY_SECONDS, BUSY_MIN_TURNS) if repeat_time >= 0.01 else (BUSY_SECONDS / 10, 3)  # --quick
     rows = []
     try:
         for round_number, (load, busy_cpus) in itertools.product(range(rounds), loads.items()):
@@ -172,7 +173,7 @@ def busy_machine(repeats: int, repeat_time: float, rounds: int) -> list[dict[str
                     image = frames[0] if batch == 1 else frames[:batch]
                     call = functools.partial(aa.downsample, image, SCALE, method)
                     with launches_counted() as launches:
-                        times = alternating_calls(call, (default, 1), seconds)
+                        times = alternating_calls(call, (default, 1), seconds, turns)
                     row = {"round": round_number, "load": load, "method": method, "batch": batch, "threads": default}
                     rows.append({**row, "us_default": times[default] * 1e6, "us_1": times[1] * 1e6,
                                  "parallel": launches.parallel_share()})  # fmt: skip
@@ -183,10 +184,12 @@ def busy_machine(repeats: int, repeat_time: float, rounds: int) -> list[dict[str
     return rows
 
 
-def alternating_calls(function: Callable[[], object], counts: tuple[int, ...], seconds: float) -> dict[int, float]:
+def alternating_calls(
+    function: Callable[[], object], counts: tuple[int, ...], seconds: float, min_turns: int
+) -> dict[int, float]:
     """Median seconds of one call of function() with each Numba thread count, the counts taking turns call by call
-    (in turned order every other round, so that neither always follows the other) for about `seconds` and at least
-    BUSY_MIN_PAIRS rounds. Call by call, a change in the machine's load or in this process's share of a CPU touches
+    (in turned order every other turn, so that neither always follows the other) for about `seconds` and at least
+    `min_turns` turns. Call by call, a change in the machine's load or in this process's share of a CPU touches
     every count alike; the median of single calls is the time of a call that no other process interrupted, unless
     a count makes most calls wait (a parallel launch on a busy machine)."""
     import numba
@@ -199,7 +202,7 @@ def alternating_calls(function: Callable[[], object], counts: tuple[int, ...], s
     turn = 0
     gc.disable()
     try:
-        while turn < BUSY_MIN_PAIRS or time.perf_counter() - start < seconds:
+        while turn < min_turns or time.perf_counter() - start < seconds:
             for count in counts if turn % 2 == 0 else counts[::-1]:
                 numba.set_num_threads(count)
                 began = time.perf_counter()
