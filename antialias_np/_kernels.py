@@ -284,9 +284,9 @@ def parse_proc_stat(
     CPU's: the first line, where `cpus` is None), and procs_running."""
     idle_ticks, machine_cpus, running = 0, 0, 1
     for line in counters.splitlines():
-        fields = line.split()  # b"cpu3", user, nice, system, idle, iowait, ...
-        if not fields:
+        if not line.startswith((b"cpu", b"procs_running")):  # not the long lines of interrupt counts
             continue
+        fields = line.split()  # b"cpu3", user, nice, system, idle, iowait, ...
         name = fields[0]
         if name == b"cpu":
             if cpus is None:
