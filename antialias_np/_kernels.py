@@ -28,6 +28,7 @@ import time
 import types
 import warnings
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -214,39 +215,154 @@ if hasattr(os, "register_at_fork"):  # every POSIX system; Windows has no fork
 
 LOAD_WINDOW_SECONDS = 0.2
 
+STALE_WINDOW_SECONDS = 1.0
+"""A window this long or longer (no large call for that long) tells little of the last moments: the tasks running
+right now are counted too (see `_FreeCpuMeter`)."""
+
+
+class LoadSample(NamedTuple):
+    """What `_FreeCpuMeter` reads of the machine at one moment."""
+
+    time: float
+    """time.monotonic(), seconds."""
+    idle: float
+    """Idle CPU seconds so far of the CPUs this process may run on (its affinity)."""
+    own: float
+    """CPU seconds so far of this process, all its threads."""
+    busy_now: int
+    """Tasks running or ready to run now on the machine besides the calling thread (/proc/stat's procs_running - 1)."""
+    machine_cpus: int
+    """CPUs the machine's counters cover (/proc/stat's cpuN lines)."""
+
 
 class _FreeCpuMeter:
-    """CPUs free for this process over the last LOAD_WINDOW_SECONDS or more: the machine's idle CPU time plus this
-    process's own, per second; every CPU where the machine's idle time is unknown (no /proc/stat, as off Linux).
+    """CPUs free for this process over the last LOAD_WINDOW_SECONDS or more: the idle CPU time of the CPUs it may
+    run on plus its own CPU time, per second; at most the CPUs it may use (`usable_cpus`: its affinity and its
+    cgroup's CPU quota), which is also the answer where idle times are unknown (no /proc/stat, as off Linux).
 
     A parallel launch waits until every thread has run; where other processes keep the CPUs busy, that wait is a
     time slice of the scheduler, many times a call's own time. See Note: threads in docs/notes.md.
+
+    The window is the time since the last reading. One of STALE_WINDOW_SECONDS or more (the first large call after
+    a pause) averages a past that may have ended: it counts for no more CPUs than are free right now, the machine's
+    CPUs less the tasks running or ready besides the caller, so that a load that has just started is seen at once.
     """
 
-    def __init__(self):
-        self.last = self.counters()
+    def __init__(self) -> None:
+        self.last = self.sample()
         self.cpus = 0.0  # until a first window has passed
 
     def __call__(self) -> float:
         if self.last is None:
-            return float(os.cpu_count() or 1)
-        now = time.monotonic()
-        if now - self.last[0] >= LOAD_WINDOW_SECONDS:
-            (then, idle_then, own_then), self.last = self.last, self.counters()
-            _, idle, own = self.last
-            self.cpus = (idle - idle_then + own - own_then) / (self.last[0] - then)
+            return usable_cpus()
+        if time.monotonic() - self.last.time >= LOAD_WINDOW_SECONDS:
+            then, self.last = self.last, self.sample()
+            if self.last is None:
+                return usable_cpus()
+            window = self.last.time - then.time
+            cpus = (self.last.idle - then.idle + self.last.own - then.own) / window
+            if window >= STALE_WINDOW_SECONDS:
+                cpus = min(cpus, self.last.machine_cpus - self.last.busy_now)
+            self.cpus = min(cpus, usable_cpus())
         return self.cpus
 
     @staticmethod
-    def counters() -> tuple[float, float, float] | None:
-        """(now, idle CPU seconds of the machine, CPU seconds of this process), or None without /proc/stat."""
+    def sample() -> LoadSample | None:
+        """The machine's load counters now (None without /proc/stat)."""
         try:
             with open("/proc/stat", "rb") as stat_file:
-                fields = stat_file.readline().split()  # b"cpu", user, nice, system, idle, iowait, ...
+                counters = stat_file.read()
         except OSError:
             return None
-        idle_seconds = (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")
-        return time.monotonic(), idle_seconds, time.process_time()
+        return parse_proc_stat(counters, _affinity(), os.sysconf("SC_CLK_TCK"), time.monotonic(), time.process_time())
+
+
+def parse_proc_stat(
+    counters: bytes, cpus: set[int] | None, ticks_per_second: int, now: float, own: float
+) -> LoadSample:
+    """A LoadSample from the text of /proc/stat: the idle and iowait ticks of the lines cpuN for N in `cpus` (every
+    CPU's: the first line, where `cpus` is None), and procs_running."""
+    idle_ticks, machine_cpus, running = 0, 0, 1
+    for line in counters.splitlines():
+        if not line.startswith((b"cpu", b"procs_running")):  # not the long lines of interrupt counts
+            continue
+        fields = line.split()  # b"cpu3", user, nice, system, idle, iowait, ...
+        name = fields[0]
+        if name == b"cpu":
+            if cpus is None:
+                idle_ticks = int(fields[4]) + int(fields[5])
+        elif name.startswith(b"cpu"):
+            machine_cpus += 1
+            if cpus is not None and int(name[3:]) in cpus:
+                idle_ticks += int(fields[4]) + int(fields[5])
+        elif name == b"procs_running":
+            running = int(fields[1])
+    machine_cpus = machine_cpus or os.cpu_count() or 1
+    return LoadSample(now, idle_ticks / ticks_per_second, own, max(0, running - 1), machine_cpus)
+
+
+def _affinity() -> set[int] | None:
+    """The CPUs this process may run on, None where the OS does not say (then every CPU)."""
+    return os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+
+
+def usable_cpus() -> float:
+    """The CPUs this process may use: those it may run on (its affinity), at most its cgroup's CPU quota (a
+    container's --cpus, Kubernetes' CPU limit), which Numba's thread count ignores: threads beyond the quota
+    exhaust it early in each period and then all wait for the next."""
+    affinity = _affinity()
+    cpus = float(len(affinity)) if affinity is not None else float(os.cpu_count() or 1)
+    quota = cgroup_cpu_quota()
+    return cpus if quota is None else max(1.0, min(cpus, quota))
+
+
+@functools.cache
+def cgroup_cpu_quota() -> float | None:
+    """CPUs' worth of time per second this process's cgroup (or one above it) allows, None where unlimited or
+    unknown: cgroup v2's cpu.max, or v1's cpu.cfs_quota_us / cpu.cfs_period_us. Read once: it rarely changes."""
+    quotas = []
+    for folder, version in _cgroup_cpu_folders():
+        try:
+            if version == 2:
+                with open(os.path.join(folder, "cpu.max")) as limit:
+                    quota, period = limit.read().split()[:2]
+            else:
+                with open(os.path.join(folder, "cpu.cfs_quota_us")) as quota_file:
+                    quota = quota_file.read().strip()
+                with open(os.path.join(folder, "cpu.cfs_period_us")) as period_file:
+                    period = period_file.read().strip()
+        except (OSError, ValueError):
+            continue
+        if quota not in ("max", "-1") and int(period) > 0:
+            quotas.append(int(quota) / int(period))
+    return min(quotas) if quotas else None
+
+
+CGROUP_ROOT = "/sys/fs/cgroup"
+PROC_SELF_CGROUP = "/proc/self/cgroup"
+
+
+def _cgroup_cpu_folders() -> list[tuple[str, int]]:
+    """(folder, cgroup version) of this process's CPU controller and of each cgroup above it, from
+    /proc/self/cgroup; a container sees its own cgroup at the mount's root, which comes first."""
+    try:
+        with open(PROC_SELF_CGROUP) as membership:
+            lines = membership.read().splitlines()
+    except OSError:
+        return []
+    folders = []
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controllers == "":
+            mounts = [(CGROUP_ROOT, 2)]
+        elif "cpu" in controllers.split(","):
+            mounts = [(os.path.join(CGROUP_ROOT, name), 1) for name in ("cpu", "cpu,cpuacct", "cpuacct,cpu")]
+        else:
+            continue
+        parts = [part for part in path.split("/") if part]
+        for mount, version in mounts:
+            folders += [(os.path.join(mount, *parts[:depth]), version) for depth in range(len(parts), -1, -1)]
+    return folders
 
 
 free_cpus = _FreeCpuMeter()

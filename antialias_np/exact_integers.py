@@ -75,13 +75,10 @@ class ExactBoxPlan(SeparablePlan):
                 sums = sums + self.weighted_sums(digit).astype(np.int64).astype(object) * (1 << (DIGIT_BITS * d))
             quotients = _NEAREST_QUOTIENT_OF_OBJECTS(sums, divisor.astype(object))
         elif self.compute == np.float32:
-            sums = self.weighted_sums(x)
             per_value = self._divisor_per_value(x.shape[-1] if self.channels_last else 1)
-            planes = math.prod(sums.shape[: -3 if self.channels_last else -2])
-            out = np.empty(sums.shape, self.dtype)
-            _rounded_quotients(sums.reshape(planes, per_value.size), per_value, info.min, info.max,
-                               out.reshape(planes, per_value.size))  # fmt: skip
-            return out
+            arguments = (*self._arguments, per_value, np.float32(info.min), np.float32(info.max))
+            n_out = (self.rows.n_out, self.cols.n_out)
+            return plans.on_channel_planes(_resample_box_float32, x, self.channels_last, arguments, n_out, self.dtype)
         else:
             sums = self.weighted_sums(x)
             quotients = np.empty(sums.shape, np.int64)
@@ -90,7 +87,7 @@ class ExactBoxPlan(SeparablePlan):
 
     def _divisor_per_value(self, channels: int) -> np.ndarray:
         """The float32 divisor of each value of an output plane of `channels` interleaved channels, flat, so that
-        _rounded_quotients sweeps both arrays in step (kept per channel count)."""
+        _resample_box_float32 sweeps both in step (kept per channel count)."""
         divisor = self._divisors_per_value.get(channels)
         if divisor is None:
             divisor = np.repeat(self.divisor.astype(np.float32).ravel(), channels)
@@ -99,13 +96,20 @@ class ExactBoxPlan(SeparablePlan):
 
 
 
-@njit(cache=True, error_model="numpy")  # divisors are not 0: see Note: division without a zero check
-def _rounded_quotients(sums, divisor, lowest, highest, out):
-    """out[p, k] = clip(rint(sums[p, k] / divisor[k]), lowest, highest): ExactBoxPlan's float32 quotients, rounded
-    to the nearest integer (ties to even) and saturated, in one sweep."""
-    for p in range(sums.shape[0]):
-        for k in range(sums.shape[1]):
-            out[p, k] = min(max(np.rint(sums[p, k] / divisor[k]), lowest), highest)
+@plane_kernel(error_model="numpy")  # divisors are not 0: see Note: division without a zero check
+def _resample_box_float32(
+    planes, channels, row_index, row_weight, row_count, col_index, col_weight, col_count, divisor, lowest, highest, out
+):
+    """ExactBoxPlan's float32 path, plane by plane: the window sums of a plane (resample_plane with unit weights),
+    then out[p].flat[k] = clip(rint(sums.flat[k] / divisor[k]), lowest, highest), rounded to the nearest integer
+    (ties to even) and saturated; `divisor` holds the divisor of each value of an output plane, flat. In one
+    launch, so that threads share the quotients too."""
+    for p in prange(planes.shape[0]):
+        sums = np.empty((out.shape[1], out.shape[2]), np.float32)
+        resample_plane(planes[p], channels, row_index, row_weight, row_count, col_index, col_weight, col_count, sums)
+        flat_sums, flat_out = sums.reshape(-1), out[p].reshape(-1)
+        for k in range(flat_sums.shape[0]):
+            flat_out[k] = min(max(np.rint(flat_sums[k] / divisor[k]), lowest), highest)
 
 
 TIE_MARGIN_LIMIT = 2.0**-8

@@ -35,6 +35,23 @@ wall, cpu = time.perf_counter(), time.process_time()
 print(json.dumps({{"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu}}))
 """
 
+STARTUP_PHASES = """
+import json, time
+import numpy as np
+frame = np.random.default_rng(0).random((3, 256, 256), dtype=np.float32)
+marks = [time.process_time()]
+import numba
+marks.append(time.process_time())
+import antialias_np.methods
+marks.append(time.process_time())
+antialias_np.downsample(frame, 0.25, "gaussian")
+marks.append(time.process_time())
+print(json.dumps([after - before for before, after in zip(marks, marks[1:])]))
+"""
+"""The in-process CPU time of the first call in three parts: Numba's import, antialias_np's modules, the call."""
+
+STARTUP_PARTS = ("import numba", "import antialias_np's modules", "first call (kernels loaded from the cache)")
+
 HIDE_SCIPY = 'sys.modules["scipy"] = None  # as if scipy were not installed: Numba imports it where it is'
 
 FIRST_CALLS = {
@@ -95,8 +112,11 @@ def startup(quick: bool) -> dict[str, object]:
         samples = [timed_python(code) for _ in range(runs)]
         rows.append({"case": name, "runs": runs, **_summary(samples)})
         progress(f"start-up {name}: {rows[-1]['in_process_cpu_min']:.3f} s CPU in-process (fastest of {runs})")
+    parts = [json.loads(python(STARTUP_PHASES)) for _ in range(runs)]
+    fastest = {name: min(run[k] for run in parts) for k, name in enumerate(STARTUP_PARTS)}
+    progress("start-up parts (CPU s, fastest): " + ", ".join(f"{n} {t:.3f}" for n, t in fastest.items()))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    return {"rows": rows, "cpu_count": os.cpu_count(), "load_1min": load}
+    return {"rows": rows, "parts_cpu_s": fastest, "cpu_count": os.cpu_count(), "load_1min": load}
 
 
 def _module_of(name: str) -> str:
@@ -211,6 +231,10 @@ def startup_markdown(startup: dict) -> str:
             "as if it were not.",
             "",
             markdown_table(header, table),
+            "",
+            "Where antialias_np's in-process CPU time goes (fastest of the runs, scipy as installed): "
+            + "; ".join(f"{name} {fmt(seconds, 3)} s" for name, seconds in startup.get("parts_cpu_s", {}).items())
+            + ".",
         ]
     )
 

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import itertools
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
 import antialias_np as aa
+from antialias_np._kernels import LOAD_WINDOW_SECONDS
 from benchmark.protocol import FRAME_SIZE, SCALE
 from benchmark.report import fmt, markdown_table, progress
 from benchmark.synthetic import synthetic_frames
-from benchmark.timing import measure, measure_thread_counts
+from benchmark.timing import measure
 
 SCALING_METHODS = aa.METHODS
 SCALING_DTYPES = ("float32", "uint8")
@@ -27,10 +30,14 @@ QUICK_SCALING_SIZES = (256, 512)
 QUICK_SCALING_BATCHES = (1, 4)
 FLOAT_ONLY_METHODS = ("bilateral",)
 """Methods that take float images only (as kornia's bilateral_blur): no uint8 row."""
-THREAD_BATCHES = (8, 32)
-BUSY_METHODS = ("gaussian", "median")
-BUSY_BATCHES = (1, 8, 32)
+THREAD_BATCH = 64
+THREAD_DTYPES = ("float32", "uint8")
+BUSY_BATCHES = (1, 8, 64)
 BUSY_ROUNDS = 3
+BUSY_SECONDS = 0.3
+"""Seconds of calls per case and round of `busy_machine`, at least BUSY_MIN_TURNS turns of every count (with
+--quick: a tenth, at least 3 turns)."""
+BUSY_MIN_TURNS = 10
 
 
 def scaling(repeats: int, repeat_time: float, quick: bool = False) -> list[dict[str, object]]:
@@ -62,32 +69,92 @@ def scaling_row(method: str, frames: np.ndarray, repeats: int, repeat_time: floa
 
 
 def two_threads(repeats: int, repeat_time: float) -> list[dict[str, object]]:
-    """antialias_np on batches of 256 x 256 frames with Numba at 1 and 2 threads; the count is restored after."""
+    """Every method on a batch of THREAD_BATCH 256 x 256 frames, float32 and uint8 (where it takes them), with Numba
+    at 1 and 2 threads (the count restored after): median wall time per call, CPU time per call (all threads), and
+    the share of kernel launches that ran on 2 threads (below 1 where the machine was busy: `free_cpus`)."""
     import numba
 
     if numba.config.NUMBA_NUM_THREADS < 2:
         progress("threads: skipped, Numba has a single thread here")
         return []
-    frames, _ = synthetic_frames(max(THREAD_BATCHES), FRAME_SIZE)
+    frames, _ = synthetic_frames(THREAD_BATCH, FRAME_SIZE)
+    inputs = {"float32": frames, "uint8": np.round(frames * 255).astype(np.uint8)}
     rows = []
     previous = numba.get_num_threads()
     try:
-        for batch, method in itertools.product(THREAD_BATCHES, aa.METHODS):
-            call = functools.partial(aa.downsample, frames[:batch], SCALE, method)
-            times = {}
+        for dtype, method in itertools.product(THREAD_DTYPES, aa.METHODS):
+            if dtype != "float32" and method in FLOAT_ONLY_METHODS:
+                continue
+            call = functools.partial(aa.downsample, inputs[dtype], SCALE, method)
+            row = {"method": method, "dtype": dtype, "batch": THREAD_BATCH}
             for threads in (1, 2):
                 numba.set_num_threads(threads)
-                times[threads] = measure(call, repeats, repeat_time).median
-            rows.append({"method": method, "batch": batch, "us_1": times[1] * 1e6, "us_2": times[2] * 1e6})
-            progress(f"threads {method} batch {batch}: {times[1] / times[2]:.2f}x with 2")
+                counted = CountedCalls(call)
+                with launches_counted() as launches:
+                    cpu = time.process_time()
+                    timing = measure(counted, repeats, repeat_time)
+                    cpu = time.process_time() - cpu
+                row[f"us_{threads}"] = timing.median * 1e6
+                row[f"cpu_us_{threads}"] = cpu / counted.calls * 1e6
+            row["parallel_2"] = launches.parallel_share()  # of the launches allowed 2 threads: the last count's
+            row["load_1min"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+            rows.append(row)
+            progress(f"threads {method} {dtype} batch {THREAD_BATCH}: {row['us_1'] / row['us_2']:.2f}x with 2, "
+                     f"{row['parallel_2']:.0%} of launches on 2, load {fmt(row['load_1min'], 1)}")  # fmt: skip
     finally:
         numba.set_num_threads(previous)
     return rows
 
 
+class CountedCalls:
+    """function(), counting its calls."""
+
+    def __init__(self, function: Callable[[], object]) -> None:
+        self.function, self.calls = function, 0
+
+    def __call__(self) -> object:
+        self.calls += 1
+        return self.function()
+
+
+class LaunchCount:
+    """The thread count of every kernel launch allowed more than one thread (numba.set_num_threads) while
+    `launches_counted` runs."""
+
+    def __init__(self) -> None:
+        self.threads: list[int] = []
+
+    def parallel_share(self) -> float:
+        return sum(t > 1 for t in self.threads) / len(self.threads) if self.threads else 0.0
+
+
+@contextlib.contextmanager
+def launches_counted() -> Iterator[LaunchCount]:
+    """Records antialias_np._kernels.parallel_threads' answer for every kernel launch allowed more than one
+    thread."""
+    import numba
+
+    from antialias_np import _kernels
+
+    count, decide = LaunchCount(), _kernels.parallel_threads
+
+    def counted_decision(planes: np.ndarray) -> int:
+        threads = decide(planes)
+        if numba.get_num_threads() > 1:
+            count.threads.append(threads)
+        return threads
+
+    _kernels.parallel_threads = counted_decision
+    try:
+        yield count
+    finally:
+        _kernels.parallel_threads = decide
+
+
 def busy_machine(repeats: int, repeat_time: float, rounds: int) -> list[dict[str, object]]:
-    """antialias_np with Numba's default thread count against one thread, on one frame and on batches, with the
-    machine idle, with a busy-loop process on one CPU, and with one on every CPU; `rounds` rounds of the three."""
+    """Every method with Numba's default thread count against one thread, on one frame and on batches
+    (BUSY_BATCHES), with the machine idle, with a busy-loop process on one CPU, and with one on every CPU; `rounds`
+    rounds of the three. The two counts take turns call by call (`alternating_calls`)."""
     import numba
 
     if not hasattr(os, "sched_setaffinity"):
@@ -97,20 +164,54 @@ def busy_machine(repeats: int, repeat_time: float, rounds: int) -> list[dict[str
     loads = {"idle": [], "one CPU busy": cpus[:1], "every CPU busy": cpus}
     default = numba.config.NUMBA_NUM_THREADS
     frames, _ = synthetic_frames(max(BUSY_BATCHES), FRAME_SIZE)
+    seconds, turns = (BUSY_SECONDS, BUSY_MIN_TURNS) if repeat_time >= 0.01 else (BUSY_SECONDS / 10, 3)  # --quick
     rows = []
     try:
         for round_number, (load, busy_cpus) in itertools.product(range(rounds), loads.items()):
             with busy_loops(busy_cpus):
-                for batch, method in itertools.product(BUSY_BATCHES, BUSY_METHODS):
+                for batch, method in itertools.product(BUSY_BATCHES, aa.METHODS):
                     image = frames[0] if batch == 1 else frames[:batch]
                     call = functools.partial(aa.downsample, image, SCALE, method)
-                    times = measure_thread_counts(call, (default, 1), repeats, repeat_time)
-                    row = {"round": round_number, "load": load, "method": method, "batch": batch}
-                    rows.append({**row, "threads": default, "us_default": times[default] * 1e6, "us_1": times[1] * 1e6})
-                    progress(f"busy {round_number} {load} {method} batch {batch}: {times[default] / times[1]:.2f}x")
+                    with launches_counted() as launches:
+                        times = alternating_calls(call, (default, 1), seconds, turns)
+                    row = {"round": round_number, "load": load, "method": method, "batch": batch, "threads": default}
+                    rows.append({**row, "us_default": times[default] * 1e6, "us_1": times[1] * 1e6,
+                                 "parallel": launches.parallel_share()})  # fmt: skip
+                    progress(f"busy {round_number} {load} {method} batch {batch}: {times[default] / times[1]:.2f}x, "
+                             f"{launches.parallel_share():.0%} of launches on threads")  # fmt: skip
     finally:
         numba.set_num_threads(1)
     return rows
+
+
+def alternating_calls(
+    function: Callable[[], object], counts: tuple[int, ...], seconds: float, min_turns: int
+) -> dict[int, float]:
+    """Median seconds of one call of function() with each Numba thread count, the counts taking turns call by call
+    (in turned order every other turn, so that neither always follows the other) for about `seconds` and at least
+    `min_turns` turns. Call by call, a change in the machine's load or in this process's share of a CPU touches
+    every count alike; the median of single calls is the time of a call that no other process interrupted, unless
+    a count makes most calls wait (a parallel launch on a busy machine)."""
+    import numba
+
+    for count in counts:
+        numba.set_num_threads(count)
+        function()
+    per_call = {count: [] for count in counts}
+    start = time.perf_counter()
+    turn = 0
+    gc.disable()
+    try:
+        while turn < min_turns or time.perf_counter() - start < seconds:
+            for count in counts if turn % 2 == 0 else counts[::-1]:
+                numba.set_num_threads(count)
+                began = time.perf_counter()
+                function()
+                per_call[count].append(time.perf_counter() - began)
+            turn += 1
+    finally:
+        gc.enable()
+    return {count: float(np.median(times)) for count, times in per_call.items()}
 
 
 @contextlib.contextmanager
@@ -120,7 +221,7 @@ def busy_loops(cpus: list[int]):
     try:
         for loop, cpu in zip(loops, cpus, strict=True):
             os.sched_setaffinity(loop.pid, {cpu})
-        time.sleep(0.2)
+        time.sleep(3 * LOAD_WINDOW_SECONDS)  # the load settled, as the library's meter sees it over its window
         yield
     finally:
         for loop in loops:
@@ -151,18 +252,23 @@ def scaling_markdown(rows: list[dict]) -> str:
 
 
 def threads_markdown(rows: list[dict]) -> str:
-    header = ["method", "frames", "µs, 1 thread", "µs, 2 threads", "speedup"]
+    header = ["method", "dtype", "µs, 1 thread", "µs, 2 threads", "speedup", "CPU time, 2 threads / 1",
+              "launches on 2 threads", "load average"]  # fmt: skip
     table = [
-        [r["method"], r["batch"], fmt(r["us_1"], 0), fmt(r["us_2"], 0), fmt(r["us_1"] / r["us_2"], 2, "x")]
+        [r["method"], r["dtype"], fmt(r["us_1"], 0), fmt(r["us_2"], 0), fmt(r["us_1"] / r["us_2"], 2, "x"),
+         fmt(r["cpu_us_2"] / r["cpu_us_1"], 2, "x"), f"{r['parallel_2']:.0%}", fmt(r["load_1min"], 1)]
         for r in rows
-    ]
+    ]  # fmt: skip
+    batch = rows[0]["batch"] if rows else THREAD_BATCH
     return "\n".join(
         [
-            "## Numba threads: 2 against 1 on batches of 256x256 frames",
+            f"## Numba threads: 2 against 1 on a batch of {batch} frames of 3 x 256 x 256",
             "",
             "Two threads need two idle CPUs: a call goes parallel only while a CPU per thread has been free "
-            "lately (antialias_np._kernels.free_cpus), so while other processes run, the rows show about 1x. "
-            "Compare the load average above; rerun on an idle machine.",
+            "lately (antialias_np._kernels.free_cpus); 'launches on 2 threads' says how many did. CPU time is "
+            "the process's, every thread's, per call: near 1x, the two threads did the one thread's work without "
+            "waiting for each other or contending for memory; a speedup below 2 / that ratio is time a thread "
+            "waited without spinning, or was not given a CPU. Compare the load average (1 minute) beside each row.",
             "",
             markdown_table(header, table),
         ]
@@ -170,25 +276,37 @@ def threads_markdown(rows: list[dict]) -> str:
 
 
 def busy_markdown(rows: list[dict]) -> str:
-    """Per load, method and batch: µs on the default threads and on one (medians over rounds), and their ratio."""
+    """Per load, method and batch: µs on the default threads and on one (medians over rounds), and their ratio;
+    then, per load, the worst ratio of every method and batch."""
     if not rows:
         return "## Busy machine: skipped (processes cannot be pinned to a CPU here)"
     cases = list(dict.fromkeys((r["load"], r["method"], r["batch"]) for r in rows))
-    table = []
+    table, worst = [], {}
     for case in cases:
         rounds = [r for r in rows if (r["load"], r["method"], r["batch"]) == case]
         one, default = (np.median([r[key] for r in rounds]) for key in ("us_1", "us_default"))
         ratios = [r["us_default"] / r["us_1"] for r in rounds]
-        table.append([*case, fmt(one, 0), fmt(default, 0), fmt(np.median(ratios), 2, "x"), fmt(max(ratios), 2, "x")])
+        parallel = np.mean([r["parallel"] for r in rounds])
+        table.append([*case, fmt(one, 0), fmt(default, 0), fmt(np.median(ratios), 2, "x"), fmt(max(ratios), 2, "x"),
+                      f"{parallel:.0%}"])  # fmt: skip
+        worst[case[0]] = max(worst.get(case[0], 0.0), float(np.median(ratios)))
     threads = rows[0]["threads"]
-    header = ["load", "method", "frames", "µs, 1 thread", f"µs, {threads} threads (default)", "ratio", "worst round"]
+    header = ["load", "method", "frames", "µs, 1 thread", f"µs, {threads} threads (default)", "ratio", "worst round",
+              "launches on threads"]  # fmt: skip
+    summary = "; ".join(f"{load}: {fmt(ratio, 2, 'x')}" for load, ratio in worst.items())
     return "\n".join(
         [
             f"## Busy machine: Numba's default {threads} threads against 1",
             "",
-            f"ratio = time with the default threads / time with one (above 1: slower); median over "
-            f"{len(rows) // len(cases)} rounds. A busy loop is a Python process pinned to a CPU. Calls below "
-            "antialias_np._kernels.PARALLEL_MIN_VALUES input values run on one thread whatever the setting.",
+            f"ratio = time of a call with the default threads / with one (above 1: slower), each the median of "
+            f"calls that took turns with the other count's, call by call; median over {len(rows) // len(cases)} "
+            "rounds. A busy loop is a Python process pinned to a CPU, started "
+            f"{3 * LOAD_WINDOW_SECONDS:.1f} s before the round's first call. Calls below "
+            "antialias_np._kernels.PARALLEL_MIN_VALUES input values run on one thread whatever the setting; "
+            "'launches on threads' is the share of the default calls' kernel launches that ran on more than one "
+            "(where it is 0%, both columns ran the same code: a ratio away from 1 is the machine's noise).",
+            "",
+            f"Largest ratio of any method and batch: {summary}.",
             "",
             markdown_table(header, table),
         ]

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numba
@@ -174,15 +175,23 @@ def test_calls_from_eight_python_threads_at_once_are_safe(layer):
 
 
 class ScriptedMeter(_kernels._FreeCpuMeter):
-    """A meter whose machine was idle for `idle` CPU seconds and this process busy for `own` in the last second."""
+    """A meter whose last reading was `window` seconds ago: since then, the CPUs this process may run on were idle
+    for `idle` CPU seconds per second and this process ran for `own`; `busy_now` other tasks are running at the end,
+    on a machine of `machine_cpus`."""
 
-    def __init__(self, idle: float, own: float):
-        self.idle, self.own = idle, own
+    def __init__(self, idle: float, own: float, window: float = 0.5, busy_now: int = 0, machine_cpus: int = 8):
+        self.end = _kernels.LoadSample(0.0, idle * window, own * window, busy_now, machine_cpus)
         super().__init__()
-        self.last = (time.monotonic() - 1, 0.0, 0.0)
+        self.last = _kernels.LoadSample(time.monotonic() - window, 0.0, 0.0, 0, machine_cpus)
 
-    def counters(self):
-        return time.monotonic(), self.idle, self.own
+    def sample(self) -> _kernels.LoadSample:
+        return self.end._replace(time=time.monotonic())
+
+
+@pytest.fixture
+def usable_cpus(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
+    """Sets the CPUs this process may use (its affinity and CPU quota) to a count, whatever the machine."""
+    return lambda cpus: monkeypatch.setattr(_kernels, "usable_cpus", lambda: float(cpus))
 
 
 @pytest.mark.parametrize(
@@ -190,14 +199,101 @@ class ScriptedMeter(_kernels._FreeCpuMeter):
     [(2, 1.0, 1.0, 2), (2, 1.9, 0.0, 2), (2, 0.0, 1.0, 1), (2, 0.5, 1.0, 1), (2, 0.1, 1.4, 1), (2, 0.0, 0.3, 1),
      (4, 2.0, 0.9, 3), (4, 7.0, 1.0, 4), (1, 3.0, 1.0, 1)],
 )  # fmt: skip
-def test_a_batch_runs_on_as_many_threads_as_cpus_were_free(monkeypatch, numba_threads, idle, own, threads):
+def test_a_batch_runs_on_as_many_threads_as_cpus_were_free(monkeypatch, usable_cpus, numba_threads, idle, own,
+                                                           threads):  # fmt: skip
+    usable_cpus(8)
     monkeypatch.setattr(numba, "get_num_threads", lambda: numba_threads)
     monkeypatch.setattr(_kernels, "free_cpus", ScriptedMeter(idle, own))
     assert _kernels.parallel_threads(np.empty((8 * 3, 256, 256), np.float32)) == threads
 
 
-def test_a_small_call_runs_on_one_thread(monkeypatch):
+def test_a_small_call_runs_on_one_thread(monkeypatch, usable_cpus):
+    usable_cpus(8)
     monkeypatch.setattr(numba, "get_num_threads", lambda: 2)
     monkeypatch.setattr(_kernels, "free_cpus", ScriptedMeter(2.0, 0.0))
     assert _kernels.parallel_threads(np.empty((3, 256, 256), np.float32)) == 1
     assert _kernels.parallel_threads(np.empty((1, 2048, 2048), np.float32)) == 1  # one plane
+
+
+@pytest.mark.parametrize(("busy_now", "threads"), [(0, 4), (1, 3), (3, 1), (6, 1)])
+def test_after_a_pause_a_load_that_has_just_started_counts(monkeypatch, usable_cpus, busy_now, threads):
+    """The first large call after 2 s without one, on 4 CPUs idle all that time: on as many threads as CPUs are
+    free of the tasks running right now (busy loops just started: each a time slice of waiting for a thread)."""
+    usable_cpus(4)
+    monkeypatch.setattr(numba, "get_num_threads", lambda: 4)
+    monkeypatch.setattr(_kernels, "free_cpus", ScriptedMeter(4.0, 0.0, window=2.0, busy_now=busy_now, machine_cpus=4))
+    assert _kernels.parallel_threads(np.empty((8 * 3, 256, 256), np.float32)) == threads
+
+
+@pytest.mark.parametrize(("usable", "threads"), [(1.0, 1), (1.5, 1), (2.0, 2), (3.0, 3)])
+def test_a_batch_runs_on_no_more_threads_than_the_process_may_use(monkeypatch, usable_cpus, usable, threads):
+    """An idle machine of 8 CPUs, Numba's 8 threads, and this process limited by its affinity or CPU quota."""
+    usable_cpus(usable)
+    monkeypatch.setattr(numba, "get_num_threads", lambda: 8)
+    monkeypatch.setattr(_kernels, "free_cpus", ScriptedMeter(8.0, 0.0))
+    assert _kernels.parallel_threads(np.empty((8 * 3, 256, 256), np.float32)) == threads
+
+
+PROC_STAT = b"""cpu  4000 0 1000 5600 400 0 0 0 0 0
+cpu0 1000 0 250 100 0 0 0 0 0 0
+cpu1 1000 0 250 200 0 0 0 0 0 0
+cpu2 1000 0 250 2000 300 0 0 0 0 0
+cpu3 1000 0 250 3300 100 0 0 0 0 0
+intr 123456 0 0
+ctxt 98765
+procs_running 3
+procs_blocked 0
+"""
+"""/proc/stat of a machine of 4 CPUs: idle and iowait ticks 100 + 0, 200 + 0, 2000 + 300 and 3300 + 100."""
+
+
+@pytest.mark.parametrize(("cpus", "idle_ticks"), [(None, 6000), ({0, 1}, 300), ({2}, 2300), ({0, 3}, 3500)])
+def test_only_the_idle_time_of_the_cpus_this_process_may_run_on_counts(cpus, idle_ticks):
+    """A process pinned to busy CPUs (taskset, a container's cpuset) of a machine whose other CPUs idle cannot use
+    them: their idle time must not count (on such a machine /proc/stat covers every CPU)."""
+    sample = _kernels.parse_proc_stat(PROC_STAT, cpus, 100, now=5.0, own=1.5)
+    assert sample == _kernels.LoadSample(5.0, idle_ticks / 100, 1.5, busy_now=2, machine_cpus=4)
+
+
+@pytest.mark.parametrize(
+    ("files", "quota"),
+    [({"cpu.max": "max 100000"}, None), ({"cpu.max": "150000 100000"}, 1.5), ({"cpu.max": "200000 50000\n"}, 4.0),
+     ({"cpu.max": "max 100000", "job/cpu.max": "100000 100000"}, 1.0),
+     ({"cpu.max": "50000 100000", "job/cpu.max": "300000 100000"}, 0.5), ({}, None)],
+)  # fmt: skip
+def test_the_cpu_quota_of_a_cgroup_v2(monkeypatch, tmp_path, files, quota):
+    """The quota is the smallest of the process's cgroup (here /job) and those above it."""
+    for name, text in files.items():
+        (tmp_path / "cgroup" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "cgroup" / name).write_text(text)
+    (tmp_path / "self_cgroup").write_text("0::/job\n")
+    monkeypatch.setattr(_kernels, "CGROUP_ROOT", str(tmp_path / "cgroup"))
+    monkeypatch.setattr(_kernels, "PROC_SELF_CGROUP", str(tmp_path / "self_cgroup"))
+    _kernels.cgroup_cpu_quota.cache_clear()
+    try:
+        assert _kernels.cgroup_cpu_quota() == quota
+    finally:
+        _kernels.cgroup_cpu_quota.cache_clear()
+
+
+@pytest.mark.parametrize(("quota_us", "period_us", "quota"), [("-1", "100000", None), ("250000", "100000", 2.5)])
+def test_the_cpu_quota_of_a_cgroup_v1(monkeypatch, tmp_path, quota_us, period_us, quota):
+    folder = tmp_path / "cgroup" / "cpu,cpuacct" / "docker" / "abc"
+    folder.mkdir(parents=True)
+    (folder / "cpu.cfs_quota_us").write_text(quota_us + "\n")
+    (folder / "cpu.cfs_period_us").write_text(period_us + "\n")
+    (tmp_path / "self_cgroup").write_text("5:memory:/docker/abc\n4:cpu,cpuacct:/docker/abc\n")
+    monkeypatch.setattr(_kernels, "CGROUP_ROOT", str(tmp_path / "cgroup"))
+    monkeypatch.setattr(_kernels, "PROC_SELF_CGROUP", str(tmp_path / "self_cgroup"))
+    _kernels.cgroup_cpu_quota.cache_clear()
+    try:
+        assert _kernels.cgroup_cpu_quota() == quota
+    finally:
+        _kernels.cgroup_cpu_quota.cache_clear()
+
+
+@pytest.mark.parametrize(("affinity", "quota", "usable"), [(8, None, 8.0), (8, 1.5, 1.5), (8, 0.5, 1.0), (2, 6.0, 2.0)])
+def test_a_process_may_use_its_affinity_cpus_within_its_quota(monkeypatch, affinity, quota, usable):
+    monkeypatch.setattr(_kernels, "_affinity", lambda: set(range(affinity)))
+    monkeypatch.setattr(_kernels, "cgroup_cpu_quota", lambda: quota)
+    assert _kernels.usable_cpus() == usable

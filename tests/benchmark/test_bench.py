@@ -175,6 +175,6 @@ def test_busy_machine_table(tmp_path):
     busy = json.loads((tmp_path / "speed.json").read_text())["busy"]
     loads = ("idle", "one CPU busy", "every CPU busy")
     assert {(r["load"], r["method"], r["batch"]) for r in busy} == set(
-        itertools.product(loads, ("gaussian", "median"), (1, 8, 32))
+        itertools.product(loads, antialias_np.METHODS, (1, 8, 64))
     )
     assert all(row["us_default"] > 0 and row["us_1"] > 0 for row in busy)
