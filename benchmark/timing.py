@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import itertools
 import time
 from collections.abc import Callable
 
@@ -57,26 +56,3 @@ def _minor_faults() -> int | None:
     except ImportError:
         return None
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-
-
-def measure_thread_counts(
-    function: Callable[[], object], counts: tuple[int, ...], repeats: int, repeat_time: float
-) -> dict[int, float]:
-    """Median seconds per call of function() with each Numba thread count, as `measure`, but the counts take turns
-    every repeat, so that a change in the machine's load touches them alike."""
-    import numba
-
-    for count in counts:
-        numba.set_num_threads(count)
-        function()
-    start = time.perf_counter()
-    function()
-    calls = max(1, int(repeat_time / max(time.perf_counter() - start, 1e-9)))
-    per_call = {count: [] for count in counts}
-    for _, count in itertools.product(range(repeats), counts):
-        numba.set_num_threads(count)
-        start = time.perf_counter()
-        for _ in range(calls):
-            function()
-        per_call[count].append((time.perf_counter() - start) / calls)
-    return {count: float(np.median(times)) for count, times in per_call.items()}
