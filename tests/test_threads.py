@@ -255,6 +255,19 @@ def test_only_the_idle_time_of_the_cpus_this_process_may_run_on_counts(cpus, idl
     assert sample == _kernels.LoadSample(5.0, idle_ticks / 100, 1.5, busy_now=2, machine_cpus=4)
 
 
+def quota_read(monkeypatch, tmp_path, self_cgroup: str) -> float | None:
+    """cgroup_cpu_quota() for a process whose /proc/self/cgroup reads `self_cgroup`, with the cgroup files under
+    tmp_path / "cgroup" (its cache cleared before and after)."""
+    (tmp_path / "self_cgroup").write_text(self_cgroup)
+    monkeypatch.setattr(_kernels, "CGROUP_ROOT", str(tmp_path / "cgroup"))
+    monkeypatch.setattr(_kernels, "PROC_SELF_CGROUP", str(tmp_path / "self_cgroup"))
+    _kernels.cgroup_cpu_quota.cache_clear()
+    try:
+        return _kernels.cgroup_cpu_quota()
+    finally:
+        _kernels.cgroup_cpu_quota.cache_clear()
+
+
 @pytest.mark.parametrize(
     ("files", "quota"),
     [({"cpu.max": "max 100000"}, None), ({"cpu.max": "150000 100000"}, 1.5), ({"cpu.max": "200000 50000\n"}, 4.0),
@@ -266,14 +279,7 @@ def test_the_cpu_quota_of_a_cgroup_v2(monkeypatch, tmp_path, files, quota):
     for name, text in files.items():
         (tmp_path / "cgroup" / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "cgroup" / name).write_text(text)
-    (tmp_path / "self_cgroup").write_text("0::/job\n")
-    monkeypatch.setattr(_kernels, "CGROUP_ROOT", str(tmp_path / "cgroup"))
-    monkeypatch.setattr(_kernels, "PROC_SELF_CGROUP", str(tmp_path / "self_cgroup"))
-    _kernels.cgroup_cpu_quota.cache_clear()
-    try:
-        assert _kernels.cgroup_cpu_quota() == quota
-    finally:
-        _kernels.cgroup_cpu_quota.cache_clear()
+    assert quota_read(monkeypatch, tmp_path, "0::/job\n") == quota
 
 
 @pytest.mark.parametrize(("quota_us", "period_us", "quota"), [("-1", "100000", None), ("250000", "100000", 2.5)])
@@ -282,14 +288,7 @@ def test_the_cpu_quota_of_a_cgroup_v1(monkeypatch, tmp_path, quota_us, period_us
     folder.mkdir(parents=True)
     (folder / "cpu.cfs_quota_us").write_text(quota_us + "\n")
     (folder / "cpu.cfs_period_us").write_text(period_us + "\n")
-    (tmp_path / "self_cgroup").write_text("5:memory:/docker/abc\n4:cpu,cpuacct:/docker/abc\n")
-    monkeypatch.setattr(_kernels, "CGROUP_ROOT", str(tmp_path / "cgroup"))
-    monkeypatch.setattr(_kernels, "PROC_SELF_CGROUP", str(tmp_path / "self_cgroup"))
-    _kernels.cgroup_cpu_quota.cache_clear()
-    try:
-        assert _kernels.cgroup_cpu_quota() == quota
-    finally:
-        _kernels.cgroup_cpu_quota.cache_clear()
+    assert quota_read(monkeypatch, tmp_path, "5:memory:/docker/abc\n4:cpu,cpuacct:/docker/abc\n") == quota
 
 
 @pytest.mark.parametrize(("affinity", "quota", "usable"), [(8, None, 8.0), (8, 1.5, 1.5), (8, 0.5, 1.0), (2, 6.0, 2.0)])
