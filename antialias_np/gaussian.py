@@ -58,7 +58,8 @@ def anti_alias_reference(x: np.ndarray, scale: float) -> np.ndarray:
     """
     g = fomm_gaussian(scale)
     windows = kept_windows(x.astype(np.float64), (len(g), len(g)), "constant", round(1 / scale))
-    return np.einsum("...ij,i,j->...", windows, g, g)
+    downsampled: npt.NDArray[np.float64] = np.einsum("...ij,i,j->...", windows, g, g)
+    return downsampled
 
 
 def anti_alias_interpolation(x: npt.ArrayLike, scale: float, *, channel_axis: int | None = None) -> np.ndarray:

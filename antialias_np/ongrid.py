@@ -94,6 +94,8 @@ def binomial(image: _checks.ImageSpec, scale: float) -> plans.Plan:
         return gather_plan(image, *(np.arange(n) for n in image.shape[-2:]))
     _checks.check_channels(image, "downsample with method='binomial'")
     if image.dtype == FLOAT16:
-        return pyramid_plan(image.shape[-2:], np.array(BINOMIAL_5), levels)
-    return resample_plan(*(binomial_pyramid_table(n, levels) for n in image.shape[-2:]), image.dtype)
+        height, width = image.shape[-2:]
+        return pyramid_plan((height, width), np.array(BINOMIAL_5), levels)
+    rows, cols = (binomial_pyramid_table(n, levels) for n in image.shape[-2:])
+    return resample_plan(rows, cols, image.dtype)
 
