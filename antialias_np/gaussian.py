@@ -16,9 +16,10 @@ import numpy as np
 import numpy.typing as npt
 
 from antialias_np import _checks, plans
+from antialias_np._half import FLOAT16
 from antialias_np.borders import kept_windows
 from antialias_np.engine import resample_plan
-from antialias_np.float16 import FLOAT16, convolution_plan, fomm_float16_kernel
+from antialias_np.float16 import convolution_plan, fomm_float16_kernel
 from antialias_np.gather import gather_plan
 from antialias_np.weights import fomm_gaussian, gaussian_table
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 import numpy as np
 
 from antialias_np import _checks, plans
+from antialias_np._half import FLOAT16
 from antialias_np.engine import resample_plan
-from antialias_np.float16 import FLOAT16, convolution_plan, pyramid_plan
+from antialias_np.float16 import convolution_plan, pyramid_plan
 from antialias_np.gather import gather_plan
 from antialias_np.pooling import avg_pool_plan
 from antialias_np.weights import BINOMIAL_5, binomial_pyramid_table, kept_kernel_table, truncated_gaussian

@@ -21,12 +21,12 @@ import numpy.typing as npt
 from numba import prange
 
 from antialias_np import _checks, plans
-from antialias_np._half import contiguous_as
+from antialias_np._half import FLOAT16, contiguous_as
 from antialias_np._kernels import plane_kernel
 from antialias_np._simd import weighted_vector_width, window_sums_vector
 from antialias_np.engine import resample_plan
 from antialias_np.exact_integers import box_divisor
-from antialias_np.float16 import FLOAT16, HalfBoxPlan
+from antialias_np.float16 import HalfBoxPlan
 from antialias_np.reductions import channels_last_sum, inner_sum
 from antialias_np.weights import AxisTable, adaptive_box_table, pool_table
 
