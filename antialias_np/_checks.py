@@ -41,7 +41,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from types import FrameType
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import Any, Literal, NamedTuple, TypeVar, cast, overload
 
 import numpy as np
 
@@ -292,6 +292,10 @@ def check_channels(image: ImageSpec, operation: str) -> None:
         raise ValueError(f"{operation} needs at least one channel, as in torch, but got {image.described} with none")
 
 
+@overload
+def check_bool(value: object, name: str, *, none: Literal[False] = ...) -> bool: ...
+@overload
+def check_bool(value: object, name: str, *, none: bool) -> bool | None: ...
 def check_bool(value: object, name: str, *, none: bool = False) -> bool | None:
     """Return `value` if it is a bool (or numpy bool; or None when `none`), else raise a TypeError: the string
     'False' is true, so flags are never read by truth value."""
