@@ -597,14 +597,14 @@ def strided_vector(
 
 @intrinsic
 def prefetch_line(
-    typingctx: object, array: types.Type, row: types.Type, column: types.Type
-) -> tuple[types.Type, Callable[..., object]] | None:
+    typingctx: TypingContext, array: types.Type, row: types.Type, column: types.Type
+) -> tuple[Signature, Codegen] | None:
     """Ask the CPU to bring the cache line holding array[row, column] (a 2-D array) into its L2 cache ahead of use
     (llvm.prefetch: prefetcht1 on x86): a hint, which never faults, even outside the array."""
     if not (isinstance(array, types.Array) and array.ndim == 2):
         return None
 
-    def codegen(context, builder, signature, args):
+    def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature, args: IRValues) -> ir.Value:
         array_type = signature.args[0]
         pointer = cgutils.get_item_pointer(
             context, builder, array_type, context.make_array(array_type)(context, builder, args[0]), args[1:]

@@ -35,7 +35,7 @@ def downsample(
     method: str = "gaussian",
     *,
     channel_axis: int | None = None,
-    **options: Any,
+    **options: Any,  # downsample's options, passed on
 ) -> dask.array.Array:
     """antialias_np.downsample mapped over the frames of a dask array, lazily.
 
