@@ -407,7 +407,7 @@ class HalfBoxPlan(plans.Plan):
     is picked apart here). Measured on 3 x 512 x 512 images (Xeon, Emerald Rapids, one thread, CPU time): 4-wide
     windows 560 us here against 1240 there, 8-wide 485 against 434."""
 
-    def __init__(self, rows: AxisTable, cols: AxisTable, by: np.ndarray | int, then_by: np.ndarray | int):
+    def __init__(self, rows: AxisTable, cols: AxisTable, by: np.ndarray | np.integer | int, then_by: np.ndarray | int):
         self.rows, self.cols = rows, cols
         shape = (rows.n_out, cols.n_out)
         self.by, self.then_by = (np.broadcast_to(d, shape).astype(np.float32) for d in (by, then_by))

@@ -305,8 +305,9 @@ def _tap_weight_sums(table: AxisTable) -> np.ndarray:
     return sums
 
 
-def sequential_box_plan(rows: AxisTable, cols: AxisTable, by: np.ndarray | int, then_by: np.ndarray | int,
-                        dtype: np.dtype) -> plans.Plan:  # fmt: skip
+def sequential_box_plan(
+    rows: AxisTable, cols: AxisTable, by: np.ndarray | np.integer | int, then_by: np.ndarray | int, dtype: np.dtype
+) -> plans.Plan:
     """SequentialBoxPlan, or for float16 windows up to HalfBoxPlan.WIDEST wide HalfBoxPlan (the same values, from
     the float16 bits, faster there)."""
     if dtype == FLOAT16 and cols.count.max() <= HalfBoxPlan.WIDEST:
