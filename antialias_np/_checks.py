@@ -39,9 +39,14 @@ import numbers
 import os
 import sys
 import warnings
-from typing import NamedTuple
+from collections.abc import Callable
+from types import FrameType
+from typing import Any, Literal, NamedTuple, TypeVar, cast, overload
 
 import numpy as np
+
+Checked = TypeVar("Checked")
+"""What a check gives for one item of a pair."""
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 """Dtypes a linear filter computes in: the output keeps the input's."""
@@ -201,7 +206,8 @@ def check_channel_axis(image: ImageSpec, channel_axis: object, checked: bool = F
             raise ValueError(f"channel_axis={channel_axis} needs an image with channels, but {name} has shape {shape} "
                              f"(H, W); pass channel_axis=None, -1 or -3")
         return False
-    axis = int(channel_axis) - ndim if 0 <= channel_axis < ndim else int(channel_axis)
+    # numbers.Integral declares < and <= only, not the reflected comparisons an int on the left needs
+    axis = int(channel_axis) - ndim if 0 <= channel_axis < ndim else int(channel_axis)  # type: ignore[operator]
     if axis not in (-1, -3):
         raise ValueError(
             f"channel_axis must be None or -3 (torch layout {LAYOUTS[ndim]}) or -1 (channels last "
@@ -240,7 +246,8 @@ def _caller_stacklevel() -> int:
     """The stacklevel at which warnings.warn, called by the caller of this function, names the first frame outside
     this package: the user's call of a public function, however deep the package's own calls go."""
     package = os.path.dirname(os.path.abspath(__file__)) + os.sep
-    frame, level = sys._getframe(1), 1  # the caller, whom stacklevel=1 names
+    frame: FrameType | None = sys._getframe(1)  # the caller, whom stacklevel=1 names
+    level = 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
         frame, level = frame.f_back, level + 1
     return level
@@ -285,6 +292,10 @@ def check_channels(image: ImageSpec, operation: str) -> None:
         raise ValueError(f"{operation} needs at least one channel, as in torch, but got {image.described} with none")
 
 
+@overload
+def check_bool(value: object, name: str, *, none: Literal[False] = ...) -> bool: ...
+@overload
+def check_bool(value: object, name: str, *, none: bool) -> bool | None: ...
 def check_bool(value: object, name: str, *, none: bool = False) -> bool | None:
     """Return `value` if it is a bool (or numpy bool; or None when `none`), else raise a TypeError: the string
     'False' is true, so flags are never read by truth value."""
@@ -327,7 +338,7 @@ def check_int(value: object, name: str, *, minimum: int, maximum: int = MAX_SIDE
     check_positive_number)."""
     if type(value) is not int and (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral)):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if not minimum <= value <= maximum:
+    if not minimum <= value <= maximum:  # type: ignore[operator]  # as in check_layout: Integral's comparisons
         raise ValueError(f"{name} must be in [{minimum}, {maximum}], got {_shown(value)}")
     return int(value)
 
@@ -350,12 +361,13 @@ def check_whole_number(value: object, name: str, *, minimum: int, maximum: int) 
     return check_int(value, name, minimum=minimum, maximum=maximum)
 
 
-def check_pair(value: object, name: str, check, **kwargs) -> tuple:
-    """Return `value` as a (height, width) pair: a single value is used for both; each is checked by `check`."""
+def check_pair(value: object, name: str, check: Callable[..., Checked], **kwargs: Any) -> tuple[Checked, Checked]:
+    """Return `value` as a (height, width) pair: a single value is used for both; each is checked by `check`
+    (called as check(item, name, **kwargs))."""
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
             raise ValueError(f"{name} must be a single value or a (height, width) pair, got {value!r}")
-        return tuple(check(v, name, **kwargs) for v in value)
+        return cast("tuple[Checked, Checked]", tuple(check(v, name, **kwargs) for v in value))  # two: checked
     item = check(value, name, **kwargs)
     return (item, item)
 
@@ -398,7 +410,7 @@ def check_step_scales(scale: object, name: str = "scale") -> tuple[float, float]
     """A downsampling scale per axis (one for both, or (rows, columns)), each in [MIN_DOWNSAMPLE_SCALE, 1] and read
     as exactly 1/n where it is within STEP_TOLERANCE of 1/n (0.333333 is 1/3): downsample's scale."""
     scales = check_pair(scale, name, check_downsample_scale)
-    return tuple(1 / n if (n := step_of(s)) else s for s in scales)
+    return cast("tuple[float, float]", tuple(1 / n if (n := step_of(s)) else s for s in scales))  # a pair
 
 
 def integer_step(scale: float, method: str | None) -> int:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from types import ModuleType
 
 _EXTRAS = {"av": "video", "zarr": "zarr", "dask": "dask", "dask.array": "dask", "distributed": "dask"}
 """The optional extra that installs each optional module."""
 
 
-def require(module: str, purpose: str):
+def require(module: str, purpose: str) -> ModuleType:
     """Import an optional dependency, or raise an ImportError naming the extra that installs it."""
     try:
         return importlib.import_module(module)

@@ -8,37 +8,47 @@ convert their images here (`contiguous_as`) or inside their kernels.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import numpy.typing as npt
 from llvmlite import ir
 from numba import prange, types
-from numba.extending import intrinsic, overload
+from numba.extending import overload
 
 from antialias_np._kernels import plane_kernel
+from antialias_np._simd import intrinsic
+
+if TYPE_CHECKING:
+    from numba.core.base import BaseContext
+    from numba.core.typing import Context as TypingContext
+    from numba.core.typing import Signature
+
+    from antialias_np._simd import Codegen, IRValues
 
 FLOAT16 = np.dtype(np.float16)
 FLOAT32 = np.dtype(np.float32)
 
 
 @intrinsic
-def widened(typingctx, bits):
+def widened(typingctx: TypingContext, bits: types.Type) -> tuple[Signature, Codegen] | None:
     """The float32 value of a float16 given by its bits (a uint16): exact."""
     if bits != types.uint16:
         return None
 
-    def codegen(context, builder, signature, args):
+    def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature, args: IRValues) -> ir.Value:
         return builder.fpext(builder.bitcast(args[0], ir.HalfType()), ir.FloatType())
 
     return types.float32(bits), codegen
 
 
 @intrinsic
-def narrowed(typingctx, value):
+def narrowed(typingctx: TypingContext, value: types.Type) -> tuple[Signature, Codegen] | None:
     """The bits (a uint16) of a float32 value rounded to float16: to nearest, ties to even."""
     if value != types.float32:
         return None
 
-    def codegen(context, builder, signature, args):
+    def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature, args: IRValues) -> ir.Value:
         return builder.bitcast(builder.fptrunc(args[0], ir.HalfType()), ir.IntType(16))
 
     return types.uint16(value), codegen
@@ -51,13 +61,13 @@ def stored(value: float, out: npt.NDArray[np.generic]) -> float | int:
 
 
 @overload(stored)
-def _stored(value, out):  # unannotated: Numba compares its parameters with the implementations' lambdas
+def _stored(value, out):  # type: ignore[no-untyped-def]  # unannotated: Numba compares its parameters (annotations too) with the implementations' lambdas
     if out.dtype == types.uint16:
         return lambda value, out: narrowed(value)
     return lambda value, out: value
 
 
-def contiguous_as(x: npt.NDArray, dtype: npt.DTypeLike) -> npt.NDArray:
+def contiguous_as(x: npt.NDArray[Any], dtype: npt.DTypeLike) -> npt.NDArray[Any]:
     """np.ascontiguousarray(x, dtype) for images (..., H, W), converted by the CPU's instructions from float16 to
     float32 and from float32 to float16 (the same values as NumPy's conversion)."""
     dtype = np.dtype(dtype)

@@ -27,11 +27,11 @@ import threading
 import time
 import types
 import warnings
-from collections.abc import Callable
-from typing import NamedTuple
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple, ParamSpec, Protocol, TypeVar, cast
 
 import numba
-import numpy as np
+import numpy.typing as npt
 from numba.core.caching import FunctionCache
 from numba.core.runtime import rtsys
 
@@ -44,22 +44,42 @@ other processes take the CPUs (`python bench.py --threads` measures it). See Not
 
 NO_CACHE = "no cache"
 
+Arguments = ParamSpec("Arguments")
+Result = TypeVar("Result", covariant=True)
 
-def njit(*, cache: bool = False, **options) -> Callable[[Callable], Callable]:
+
+class Kernel(Protocol[Arguments, Result]):
+    """A Numba dispatcher as the type checkers see it: called as the Python function it compiled, which it keeps as
+    py_func (Numba itself is untyped)."""
+
+    def __call__(self, *args: Arguments.args, **kwargs: Arguments.kwargs) -> Result: ...
+
+    @property
+    def py_func(self) -> Callable[Arguments, Result]: ...
+
+    @property
+    def signatures(self) -> list[Any]: ...  # Numba's signatures compiled so far
+
+    def compile(self, signature: Any) -> Any: ...  # compile (or load from the cache) one Numba signature
+
+
+def njit(
+    *, cache: bool = False, **options: Any
+) -> Callable[[Callable[Arguments, Result]], Kernel[Arguments, Result]]:
     """numba.njit(cache=cache, **options); with cache=True, the compiled code goes to `cache_folder()`."""
 
-    def compile_lazily(function: Callable) -> Callable:
+    def compile_lazily(function: Callable[Arguments, Result]) -> Kernel[Arguments, Result]:
         folder = cache_folder() if cache else NO_CACHE
         dispatcher = numba.njit(**options)(function)
         if folder != NO_CACHE:
             with _numba_cache_dir(folder) if folder else contextlib.nullcontext():
                 dispatcher._cache = KernelCache(function)  # what numba.njit(cache=True) sets, a FunctionCache
-        return dispatcher
+        return cast(Kernel[Arguments, Result], dispatcher)
 
     return compile_lazily
 
 
-class KernelCache(FunctionCache):
+class KernelCache(FunctionCache):  # type: ignore[misc]  # Numba is untyped: its classes are Any
     """Numba's cache of a function's compiled code, except that loading code from it does not load Numba's compiler.
 
     Numba's FunctionCache refreshes the target context before every load: the first time in a process, that imports
@@ -70,7 +90,7 @@ class KernelCache(FunctionCache):
     A load that fails this way (a Numba whose cache works otherwise) is made again Numba's way.
     """
 
-    def load_overload(self, sig, target_context):
+    def load_overload(self, sig: Any, target_context: Any) -> Any:  # a Numba signature and target context
         try:
             rtsys.initialize(target_context)
             with self._guard_against_spurious_io_errors():
@@ -105,7 +125,7 @@ def cache_folder() -> str | None:
     return folder or NO_CACHE
 
 
-def _probe():
+def _probe() -> None:
     """A function in the kernels' folder, which Numba caches where it would cache theirs."""
 
 
@@ -127,7 +147,7 @@ def _private_temporary_folder() -> str | None:
 
 
 @contextlib.contextmanager
-def _numba_cache_dir(folder: str):
+def _numba_cache_dir(folder: str) -> Iterator[None]:
     """Numba's cache folder is `folder` while the kernels are decorated (a kernel keeps the folder it was given);
     the setting is restored after, so the caller's own Numba functions are not affected."""
     previous = numba.config.CACHE_DIR
@@ -138,7 +158,7 @@ def _numba_cache_dir(folder: str):
         numba.config.CACHE_DIR = previous
 
 
-def plane_kernel(**options) -> Callable[[Callable], PlaneKernel]:
+def plane_kernel(**options: Any) -> Callable[[Callable[..., None]], PlaneKernel]:
     """Compile kernel(planes, ..., out), which loops over planes (axis 0) with prange, serial and parallel."""
     return lambda function: PlaneKernel(function, options)
 
@@ -146,7 +166,7 @@ def plane_kernel(**options) -> Callable[[Callable], PlaneKernel]:
 class PlaneKernel:
     """A serial and a parallel compilation of one function (prange runs as range in the serial one)."""
 
-    def __init__(self, function: Callable, options: dict):
+    def __init__(self, function: Callable[..., None], options: dict[str, Any]):
         self.serial = njit(cache=True, **options)(function)
         # A copy under its own name: Numba's cache files are named after the function, not its options.
         parallel_function = types.FunctionType(
@@ -154,10 +174,10 @@ class PlaneKernel:
         )
         parallel_function.__qualname__ = f"{function.__qualname__}_parallel"
         parallel_function.__doc__ = function.__doc__
-        self.parallel = njit(cache=True, parallel=True, **options)(parallel_function)
+        self.parallel: Kernel[..., None] = njit(cache=True, parallel=True, **options)(parallel_function)
         functools.update_wrapper(self, function)
 
-    def __call__(self, planes: np.ndarray, *args) -> None:
+    def __call__(self, planes: npt.NDArray[Any], *args: Any) -> None:  # the kernel's other arguments
         threads = parallel_threads(planes)
         if threads < 2:
             return self.serial(planes, *args)
@@ -176,7 +196,7 @@ loads) aborts the process when two threads launch at once; one launch already us
 allow it would gain nothing from concurrent launches either."""
 
 
-def parallel_threads(planes: np.ndarray) -> int:
+def parallel_threads(planes: npt.NDArray[Any]) -> int:
     """The number of Numba threads a kernel call on `planes` runs on (1: the serial kernel, on the calling thread).
 
     Calls of fewer than PARALLEL_MIN_VALUES values run on one; larger ones on as many threads as there are planes
@@ -185,7 +205,8 @@ def parallel_threads(planes: np.ndarray) -> int:
     """
     if fork_child_serial or planes.shape[0] < 2 or planes.size < PARALLEL_MIN_VALUES:
         return 1
-    return max(1, min(planes.shape[0], numba.get_num_threads(), int(free_cpus() + 0.25)))
+    threads: int = max(1, min(planes.shape[0], numba.get_num_threads(), int(free_cpus() + 0.25)))  # Numba's: Any
+    return threads
 
 
 fork_child_serial = False
@@ -375,7 +396,7 @@ See Note: blocks in docs/notes.md."""
 
 
 @njit(cache=True)
-def block_rows(height, row_bytes):
+def block_rows(height: int, row_bytes: int) -> int:
     """Rows per block: about BLOCK_BYTES of them, a multiple of 16 and at least 32 (the columns pass loops over
     C x rows values: whole vectors, and not too few of them), at most the height. See Note: blocks in
     docs/notes.md."""

@@ -13,22 +13,42 @@ the engine against its reference in tests/test_engine.py). Vector widths follow 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
-from numba.extending import intrinsic
+from numba.extending import intrinsic as numba_intrinsic
 
 from antialias_np._kernels import njit
+
+if TYPE_CHECKING:  # Numba's and llvmlite's classes, for the reader: both libraries are untyped (Any to the checkers)
+    from typing import TypeAlias
+
+    from numba.core.base import BaseContext  # the target context: how Numba lowers code for the CPU
+    from numba.core.typing import Context as TypingContext
+    from numba.core.typing import Signature
+
+    IRValues: TypeAlias = Sequence[ir.Value]
+    Codegen: TypeAlias = Callable[[BaseContext, ir.IRBuilder, Signature, IRValues], ir.Value]
+    """An intrinsic's code generator: the LLVM IR of one call, given its arguments' values."""
+
+intrinsic: Callable[[Callable[..., tuple[Signature, Codegen] | None]], Any] = numba_intrinsic
+"""numba.extending.intrinsic: it takes the typing function (the signature and code generator of a call, or None for
+arguments it does not take) and gives what Numba code calls (Numba is untyped)."""
+
+Value = TypeVar("Value", bound=np.generic)
+"""The dtype of an array and of its copy."""
 
 CACHE_LINE_BYTES = 64
 """The CPU cache line (x86-64 and most ARM cores): the unit in which memory is read and written."""
 
 
 @njit(cache=True)
-def _block_shape(itemsize):
+def _block_shape(itemsize: int) -> tuple[int, int]:
     """(rows, columns) of the blocks _transpose_block moves: 16 x 32 for 1-byte values (two 16 x 16 blocks side by
     side, one per 16-byte half of a 32-byte vector), 16 x 16 for 2- and 4-byte values, 8 x 8 for 8-byte ones.
 
@@ -41,7 +61,9 @@ def _block_shape(itemsize):
 
 
 @intrinsic
-def _transpose_block(typingctx, source, dest, i, j):
+def _transpose_block(
+    typingctx: TypingContext, source: types.Type, dest: types.Type, i: types.Type, j: types.Type
+) -> tuple[Signature, Codegen] | None:
     """dest[j:j+m, i:i+n] = source[i:i+n, j:j+m].T, (n, m) = _block_shape, for two C-contiguous 2-D arrays of one
     dtype; the caller keeps both blocks inside the arrays (nothing is checked).
 
@@ -58,20 +80,20 @@ def _transpose_block(typingctx, source, dest, i, j):
     ):  # fmt: skip
         return None
 
-    def codegen(context, builder, signature, args):
+    def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature, args: IRValues) -> ir.Value:
         array_type = signature.args[0]
         source_array, dest_array = (context.make_array(array_type)(context, builder, a) for a in args[:2])
         i, j = args[2:]
         n, m = _block_shape.py_func(array_type.dtype.bitwidth // 8)
         value = context.get_data_type(array_type.dtype)
 
-        def pointer(array, row, column, row_offset, length):
+        def pointer(array: ir.Value, row: ir.Value, column: ir.Value, row_offset: int, length: int) -> ir.Value:
             """A pointer to the `length` elements array[row + row_offset, column:column + length], as one vector."""
             index = [builder.add(row, row.type(row_offset)), column]
             item = cgutils.get_item_pointer(context, builder, array_type, array, index)
             return builder.bitcast(item, ir.VectorType(value, length).as_pointer())
 
-        def indices(values):
+        def indices(values: list[int]) -> ir.Constant:
             return ir.Constant(ir.VectorType(ir.IntType(32), len(values)), values)
 
         vectors = [builder.load(pointer(source_array, i, j, k, m), align=1) for k in range(n)]
@@ -85,12 +107,12 @@ def _transpose_block(typingctx, source, dest, i, j):
     return types.void(source, dest, types.intp, types.intp), codegen
 
 
-def _interleaved(builder, vectors: list, n: int) -> list:
+def _interleaved(builder: ir.IRBuilder, vectors: list[ir.Value], n: int) -> list[ir.Value]:
     """The log2(n) rounds of _transpose_block on its n vectors of m values (m / n lanes of n values each): after
     them, vector c holds, lane by lane, column c of the lane's n x n block (for m = n: the n vectors transposed)."""
     m = vectors[0].type.count
 
-    def interleave(half):
+    def interleave(half: int) -> ir.Constant:
         """Per lane, the values of that half of the lane of a and of b, alternately (b's numbered from m on)."""
         values = [lane + half * n // 2 + p + b for lane in range(0, m, n) for p in range(n // 2) for b in (0, m)]
         return ir.Constant(ir.VectorType(ir.IntType(32), m), values)
@@ -105,7 +127,7 @@ def _interleaved(builder, vectors: list, n: int) -> list:
 
 
 @njit(cache=True)
-def transpose_into(a, out):
+def transpose_into(a: npt.NDArray[Any], out: npt.NDArray[Any]) -> None:
     """out[:] = a.T: n x m blocks with _transpose_block, then the rows and columns left over one by one.
 
     Plain loop: for i, j: out[j, i] = a[i, j]. Where a block writes less than a cache line to each row of `out`
@@ -132,39 +154,42 @@ def transpose_into(a, out):
 
 
 @njit(cache=True)
-def transposed(a):
+def transposed(a: npt.NDArray[Value]) -> npt.NDArray[Value]:
     """a.T as a new C-contiguous array."""
     out = np.empty((a.shape[1], a.shape[0]), a.dtype)
     transpose_into(a, out)
     return out
 
 
-def _sums_per_vector(context) -> int:
+def _sums_per_vector(context: BaseContext) -> int:
     """int32 sums per vector of fixed_point_wide_chunk: 16 (512 bits) with AVX-512BW, else 8."""
     return 16 if _has_feature(context, "avx512bw") else 8
 
 
-def _has_feature(context, feature: str) -> bool:
+def _has_feature(context: BaseContext, feature: str) -> bool:
     """Whether Numba compiles for a CPU with this feature (as LLVM names it: "avx2")."""
     features = getattr(context.codegen(), "_tm_features", "") or ""
     return f"+{feature}" in features.split(",")
 
 
 @intrinsic
-def fixed_point_wide_chunk_width(typingctx):
+def fixed_point_wide_chunk_width(typingctx: TypingContext) -> tuple[Signature, Codegen]:
     """The uint8 values one fixed_point_wide_chunk call makes: 64 where the CPU has AVX-512BW, else 32."""
 
-    def codegen(context, builder, signature, args):
+    def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature, args: IRValues) -> ir.Value:
         return context.get_constant(types.intp, 4 * _sums_per_vector(context))
 
     return types.intp(), codegen
 
 
-def _fixed_point_chunk(sums_per_vector: Callable[[object], int]):
+def _fixed_point_chunk(sums_per_vector: Callable[[BaseContext], int]) -> Any:  # an intrinsic
     """The intrinsic fixed_point_chunk for vectors of sums_per_vector(Numba's target context) int32 sums."""
 
     @intrinsic
-    def fixed_point_chunk(typingctx, source, pair_index, pair_weight, pairs, precision, dest, i, x0):
+    def fixed_point_chunk(
+        typingctx: TypingContext, source: types.Type, pair_index: types.Type, pair_weight: types.Type,
+        pairs: types.Type, precision: types.Type, dest: types.Type, i: types.Type, x0: types.Type,
+    ) -> tuple[Signature, Codegen] | None:
         """One chunk of 4 n values (n int32 sums per vector) of an output row of torch's uint8 resampling, from the
         taps two by two (`tap_pairs`):
 
@@ -187,7 +212,7 @@ def _fixed_point_chunk(sums_per_vector: Callable[[object], int]):
         ):  # fmt: skip
             return None
 
-        def codegen(context, builder, signature, args):
+        def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature, args: IRValues) -> ir.Value:
             source_type, index_type, weight_type, _, _, dest_type = signature.args[:6]
             source_array, index_array, weight_array, dest_array = (
                 context.make_array(signature.args[k])(context, builder, args[k]) for k in (0, 1, 2, 5)
@@ -198,17 +223,17 @@ def _fixed_point_chunk(sums_per_vector: Callable[[object], int]):
             bytes_type, words_type = ir.VectorType(int8, 2 * n), ir.VectorType(int16, 2 * n)
             sums_type = ir.VectorType(int32, n)
 
-            def indices(values):
+            def indices(values: list[int]) -> ir.Constant:
                 return ir.Constant(ir.VectorType(int32, len(values)), values)
 
-            def splat(value):
+            def splat(value: ir.Value) -> ir.Value:
                 vector = builder.insert_element(ir.Constant(sums_type, None), value, int32(0))
                 return builder.shuffle_vector(vector, vector, indices([0] * n))
 
-            def item(array_type, array, index):
+            def item(array_type: types.Array, array: ir.Value, index: list[ir.Value]) -> ir.Value:
                 return cgutils.get_item_pointer(context, builder, array_type, array, index)
 
-            def pair_products(words, weights):
+            def pair_products(words: ir.Value, weights: ir.Value) -> ir.Value:
                 """The int32 sums words[2k] * weights[2k] + words[2k + 1] * weights[2k + 1], k < n."""
                 x86 = {16: "llvm.x86.avx512.pmaddw.d.512", 8: "llvm.x86.avx2.pmadd.wd"}
                 if n == 16 or _has_feature(context, "avx2"):
@@ -216,7 +241,7 @@ def _fixed_point_chunk(sums_per_vector: Callable[[object], int]):
                     pmaddwd = cgutils.get_or_insert_function(builder.module, function_type, x86[n])
                     return builder.call(pmaddwd, [words, weights])
 
-                def widened(vector, first):
+                def widened(vector: ir.Value, first: int) -> ir.Value:
                     every_second = builder.shuffle_vector(vector, vector, indices(list(range(first, 2 * n, 2))))
                     return builder.sext(every_second, sums_type)
 
@@ -271,12 +296,14 @@ fixed_point_chunk_32 = _fixed_point_chunk(lambda context: NARROW_FIXED_POINT_CHU
 
 
 @intrinsic
-def fma(typingctx, a, b, c):
+def fma(
+    typingctx: TypingContext, a: types.Type, b: types.Type, c: types.Type
+) -> tuple[Signature, Codegen] | None:
     """a * b + c rounded once, for three float32 or three float64 values (LLVM's llvm.fma: one FMA instruction)."""
     if not (a == b == c and a in (types.float32, types.float64)):
         return None
 
-    def codegen(context, builder, signature, args):
+    def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature, args: IRValues) -> ir.Value:
         value_type = context.get_data_type(signature.return_type)
         fma = builder.module.declare_intrinsic("llvm.fma", [value_type], ir.FunctionType(value_type, [value_type] * 3))
         return builder.call(fma, args)
@@ -284,27 +311,31 @@ def fma(typingctx, a, b, c):
     return a(a, a, a), codegen
 
 
-def _lanes(context, dtype) -> int:
+def _lanes(context: BaseContext, dtype: types.Float) -> int:
     """Values of `dtype` (float32 or float64) per vector of weighted_chunk: 512 bits with AVX-512F, else 256."""
     bits = 512 if _has_feature(context, "avx512f") else 256
-    return bits // dtype.bitwidth
+    lanes: int = bits // dtype.bitwidth
+    return lanes
 
 
 @intrinsic
-def weighted_vector_width(typingctx, dest):
+def weighted_vector_width(typingctx: TypingContext, dest: types.Type) -> tuple[Signature, Codegen]:
     """The values of dest's dtype in one vector of `weighted_chunk` (a narrow chunk)."""
 
-    def codegen(context, builder, signature, args):
+    def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature, args: IRValues) -> ir.Value:
         return context.get_constant(types.intp, _lanes(context, signature.args[0].dtype))
 
     return types.intp(dest), codegen
 
 
-def _weighted_chunk(vectors: int):
+def _weighted_chunk(vectors: int) -> Any:  # an intrinsic
     """The intrinsic weighted_chunk for chunks of `vectors` vectors."""
 
     @intrinsic
-    def weighted_chunk(typingctx, source, index, weight, count, dest, i, x0):
+    def weighted_chunk(
+        typingctx: TypingContext, source: types.Type, index: types.Type, weight: types.Type, count: types.Type,
+        dest: types.Type, i: types.Type, x0: types.Type,
+    ) -> tuple[Signature, Codegen] | None:
         """One chunk of V vectors of L values (`weighted_vector_width` of dest) of a row of weighted sums of rows:
 
             dest[i, x] = sum_{t < count} weight[i, t] * source[index[i, t], x]        for x0 <= x < x0 + V L
@@ -324,7 +355,7 @@ def _weighted_chunk(vectors: int):
         ):  # fmt: skip
             return None
 
-        def codegen(context, builder, signature, args):
+        def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature, args: IRValues) -> ir.Value:
             source_type, index_type, weight_type, _, dest_type = signature.args[:5]
             source_array, index_array, weight_array, dest_array = (
                 context.make_array(signature.args[k])(context, builder, args[k]) for k in (0, 1, 2, 4)
@@ -334,15 +365,15 @@ def _weighted_chunk(vectors: int):
             vector_type = ir.VectorType(context.get_data_type(dest_type.dtype), lanes)
             source_vector_type = ir.VectorType(context.get_data_type(source_type.dtype), lanes)
 
-            def item(array_type, array, index):
+            def item(array_type: types.Array, array: ir.Value, index: list[ir.Value]) -> ir.Value:
                 return cgutils.get_item_pointer(context, builder, array_type, array, index)
 
-            def vector_pointer(array_type, array, row, v):
+            def vector_pointer(array_type: types.Array, array: ir.Value, row: ir.Value, v: int) -> ir.Value:
                 pointer = item(array_type, array, [row, builder.add(x0, x0.type(v * lanes))])
                 element = source_vector_type if array_type is source_type else vector_type
                 return builder.bitcast(pointer, element.as_pointer())
 
-            def as_float(values):
+            def as_float(values: ir.Value) -> ir.Value:
                 if isinstance(source_type.dtype, types.Float):
                     return values
                 convert = builder.sitofp if source_type.dtype.signed else builder.uitofp
@@ -383,7 +414,10 @@ weighted_vector = _weighted_chunk(1)
 
 
 @intrinsic
-def window_sums_vector(typingctx, plane, first, rows, cols, row_step, tallest, widest, q0, dest):
+def window_sums_vector(
+    typingctx: TypingContext, plane: types.Type, first: types.Type, rows: types.Type, cols: types.Type,
+    row_step: types.Type, tallest: types.Type, widest: types.Type, q0: types.Type, dest: types.Type,
+) -> tuple[Signature, Codegen] | None:
     """One vector of L window sums (L = weighted_vector_width of dest), for windows of any outputs q:
 
         dest[q0 + l] = sum_{r < rows[q]} sum_{c < cols[q]} plane[first[q] + r row_step + c],   q = q0 + l, l < L
@@ -408,7 +442,7 @@ def window_sums_vector(typingctx, plane, first, rows, cols, row_step, tallest, w
     ):  # fmt: skip
         return None
 
-    def codegen(context, builder, signature, args):
+    def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature, args: IRValues) -> ir.Value:
         plane_type, first_type, rows_type, cols_type = signature.args[:4]
         dest_type = signature.args[8]
         plane_array, first_array, rows_array, cols_array, dest_array = (
@@ -421,13 +455,13 @@ def window_sums_vector(typingctx, plane, first, rows, cols, row_step, tallest, w
         int32 = ir.IntType(32)
         intp = q0.type
 
-        def item(array_type, array, index):
+        def item(array_type: types.Array, array: ir.Value, index: ir.Value) -> ir.Value:
             return cgutils.get_item_pointer(context, builder, array_type, array, [index])
 
-        def lane_values(array_type, array):
+        def lane_values(array_type: types.Array, array: ir.Value) -> list[ir.Value]:
             return [builder.load(item(array_type, array, builder.add(q0, intp(lane)))) for lane in range(lanes)]
 
-        def lane_vector(array_type, array):
+        def lane_vector(array_type: types.Array, array: ir.Value) -> tuple[ir.Value, ir.Value]:
             """The lanes' values of an int64 array as a vector of int32, and the smallest of them."""
             pointer = builder.bitcast(item(array_type, array, q0), ir.VectorType(intp, lanes).as_pointer())
             values = builder.load(pointer, align=1)
@@ -441,7 +475,7 @@ def window_sums_vector(typingctx, plane, first, rows, cols, row_step, tallest, w
         zero = ir.Constant(vector_type, [0.0] * lanes)
         total = cgutils.alloca_once_value(builder, zero)
 
-        def concatenated(parts):
+        def concatenated(parts: list[ir.Value]) -> ir.Value:
             """One vector of the parts' values, in order (parts of equal length, a power of two of them)."""
             while len(parts) > 1:
                 size = parts[0].type.count
@@ -449,7 +483,7 @@ def window_sums_vector(typingctx, plane, first, rows, cols, row_step, tallest, w
                 parts = [builder.shuffle_vector(parts[k], parts[k + 1], both) for k in range(0, len(parts), 2)]
             return parts[0]
 
-        def add_loads(segment):
+        def add_loads(segment: int) -> None:
             """The sums over the windows for segments of `segment` values, L / segment window rows per load."""
             rows_per_load = lanes // segment
             segment_type = ir.VectorType(value_type, segment)
@@ -490,7 +524,7 @@ def window_sums_vector(typingctx, plane, first, rows, cols, row_step, tallest, w
                                 kept = builder.select(inside, column, zero)
                                 builder.store(builder.fadd(builder.load(total), kept), total)
 
-        def splat(value):
+        def splat(value: ir.Value) -> ir.Value:
             vector = builder.insert_element(ir.Constant(ir.VectorType(int32, lanes), None), builder.trunc(value, int32),
                                             int32(0))  # fmt: skip
             return builder.shuffle_vector(vector, vector, ir.Constant(ir.VectorType(int32, lanes), [0] * lanes))
@@ -508,23 +542,27 @@ def window_sums_vector(typingctx, plane, first, rows, cols, row_step, tallest, w
     return types.void(*arguments), codegen
 
 
-def _strided_lanes(context, dtype) -> int:
+def _strided_lanes(context: BaseContext, dtype: types.Type) -> int:
     """Values of `dtype` per vector of strided_vector: 512 bits with AVX-512F, else 256."""
-    return (512 if _has_feature(context, "avx512f") else 256) // dtype.bitwidth
+    lanes: int = (512 if _has_feature(context, "avx512f") else 256) // dtype.bitwidth
+    return lanes
 
 
 @intrinsic
-def strided_vector_width(typingctx, dest):
+def strided_vector_width(typingctx: TypingContext, dest: types.Type) -> tuple[Signature, Codegen]:
     """The values of dest's dtype that one strided_vector call writes."""
 
-    def codegen(context, builder, signature, args):
+    def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature, args: IRValues) -> ir.Value:
         return context.get_constant(types.intp, _strided_lanes(context, signature.args[0].dtype))
 
     return types.intp(dest), codegen
 
 
 @intrinsic
-def strided_vector(typingctx, source, p, r, start, step, dest, i, j):
+def strided_vector(
+    typingctx: TypingContext, source: types.Type, p: types.Type, r: types.Type, start: types.Type,
+    step: types.Type, dest: types.Type, i: types.Type, j: types.Type,
+) -> tuple[Signature, Codegen] | None:
     """One vector of L values (`strided_vector_width` of dest) picked every `step` values along a row:
 
         dest[p, i, j + k] = source[p, r, start + k step]        for 0 <= k < L
@@ -541,7 +579,7 @@ def strided_vector(typingctx, source, p, r, start, step, dest, i, j):
     ):  # fmt: skip
         return None
 
-    def codegen(context, builder, signature, args):
+    def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature, args: IRValues) -> ir.Value:
         source_type, dest_type = signature.args[0], signature.args[5]
         source_array, dest_array = (context.make_array(signature.args[k])(context, builder, args[k]) for k in (0, 5))
         lanes, stride = _strided_lanes(context, dest_type.dtype), step.literal_value
@@ -559,14 +597,14 @@ def strided_vector(typingctx, source, p, r, start, step, dest, i, j):
 
 @intrinsic
 def prefetch_line(
-    typingctx: object, array: types.Type, row: types.Type, column: types.Type
-) -> tuple[types.Type, Callable[..., object]] | None:
+    typingctx: TypingContext, array: types.Type, row: types.Type, column: types.Type
+) -> tuple[Signature, Codegen] | None:
     """Ask the CPU to bring the cache line holding array[row, column] (a 2-D array) into its L2 cache ahead of use
     (llvm.prefetch: prefetcht1 on x86): a hint, which never faults, even outside the array."""
     if not (isinstance(array, types.Array) and array.ndim == 2):
         return None
 
-    def codegen(context, builder, signature, args):
+    def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature, args: IRValues) -> ir.Value:
         array_type = signature.args[0]
         pointer = cgutils.get_item_pointer(
             context, builder, array_type, context.make_array(array_type)(context, builder, args[0]), args[1:]

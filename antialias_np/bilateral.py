@@ -41,7 +41,7 @@ from __future__ import annotations
 import functools
 import math
 from decimal import Context, Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -68,6 +68,9 @@ COLOR_DISTANCE_TYPES = ("l1", "l2")
 
 BLOCK_PIXELS = 512
 """Kept pixels filtered together: loops long enough for the compiler's vectors, data small enough for the cache."""
+
+Float = TypeVar("Float", bound=np.floating[Any])
+"""The float dtype of an image, of its weights and of its output."""
 
 
 def bilateral_blur(
@@ -161,20 +164,24 @@ class BilateralPlan(Plan):
     images (the colour distance reads every channel), in blocks of `block_pixels` weights. Channels-last images are
     read, and their results written, as they are: the kernel indexes (N, C, H, W) views of them."""
 
-    def __init__(self, tables: tuple, n_out: tuple[int, int], block_pixels: int, bits: np.dtype):
+    def __init__(
+        self, tables: tuple[object, ...], n_out: tuple[int, int], block_pixels: int, bits: np.dtype[np.signedinteger]
+    ) -> None:
         self.n_out, self.block_pixels = n_out, block_pixels
         self._tables, self._bits = tables, bits
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         if self.channels_last:
-            images = x.reshape((-1, *x.shape[-3:]))
+            images: np.ndarray = x.reshape((-1, *x.shape[-3:]))
             out = np.empty((images.shape[0], *self.n_out, images.shape[-1]), dtype=x.dtype)
             self._filter(np.moveaxis(images, -1, 1), np.moveaxis(out, -1, 1))
-            return out.reshape(x.shape[:-3] + out.shape[1:])
+            filtered: np.ndarray = out.reshape(x.shape[:-3] + out.shape[1:])
+            return filtered
         images = np.ascontiguousarray(_as_images(x))
         out = np.empty((*images.shape[:2], *self.n_out), dtype=x.dtype)
         self._filter(images, out)
-        return out.reshape(x.shape[:-2] + out.shape[-2:])
+        filtered = out.reshape(x.shape[:-2] + out.shape[-2:])
+        return filtered
 
     def _filter(self, images: np.ndarray, out: np.ndarray) -> None:
         """Run the kernel on images, (N, C, H, W), into out, (N, C, h, w), both of any strides."""
@@ -207,7 +214,8 @@ def bilateral_reference(
             distance2 = (difference * difference).sum(axis=1, keepdims=True)
         weights = np.exp(f.color_scale * distance2) * f.space
         out = (windows * weights).sum(axis=(-2, -1)) / weights.sum(axis=(-2, -1))
-    return out.reshape(x.shape[:-2] + out.shape[-2:])
+    filtered: np.ndarray = out.reshape(x.shape[:-2] + out.shape[-2:])
+    return filtered
 
 
 @functools.lru_cache(maxsize=32)
@@ -235,8 +243,15 @@ class _Filter(NamedTuple):
     l1: bool
 
 
-def _check_arguments(image: ImageSpec, step, kernel_size, sigma_color, sigma_space, border_type,
-                     color_distance_type):
+def _check_arguments(
+    image: ImageSpec,
+    step: int,
+    kernel_size: int | tuple[int, int],
+    sigma_color: float,
+    sigma_space: float | tuple[float, float],
+    border_type: str,
+    color_distance_type: str,
+) -> _Filter:
     """Validate the parameters for an image's ImageSpec; return them as a _Filter."""
     check_float_image(image, image.name, "bilateral_blur", "sigma_color")
     check_channels(image, "bilateral_blur")
@@ -261,7 +276,16 @@ def _as_images(x: np.ndarray) -> np.ndarray:
 class _ExpConstants:
     """What `_weights` needs to compute exp in one float dtype; `bits` is the integer dtype of the same size."""
 
-    def __init__(self, dtype, bits, mantissa_bits, exponent_bias, lowest, degree, ln2_hi_bits):
+    def __init__(
+        self,
+        dtype: type[np.floating],
+        bits: type[np.signedinteger],
+        mantissa_bits: int,
+        exponent_bias: int,
+        lowest: float,
+        degree: int,
+        ln2_hi_bits: int,
+    ) -> None:
         f = np.dtype(dtype).type
         self.bits = np.dtype(bits)
         # ln 2 = hi + lo with hi rounded to ln2_hi_bits bits, so that k * hi is exact (Cody and Waite); lo from a
@@ -291,7 +315,16 @@ _EXP = {
 
 
 @njit(cache=True, error_model="numpy")
-def _weights(distance, color_scale, square, space_weight, exp_constants, bits, weight, total):
+def _weights(
+    distance: npt.NDArray[Float],
+    color_scale: Float,
+    square: bool,
+    space_weight: Float,
+    exp_constants: tuple[np.number, ...],
+    bits: npt.NDArray[np.signedinteger],
+    weight: npt.NDArray[Float],
+    total: npt.NDArray[Float],
+) -> None:
     """weight = space_weight * exp(color_scale * d2), d2 = distance^2 if square else distance; total += weight.
 
     exp(x) = 2^k exp(r) with k = round(x / ln 2) and r = x - k ln 2, |r| <= ln(2) / 2: a polynomial gives exp(r),
@@ -320,7 +353,18 @@ def _weights(distance, color_scale, square, space_weight, exp_constants, bits, w
 
 
 @njit(cache=True)
-def _gather(images, n, rows, cols, edges, a, t, first_row, last_row, values):
+def _gather(
+    images: npt.NDArray[Float],
+    n: int,
+    rows: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.int64],
+    edges: npt.NDArray[np.int64],
+    a: int,
+    t: int,
+    first_row: int,
+    last_row: int,
+    values: npt.NDArray[Float],
+) -> None:
     """values[c, :] = channel c of the tap (a, t) of every kept window in output rows first_row..last_row-1.
 
     `cols` is the column table transposed, (kx, out_w); `edges`, the windows whose columns may leave the image.
@@ -348,7 +392,18 @@ def _gather(images, n, rows, cols, edges, a, t, first_row, last_row, values):
 
 
 @plane_kernel(error_model="numpy")
-def _bilateral_kernel(images, rows, cols, edges, space, color_scale, l1, exp_constants, bits, out):
+def _bilateral_kernel(
+    images: npt.NDArray[Float],
+    rows: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.int64],
+    edges: npt.NDArray[np.int64],
+    space: npt.NDArray[Float],
+    color_scale: Float,
+    l1: bool,
+    exp_constants: tuple[np.number, ...],
+    bits: npt.NDArray[np.signedinteger],
+    out: npt.NDArray[Float],
+) -> None:
     """out[n, c, i, j] = the filter of images[n] on the window rows[i] x cols[:, j] (borders.window_table's tables,
     the column one transposed).
 
@@ -366,8 +421,21 @@ def _bilateral_kernel(images, rows, cols, edges, space, color_scale, l1, exp_con
 
 
 @njit(cache=True, error_model="numpy")
-def _filter_block(images, n, rows, cols, edges, space, color_scale, l1, exp_constants, bits, first_row, last_row,
-                  out):
+def _filter_block(
+    images: npt.NDArray[Float],
+    n: int,
+    rows: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.int64],
+    edges: npt.NDArray[np.int64],
+    space: npt.NDArray[Float],
+    color_scale: Float,
+    l1: bool,
+    exp_constants: tuple[np.number, ...],
+    bits: npt.NDArray[np.signedinteger],
+    first_row: int,
+    last_row: int,
+    out: npt.NDArray[Float],
+) -> None:
     """Output rows first_row..last_row-1 of image n, tap by tap: gather the tap's values into contiguous rows, then
     every step is a loop along the block that the compiler vectorises. The taps are summed in kornia's order (row by
     row), the channel distances too (channel 0 first). `bits` is this block's own scratch.

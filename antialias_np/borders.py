@@ -17,12 +17,22 @@ with `np.pad` instead (`kept_windows`), so the two check each other.
 from __future__ import annotations
 
 import functools
+from typing import Literal, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from antialias_np._kernels import njit
 
-NUMPY_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+Value = TypeVar("Value", bound=np.generic)
+"""The dtype of an image and of its pixels."""
+
+PadMode = Literal["constant", "reflect", "edge", "wrap"]
+"""The np.pad modes of the border types."""
+
+NUMPY_PAD_MODES: dict[str, PadMode] = {
+    "constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"
+}
 """The np.pad mode of each border type."""
 
 
@@ -68,11 +78,12 @@ def edge_windows(n: int, kernel: int, step: int) -> np.ndarray:
 
 
 @njit(cache=True, inline="always")
-def read_pixel(planes: np.ndarray, b: int, r: int, c: int):
+def read_pixel(planes: npt.NDArray[Value], b: int, r: int, c: int) -> Value:
     """planes[b, r, c] for indices from a window_table: a zero where the table holds -1 (constant border)."""
     if r < 0 or c < 0:
         return planes.dtype.type(0)
-    return planes[b, r, c]
+    pixel: Value = planes[b, r, c]
+    return pixel
 
 
 def kept_windows(image: np.ndarray, kernel_size: tuple[int, int], border_type: str, step: int = 1) -> np.ndarray:

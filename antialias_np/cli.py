@@ -37,6 +37,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
+from typing import NoReturn, cast
 
 from antialias_np import __version__
 from antialias_np._usage import UsageError
@@ -47,7 +48,7 @@ MIN_SCALE = Fraction(1, 2**16)
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         raise UsageError(message)
 
 
@@ -122,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     from antialias_np import methods
     from antialias_np.compile import DEFAULT_DTYPES
     from antialias_np.downsample_command import OPTION_NAMES
-    from antialias_np.frames import DEFAULT_CRF
+    from antialias_np.video import DEFAULT_CRF
 
     parser = _Parser(prog="antialias-np", description="Anti-aliased downsampling of images, videos and stacks.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -240,7 +241,7 @@ def _run(argv: Sequence[str] | None) -> int:
         args = build_parser().parse_args(argv)
         return compile_command(args) if args.command == "compile" else downsample_command(args)
     except SystemExit as exit:  # --help, --version
-        return exit.code or 0
+        return cast(int, exit.code or 0)  # argparse exits with an int status
     except UsageError as error:
         _print_error(f"{error} (see --help)", error)
         return 2

@@ -17,11 +17,15 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterator
-from typing import NamedTuple
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from antialias_np._checks import NATIVE_DTYPES
+
+if TYPE_CHECKING:
+    from antialias_np._kernels import PlaneKernel
 
 DEFAULT_DTYPES = ("uint8", "uint16", "float16", "float32", "float64")
 """The dtypes compile_all compiles for unless told otherwise: those of images read from files and of models."""
@@ -117,7 +121,7 @@ def _sample_images(dtype: np.dtype) -> list[tuple[np.ndarray, int | None]]:
     CHANNELS, 64 x 64 (every scale of _operations keeps a pixel)."""
     rng = np.random.default_rng(0)
     values = rng.random((2, 3, 64, 64)) * (255 if dtype.kind in "iu" else 1)
-    images = [(values.astype(dtype), None)]
+    images: list[tuple[np.ndarray, int | None]] = [(values.astype(dtype), None)]
     for channels in CHANNELS:
         images.append((np.ascontiguousarray(np.moveaxis(values[:, :channels], 1, -1)).astype(dtype), -1))
     return images
@@ -130,11 +134,11 @@ def _operations() -> list[tuple[str, Callable[[np.ndarray, int | None], object]]
     import antialias_np as aa
     from antialias_np.resample import MODES
 
-    def downsample(method: str) -> Callable:
+    def downsample(method: str) -> Callable[[np.ndarray, int | None], object]:
         scales = (1 / 2, 1 / 4, 1 / 16) if method != "bilateral" else (1 / 4,)  # bilateral: the same kernel
         return lambda x, axis: [aa.downsample(x, scale, method, channel_axis=axis) for scale in scales]
 
-    def interpolate(mode: str) -> Callable:
+    def interpolate(mode: str) -> Callable[[np.ndarray, int | None], object]:
         antialias = {"bilinear": (False, True), "bicubic": (False, True), "lanczos": (True,)}.get(mode, (False,))
         return lambda x, axis: [aa.interpolate(x, scale_factor=scale, mode=mode, antialias=flag, channel_axis=axis)
                                 for scale in (0.3, 2.0) for flag in antialias]  # fmt: skip
@@ -159,14 +163,14 @@ def compile_parallel_variants() -> None:
                 kernel.parallel.compile(signature)
 
 
-def _plane_kernels() -> Iterator:
+def _plane_kernels() -> Iterator[PlaneKernel]:
     from antialias_np._kernels import PlaneKernel
 
     for module in _package_modules():
         yield from (value for value in vars(module).values() if isinstance(value, PlaneKernel))
 
 
-def dispatchers() -> list:
+def dispatchers() -> list[Any]:  # Numba's Dispatcher objects (Numba is untyped)
     """Every Numba dispatcher of the package's imported modules (plane kernels' serial and parallel ones too)."""
     from numba.core.dispatcher import Dispatcher
 
@@ -181,7 +185,7 @@ def dispatchers() -> list:
     return list(found.values())
 
 
-def _package_modules() -> list:
+def _package_modules() -> list[ModuleType]:
     return [module for name, module in list(sys.modules.items()) if name.startswith("antialias_np.")]
 
 

@@ -17,14 +17,26 @@ from __future__ import annotations
 import warnings
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from antialias_np import methods
-from antialias_np.frames import open_frames, require
+from antialias_np._files import require
+from antialias_np.frames import open_frames
+
+if TYPE_CHECKING:
+    import dask.array  # the dask extra: imported on first use (require)
 
 
-def downsample(array, scale: float = 0.25, method: str = "gaussian", *, channel_axis: int | None = None, **options):
+def downsample(
+    array: dask.array.Array,
+    scale: float = 0.25,
+    method: str = "gaussian",
+    *,
+    channel_axis: int | None = None,
+    **options: Any,  # downsample's options, passed on
+) -> dask.array.Array:
     """antialias_np.downsample mapped over the frames of a dask array, lazily.
 
     Args:
@@ -68,7 +80,7 @@ def downsample(array, scale: float = 0.25, method: str = "gaussian", *, channel_
     )
 
 
-def read_frames(path: str | Path, chunk_frames: int = 32):
+def read_frames(path: str | Path, chunk_frames: int = 32) -> dask.array.Array:
     """The frames at `path` as a lazy dask array of `chunk_frames` frames per chunk.
 
     Each chunk is read by its own task, so on a cluster the workers read the files: they must see `path`.
@@ -95,10 +107,12 @@ def read_frames(path: str | Path, chunk_frames: int = 32):
     if isinstance(chunk_frames, bool) or not isinstance(chunk_frames, int) or chunk_frames < 1:
         raise ValueError(f"chunk_frames must be a positive integer, got {chunk_frames!r}")
     frames = open_frames(path).indexed()
+    count = frames.count
+    assert count is not None, "indexed() counts a video's frames; the other kinds know their count"
     meta = np.empty((0,) * (1 + len(frames.frame_shape)), frames.dtype)
     chunks = []
-    for start in range(0, frames.count, chunk_frames):
-        stop = min(start + chunk_frames, frames.count)
+    for start in range(0, count, chunk_frames):
+        stop = min(start + chunk_frames, count)
         block = dask.delayed(frames.block_reader(start, stop))()
         chunks.append(da.from_delayed(block, (stop - start, *frames.frame_shape), frames.dtype, meta=meta))
     return da.concatenate(chunks)

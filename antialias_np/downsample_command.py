@@ -28,13 +28,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
 from antialias_np import _checks, images, methods
+from antialias_np._files import require
 from antialias_np._usage import UsageError
 from antialias_np.frames import (
-    DEFAULT_CRF,
     IMAGE_SUFFIXES,
     Frames,
     FrameWriter,
@@ -43,12 +44,26 @@ from antialias_np.frames import (
     natural_key,
     open_frames,
     open_writer,
-    require,
 )
 from antialias_np.staging import remove_stale_stagings, staged, stop_if_signalled
+from antialias_np.video import DEFAULT_CRF
 
 PROGRESS_DELAY = 1.0
 """Seconds before progress appears: short runs stay quiet."""
+
+Timings = collections.Counter[str]
+"""Seconds spent in each step, for the summary: a Counter of floats (typeshed types a Counter's counts as ints)."""
+
+Result = TypeVar("Result")
+
+
+class Progress(Protocol):
+    """What the commands ask of a progress display: tqdm's, or _Counter's."""
+
+    def update(self, n: int) -> object: ...
+
+    def close(self) -> None: ...
+
 
 OPTION_NAMES = sorted({name for names in methods.OPTIONS.values() for name in names})
 """The method options, each a flag (kernel_size as --kernel-size)."""
@@ -101,7 +116,7 @@ def _images_one_by_one(args: argparse.Namespace, kind: str, downsample: FrameDow
             "--channel-axis none is for a .npy or .zarr stack of (C, H, W) frames; images are (H, W) or (H, W, C)"
         )
     start = time.perf_counter()
-    timings = collections.Counter()
+    timings: Timings = collections.Counter()
     with _stopwatch(timings, "start"):
         outputs, others = _image_outputs(args.src)
         first = images.read_image(outputs[0][0])
@@ -138,7 +153,7 @@ def _images_one_by_one(args: argparse.Namespace, kind: str, downsample: FrameDow
 def _image_outputs(src: Path) -> tuple[list[tuple[Path, Path]], int]:
     """Each image of `src` (a folder, searched through its subfolders, or an image) with the name of its output,
     relative to DST, and the number of other files left out; refuse two images whose outputs would have one name."""
-    others = []
+    others: list[Path] = []
     if src.is_dir():
         files = list(_walk_images(src, set(), others))
         if not files:
@@ -147,7 +162,8 @@ def _image_outputs(src: Path) -> tuple[list[tuple[Path, Path]], int]:
         raise FileNotFoundError(f"no such file or folder: {src}")
     else:
         files = [src]
-    outputs, sources = [], {}
+    outputs: list[tuple[Path, Path]] = []
+    sources: dict[Path, Path] = {}
     for file in files:
         name = images.output_name(file.relative_to(src) if src.is_dir() else Path(file.name))
         if name in sources:
@@ -175,10 +191,10 @@ def _walk_images(folder: Path, seen: set[tuple[int, int]], others: list[Path]) -
             others.append(entry)
 
 
-def downsample_images(jobs: list[tuple[Path, Path]], downsample: FrameDownsampler) -> collections.Counter:
+def downsample_images(jobs: list[tuple[Path, Path]], downsample: FrameDownsampler) -> Timings:
     """Read, downsample and write each (image, output) of `jobs`, making the output's folder; return the seconds
     spent in each step and the number of images done (under "images"). This is the task a cluster's worker runs."""
-    timings = collections.Counter()
+    timings: Timings = collections.Counter()
     for file, output in jobs:
         with _stopwatch(timings, "read"):
             image = images.read_image(file)
@@ -199,7 +215,7 @@ def downsample_images(jobs: list[tuple[Path, Path]], downsample: FrameDownsample
 
 def _frames_of_one_sequence(args: argparse.Namespace, kind: str, downsample: FrameDownsampler) -> int:
     start = time.perf_counter()
-    timings = collections.Counter()  # seconds spent in each step, for the summary
+    timings: Timings = collections.Counter()  # seconds spent in each step, for the summary
     with _stopwatch(timings, "start"):  # mostly Numba loading (or compiling) the method's kernels
         source = open_frames(args.src)
         if len(source.frame_shape) == 2 and downsample.channel_axis == -1 and hasattr(args, "channel_axis"):
@@ -244,7 +260,7 @@ def _frames_of_one_sequence(args: argparse.Namespace, kind: str, downsample: Fra
 
 
 def _frames_here(
-    source: Frames, chunk_frames: int, downsample: FrameDownsampler, writer: FrameWriter, timings: collections.Counter
+    source: Frames, chunk_frames: int, downsample: FrameDownsampler, writer: FrameWriter, timings: Timings
 ) -> Iterator[int]:
     """Read, downsample and write the chunks of `source` in this process; yield the number of frames of each."""
     blocks = source.timed_blocks(chunk_frames)
@@ -266,14 +282,16 @@ def _frames_on_cluster(
     chunk_frames: int,
     downsample: FrameDownsampler,
     writer: FrameWriter,
-    timings: collections.Counter,
+    timings: Timings,
 ) -> Iterator[int]:
     """Read, downsample and write the chunks of `source` on the cluster at `address` (a video destination is
     written here, in order, with each frame's time); yield the number of frames of each chunk, in order. `source`
     is indexed (its count known)."""
-    starts = range(0, source.count, chunk_frames)
+    count = source.count
+    assert count is not None, "source is indexed"
+    starts = range(0, count, chunk_frames)
     times = source.times
-    tasks = [(source.block_reader(start, min(start + chunk_frames, source.count)), writer.block_writer(start))
+    tasks = [(source.block_reader(start, min(start + chunk_frames, count)), writer.block_writer(start))
              for start in starts]  # fmt: skip
     results = _in_order_on_cluster(address, _read_downsample_write, tasks, downsample)
     for start in starts:
@@ -287,7 +305,9 @@ def _frames_on_cluster(
         yield len(result)
 
 
-def _read_downsample_write(task: tuple[Callable, Callable | None], downsample: FrameDownsampler) -> int | np.ndarray:
+def _read_downsample_write(
+    task: tuple[Callable[[], np.ndarray], Callable[[np.ndarray], None] | None], downsample: FrameDownsampler
+) -> int | np.ndarray:
     """A cluster worker's task: read a block, downsample it, write it where the destination takes blocks from any
     process and return the number of frames, else return the downsampled block."""
     read, write = task
@@ -298,14 +318,16 @@ def _read_downsample_write(task: tuple[Callable, Callable | None], downsample: F
     return len(result)
 
 
-def _in_order_on_cluster(address: str, function: Callable, tasks: Iterable, *arguments) -> Iterator:
+def _in_order_on_cluster(
+    address: str, function: Callable[..., Result], tasks: Iterable[object], *arguments: object
+) -> Iterator[Result]:
     """function(task, *arguments) for each task on the dask.distributed cluster at `address`; yield the results in
     order. At most two tasks per worker thread are in flight, so that neither the cluster nor this process holds
     them all."""
     distributed = require("distributed", "--scheduler")
     with distributed.Client(address) as client:
         in_flight_limit = 2 * max(sum(client.nthreads().values()), 1)
-        in_flight = collections.deque()
+        in_flight: collections.deque[Any] = collections.deque()  # dask.distributed's futures
         for task in tasks:
             in_flight.append(client.submit(function, task, *arguments, pure=False))
             if len(in_flight) == in_flight_limit:
@@ -453,7 +475,7 @@ class FrameDownsampler:
         return _through_float(self._downsample, block)
 
     def _downsample(self, block: np.ndarray) -> np.ndarray:
-        options = dict(self.options)
+        options: dict[str, Any] = dict(self.options)  # the method's, which downsample checks
         if block.ndim == 3:  # (n, H, W) as n images of one channel: frames never meet, even in the bilateral filter
             return methods.downsample(block[:, None], self.scale, self.method, channel_axis=-3, **options)[:, 0]
         return methods.downsample(block, self.scale, self.method, channel_axis=self.channel_axis, **options)
@@ -476,7 +498,7 @@ def _through_float(downsample: Callable[[np.ndarray], np.ndarray], block: np.nda
 
 
 def _summary(
-    args: argparse.Namespace, count: int, unit: str, seconds: float, timings: collections.Counter, more: str = ""
+    args: argparse.Namespace, count: int, unit: str, seconds: float, timings: Timings, more: str = ""
 ) -> None:
     if not args.quiet:
         steps = ", ".join(f"{step} {step_seconds:.1f} s" for step, step_seconds in timings.items())
@@ -486,12 +508,12 @@ def _summary(
 
 
 @contextlib.contextmanager
-def _stopwatch(timings: collections.Counter, step: str) -> Iterator[None]:
+def _stopwatch(timings: Timings, step: str) -> Iterator[None]:
     start = time.perf_counter()
     try:
         yield
     finally:
-        timings[step] += time.perf_counter() - start
+        timings[step] += time.perf_counter() - start  # type: ignore[assignment]  # see Timings
 
 
 class _Counter:
@@ -523,9 +545,10 @@ class _Counter:
         self.last_shown, self.shown = now, True
 
 
-def _progress(total: int | None, unit: str, quiet: bool):
+def _progress(total: int | None, unit: str, quiet: bool) -> Progress:
     try:
         from tqdm import tqdm
     except ImportError:
         return _Counter(total, unit, quiet)
-    return tqdm(total=total, unit=unit, delay=PROGRESS_DELAY, disable=quiet, file=sys.stderr)
+    bar: Progress = tqdm(total=total, unit=unit, delay=PROGRESS_DELAY, disable=quiet, file=sys.stderr)
+    return bar

@@ -52,6 +52,8 @@ def resample_reference(planes: np.ndarray, rows: AxisTable, cols: AxisTable) -> 
     w_rows = table_matrix(rows, planes.shape[1])
     w_cols = table_matrix(cols, planes.shape[2])
     if rows.precision is not None:
+        assert cols.precision is not None, "a uint8 image's tables are both fixed point"
         columns_done = fixed_point_reference(planes.astype(np.int64) @ w_cols.astype(np.int64).T, cols.precision)
         return fixed_point_reference(w_rows.astype(np.int64) @ columns_done, rows.precision)
-    return w_rows @ planes.astype(np.float64) @ w_cols.T
+    resampled: np.ndarray = w_rows @ planes.astype(np.float64) @ w_cols.T
+    return resampled

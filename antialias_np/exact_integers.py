@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 from numba import prange
 
 from antialias_np import plans
@@ -26,7 +27,8 @@ def box_divisor(rows: AxisTable, cols: AxisTable) -> np.ndarray | None:
     divisors = _box_divisors(rows), _box_divisors(cols)
     if divisors[0] is None or divisors[1] is None:
         return None
-    return divisors[0][:, None] * divisors[1][None, :]
+    divisor: npt.NDArray[np.int64] = divisors[0][:, None] * divisors[1][None, :]
+    return divisor
 
 
 def _box_divisors(table: AxisTable) -> np.ndarray | None:
@@ -42,6 +44,9 @@ def _box_divisors(table: AxisTable) -> np.ndarray | None:
 
 
 DIGIT_BITS = 16
+
+Whole = int | np.int64
+"""An integer of _nearest_quotient: Python's (digits joined) or int64."""
 
 
 class ExactBoxPlan(SeparablePlan):
@@ -59,7 +64,7 @@ class ExactBoxPlan(SeparablePlan):
         compute = np.float32 if largest < 2**23 and np.abs(divisor).max() < 2**24 else np.float64
         self.digits = 1 if largest < 2**53 else info.bits // DIGIT_BITS
         self.divisor = divisor
-        self._divisors_per_value = {}
+        self._divisors_per_value: dict[int, npt.NDArray[np.float32]] = {}
         units = (rows._replace(weight=np.ones_like(rows.weight)), cols._replace(weight=np.ones_like(cols.weight)))
         super().__init__(*units, dtype, compute)
 
@@ -67,13 +72,13 @@ class ExactBoxPlan(SeparablePlan):
         divisor = self.divisor[:, :, None] if self.channels_last else self.divisor  # broadcasts against the sums
         info = np.iinfo(self.dtype)
         if self.digits > 1:
-            sums = 0
+            sums: np.ndarray | int = 0  # in Python integers
             for d in range(self.digits):
                 digit = x >> (DIGIT_BITS * d)
                 if d < self.digits - 1:  # the top digit keeps the sign
                     digit = digit & (2**DIGIT_BITS - 1)
                 sums = sums + self.weighted_sums(digit).astype(np.int64).astype(object) * (1 << (DIGIT_BITS * d))
-            quotients = _NEAREST_QUOTIENT_OF_OBJECTS(sums, divisor.astype(object))
+            quotients: np.ndarray = _NEAREST_QUOTIENT_OF_OBJECTS(sums, divisor.astype(object))
         elif self.compute == np.float32:
             per_value = self._divisor_per_value(x.shape[-1] if self.channels_last else 1)
             arguments = (*self._arguments, per_value, np.float32(info.min), np.float32(info.max))
@@ -83,7 +88,8 @@ class ExactBoxPlan(SeparablePlan):
             sums = self.weighted_sums(x)
             quotients = np.empty(sums.shape, np.int64)
             _nearest_quotients(sums.ravel(), np.broadcast_to(divisor, sums.shape).ravel(), quotients.ravel())
-        return np.clip(quotients, info.min, info.max, out=quotients).astype(self.dtype)
+        saturated: np.ndarray = np.clip(quotients, info.min, info.max, out=quotients)
+        return saturated.astype(self.dtype)
 
     def _divisor_per_value(self, channels: int) -> np.ndarray:
         """The float32 divisor of each value of an output plane of `channels` interleaved channels, flat, so that
@@ -98,8 +104,19 @@ class ExactBoxPlan(SeparablePlan):
 
 @plane_kernel(error_model="numpy")  # divisors are not 0: see Note: division without a zero check
 def _resample_box_float32(
-    planes, channels, row_index, row_weight, row_count, col_index, col_weight, col_count, divisor, lowest, highest, out
-):
+    planes: npt.NDArray[np.integer],
+    channels: int,
+    row_index: npt.NDArray[np.int64],
+    row_weight: npt.NDArray[np.float32],
+    row_count: npt.NDArray[np.int64],
+    col_index: npt.NDArray[np.int64],
+    col_weight: npt.NDArray[np.float32],
+    col_count: npt.NDArray[np.int64],
+    divisor: npt.NDArray[np.float32],
+    lowest: int,
+    highest: int,
+    out: npt.NDArray[np.integer],
+) -> None:
     """ExactBoxPlan's float32 path, plane by plane: the window sums of a plane (resample_plane with unit weights),
     then out[p].flat[k] = clip(rint(sums.flat[k] / divisor[k]), lowest, highest), rounded to the nearest integer
     (ties to even) and saturated; `divisor` holds the divisor of each value of an output plane, flat. In one
@@ -180,9 +197,21 @@ class TieCheckedPlan(Plan):
 
 @plane_kernel()
 def _resample_tie_checked(
-    planes, channels, row_index, row_weight, row_count, col_index, col_weight, col_count, row_weight64, col_weight64,
-    tie_threshold, lowest, highest, out
-):
+    planes: npt.NDArray[np.integer],
+    channels: int,
+    row_index: npt.NDArray[np.int64],
+    row_weight: npt.NDArray[np.float32],
+    row_count: npt.NDArray[np.int64],
+    col_index: npt.NDArray[np.int64],
+    col_weight: npt.NDArray[np.float32],
+    col_count: npt.NDArray[np.int64],
+    row_weight64: npt.NDArray[np.float64],
+    col_weight64: npt.NDArray[np.float64],
+    tie_threshold: np.float32,
+    lowest: np.float32,
+    highest: np.float32,
+    out: npt.NDArray[np.integer],
+) -> None:
     """Integer planes through float tables (TieCheckedPlan): each plane summed in float32 by resample_plane, then
     rounded and saturated into out, except sums near a tie (_near_tie), whose float64 value (_float64_output) is
     rounded instead. Each row is rounded in a branch-free sweep that notes whether it holds a sum near a tie, and
@@ -205,13 +234,25 @@ def _resample_tie_checked(
 
 
 @njit(cache=True)
-def _near_tie(value, tie_threshold):
+def _near_tie(value: np.float32, tie_threshold: np.float32) -> bool:
     """Whether `value` is tie_threshold or more from its nearest integer: near k + 1/2 (TieCheckedPlan)."""
-    return abs(value - np.rint(value)) >= tie_threshold
+    near: bool = abs(value - np.rint(value)) >= tie_threshold
+    return near
 
 
 @njit(cache=True)
-def _float64_output(plane, channels, i, q, row_index, row_weight, row_count, col_index, col_weight, col_count):
+def _float64_output(
+    plane: npt.NDArray[np.integer],
+    channels: int,
+    i: int,
+    q: int,
+    row_index: npt.NDArray[np.int64],
+    row_weight: npt.NDArray[np.float64],
+    row_count: npt.NDArray[np.int64],
+    col_index: npt.NDArray[np.int64],
+    col_weight: npt.NDArray[np.float64],
+    col_count: npt.NDArray[np.int64],
+) -> np.float64:
     """Output (i, q) of a (H, W * C) plane as resample_plane computes it in float64, bit for bit: the input values
     under its taps are gathered into a window, and weighted_rows makes the kept row's values at its column taps,
     then their weighted sum. weighted_rows computes each value of a row in the same order whatever the row's width
@@ -228,11 +269,12 @@ def _float64_output(plane, channels, i, q, row_index, row_weight, row_count, col
     value = np.empty((1, 1))
     weighted_rows(row_values.reshape(n_cols, 1), np.arange(n_cols).reshape(1, n_cols), col_weight[j : j + 1],
                    col_count[j : j + 1], value)  # fmt: skip
-    return value[0, 0]
+    output: np.float64 = value[0, 0]
+    return output
 
 
 @njit(cache=True, error_model="numpy")
-def _nearest_quotient(s, d, q):
+def _nearest_quotient(s: Whole, d: Whole, q: Whole) -> Whole:
     """s / d rounded to the nearest integer, ties to even, for integers s and d != 0 (Python's or int64), given an
     estimate q within 1.5 of it (one correction step)."""
     if d < 0:
@@ -245,12 +287,14 @@ def _nearest_quotient(s, d, q):
     return q
 
 
-_NEAREST_QUOTIENT_OF_OBJECTS = np.frompyfunc(lambda s, d: _nearest_quotient.py_func(s, d, s // d), 2, 1)
+_NEAREST_QUOTIENT_OF_OBJECTS: np.ufunc = np.frompyfunc(lambda s, d: _nearest_quotient.py_func(s, d, s // d), 2, 1)
 """_nearest_quotient on arrays of Python integers, elementwise, from the exact floor s // d."""
 
 
 @njit(cache=True, error_model="numpy")  # divisors are not 0: see Note: division without a zero check
-def _nearest_quotients(sums, divisor, out):
+def _nearest_quotients(
+    sums: npt.NDArray[np.float64], divisor: npt.NDArray[np.int64], out: npt.NDArray[np.int64]
+) -> None:
     """out[k] = sums[k] / divisor[k] rounded (_nearest_quotient) for whole float64 sums below 2^53 in size: the
     float quotient, rounded, is within 1.5 of the true one (its error is below |s / d| 2^-53 < 1)."""
     for k in range(sums.shape[0]):

@@ -24,7 +24,8 @@ from antialias_np.weights import AxisTable
 
 def fixed_point_reference(sums: np.ndarray, precision: int) -> np.ndarray:
     """One pass of torch's uint8 resampling from the integer weighted sums: clamp((2^(p-1) + sum) >> p, 0, 255)."""
-    return np.clip((sums + (1 << (precision - 1))) >> precision, 0, 255).astype(np.uint8)
+    clamped: np.ndarray = np.clip((sums + (1 << (precision - 1))) >> precision, 0, 255)
+    return clamped.astype(np.uint8)
 
 
 def tap_pairs(table: AxisTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -46,7 +47,14 @@ def tap_pairs(table: AxisTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @njit(cache=True)
-def _fixed_point_rows(source, pair_index, pair_weight, pair_count, precision, dest):
+def _fixed_point_rows(
+    source: npt.NDArray[np.uint8],
+    pair_index: npt.NDArray[np.int64],
+    pair_weight: npt.NDArray[np.int32],
+    pair_count: npt.NDArray[np.int64],
+    precision: int,
+    dest: npt.NDArray[np.uint8],
+) -> None:
     """dest[i, :] = clamp((2^(p-1) + sum_t weight[i, t] * source[index[i, t], :]) >> p, 0, 255), in int32 as torch,
     from the table's taps in pairs (`tap_pairs`). See Note: fixed-point weights in docs/notes.md.
 
@@ -78,9 +86,18 @@ def _fixed_point_rows(source, pair_index, pair_weight, pair_count, precision, de
 
 @plane_kernel()
 def _resample_uint8(
-    planes, channels, row_pair_index, row_pair_weight, row_pair_count, row_precision, col_pair_index, col_pair_weight,
-    col_pair_count, col_precision, out
-):
+    planes: npt.NDArray[np.uint8],
+    channels: int,
+    row_pair_index: npt.NDArray[np.int64],
+    row_pair_weight: npt.NDArray[np.int32],
+    row_pair_count: npt.NDArray[np.int64],
+    row_precision: int,
+    col_pair_index: npt.NDArray[np.int64],
+    col_pair_weight: npt.NDArray[np.int32],
+    col_pair_count: npt.NDArray[np.int64],
+    col_precision: int,
+    out: npt.NDArray[np.uint8],
+) -> None:
     """Planes of C interleaved channels, (H, W * C), as in resample_plane; columns first, as torch: a block of input
     rows at a time (BLOCK_BYTES) is transposed, (W, C * b), and the row primitive makes its kept columns, which
     transposed are rows of the uint8 temporary (H, w * C); then the row primitive makes the kept rows whose taps

@@ -80,7 +80,7 @@ class PyramidPlan(plans.Plan):
 def pyramid_plan(shape: tuple[int, int], kernel: np.ndarray, levels: int) -> PyramidPlan:
     """`levels` float16 convolutions with K = kernel kernel^T at a step of 2 (each level rounded to float16, as torch
     gives each conv2d's float16 result), for (..., H, W) images of (H, W) = shape."""
-    level_plans = []
+    level_plans: list[plans.Plan] = []
     for _ in range(levels):
         rows, cols = (kept_kernel_table(n, tuple(kernel), 2) for n in shape)
         level_plans.append(convolution_plan(rows, cols, np.outer(kernel, kernel), 2))
@@ -123,11 +123,22 @@ def fomm_float16_kernel(scale: float) -> np.ndarray:
     exponents = -(offsets * offsets) / np.float32(2 * sigma**2)
     e = np.exp(exponents.astype(np.float64)).astype(np.float32)
     kernel = e[:, None] * e[None, :]
-    return (kernel / torch_sum_float32(kernel)).astype(FLOAT16)
+    normalised: np.ndarray = kernel / torch_sum_float32(kernel)
+    return normalised.astype(FLOAT16)
 
 
 @plane_kernel()
-def _convolution(planes, row_index, row_tap, row_count, col_index, col_tap, col_count, kernel, out):
+def _convolution(
+    planes: npt.NDArray[np.float32],
+    row_index: npt.NDArray[np.int64],
+    row_tap: npt.NDArray[np.int64],
+    row_count: npt.NDArray[np.int64],
+    col_index: npt.NDArray[np.int64],
+    col_tap: npt.NDArray[np.int64],
+    col_count: npt.NDArray[np.int64],
+    kernel: npt.NDArray[np.float32],
+    out: npt.NDArray[np.float32],
+) -> None:
     for p in prange(planes.shape[0]):
         for i in range(out.shape[1]):
             for j in range(out.shape[2]):
@@ -165,6 +176,7 @@ class RowBlocks(NamedTuple):
 def row_blocks(index: np.ndarray, row_bytes: int) -> RowBlocks:
     """RowBlocks for a table's index (n_out, taps), the float32 rows a block holds being row_bytes each."""
     limit = max(index.shape[1], HALF_BLOCK_BYTES // row_bytes)
+    rows: list[int]
     first_output, rows, first_row, slot = [0], [], [0], np.empty_like(index)
     block: dict[int, int] = {}  # input row: its slot
     for i, taps in enumerate(index.tolist()):
@@ -179,7 +191,8 @@ def row_blocks(index: np.ndarray, row_bytes: int) -> RowBlocks:
     rows += block
     first_output.append(len(index))
     first_row.append(len(rows))
-    return RowBlocks(*(np.array(a, np.int64) for a in (first_output, rows, first_row)), slot)
+    first_outputs, block_rows, first_rows = (np.array(a, np.int64) for a in (first_output, rows, first_row))
+    return RowBlocks(first_outputs, block_rows, first_rows, slot)
 
 
 class TorchOrderPlan(plans.Plan):
@@ -394,7 +407,7 @@ class HalfBoxPlan(plans.Plan):
     is picked apart here). Measured on 3 x 512 x 512 images (Xeon, Emerald Rapids, one thread, CPU time): 4-wide
     windows 560 us here against 1240 there, 8-wide 485 against 434."""
 
-    def __init__(self, rows: AxisTable, cols: AxisTable, by: np.ndarray | int, then_by: np.ndarray | int):
+    def __init__(self, rows: AxisTable, cols: AxisTable, by: np.ndarray | np.integer | int, then_by: np.ndarray | int):
         self.rows, self.cols = rows, cols
         shape = (rows.n_out, cols.n_out)
         self.by, self.then_by = (np.broadcast_to(d, shape).astype(np.float32) for d in (by, then_by))

@@ -10,12 +10,14 @@ uint8 fixed-point tables to fixed_point.py's kernel); engine.resample_plan says 
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 import numpy as np
 import numpy.typing as npt
 from numba import prange
 
 from antialias_np import _checks, plans
-from antialias_np._kernels import block_rows, njit, plane_kernel
+from antialias_np._kernels import PlaneKernel, block_rows, njit, plane_kernel
 from antialias_np._simd import (
     CACHE_LINE_BYTES,
     WIDE_CHUNK_VECTORS,
@@ -31,7 +33,10 @@ from antialias_np.fixed_point import _resample_uint8, tap_pairs
 from antialias_np.plans import Plan
 from antialias_np.weights import AxisTable
 
-COMPUTE_DTYPE = {"f": np.dtype(np.float32), "i": np.dtype(np.float64), "u": np.dtype(np.float64)}
+Float = TypeVar("Float", bound=np.floating[Any])
+"""The float dtype a kernel sums in: of its weights, its temporaries and its output."""
+
+COMPUTE_DTYPE: dict[str, np.dtype] = {"f": np.dtype(np.float32), "i": np.dtype(np.float64), "u": np.dtype(np.float64)}
 """The dtype a kind of image is computed in when Numba cannot compute in its own: float16 in float32 (as torch, then
 rounded once), integers in float64 (box tables exactly, 8-bit images in float32 checked against float64, see
 engine.resample_plan)."""
@@ -46,9 +51,12 @@ class SeparablePlan(Plan):
     """
 
     def __init__(
-        self, rows: AxisTable, cols: AxisTable, dtype: np.dtype, compute=None
-    ):
+        self, rows: AxisTable, cols: AxisTable, dtype: np.dtype, compute: npt.DTypeLike | None = None
+    ) -> None:
         self.rows, self.cols, self.dtype = rows, cols, dtype
+        self.kernel: PlaneKernel
+        self.compute: np.dtype
+        self._arguments: tuple[np.ndarray | int | None, ...]  # the kernel's arguments after planes and channels
         if rows.precision is not None:
             self.kernel, self.compute = _resample_uint8, np.dtype(np.uint8)
             self._arguments = (*tap_pairs(rows), rows.precision, *tap_pairs(cols), cols.precision)
@@ -77,7 +85,14 @@ class SeparablePlan(Plan):
 
 
 @njit(cache=True)
-def weighted_rows(source, index, weight, count, dest, prefetch_ahead=0):
+def weighted_rows(
+    source: npt.NDArray[Any],
+    index: npt.NDArray[np.int64],
+    weight: npt.NDArray[Float],
+    count: npt.NDArray[np.int64],
+    dest: npt.NDArray[Float],
+    prefetch_ahead: int = 0,
+) -> None:
     """dest[i, :] = sum_{t < count[i]} weight[i, t] * source[index[i, t], :], a tap after another, fused, the rows
     in vertical strips (`_strip_width`).
 
@@ -144,7 +159,7 @@ strips (`_strip_width`)."""
 
 
 @njit(cache=True)
-def _strip_width(width, taps, itemsize):
+def _strip_width(width: int, taps: int, itemsize: int) -> int:
     """The width of the strips `weighted_rows` sweeps rows of `width` values in: the whole row, unless the `taps`
     rows an output row reads would span more than STRIP_BYTES; then equal strips, in multiples of 16 values, whose
     taps span at most about STRIP_BYTES.
@@ -162,8 +177,17 @@ def _strip_width(width, taps, itemsize):
 
 @njit(cache=True)
 def resample_plane(
-    plane, channels, row_index, row_weight, row_count, col_index, col_weight, col_count, out, prefetch_ahead=0
-):
+    plane: npt.NDArray[Any],
+    channels: int,
+    row_index: npt.NDArray[np.int64],
+    row_weight: npt.NDArray[Float],
+    row_count: npt.NDArray[np.int64],
+    col_index: npt.NDArray[np.int64],
+    col_weight: npt.NDArray[Float],
+    col_count: npt.NDArray[np.int64],
+    out: npt.NDArray[Float],
+    prefetch_ahead: int = 0,
+) -> None:
     """One (H, W * C) plane of C interleaved channels (C = 1 in torch layout) into out, (h, w * C).
 
     The kept rows are weighted sums of whole rows, (h, W * C); transposed, (W * C, h) is (W, C * h): W rows of every
@@ -200,7 +224,17 @@ def _increasing(index: npt.NDArray[np.int64], count: npt.NDArray[np.int64]) -> b
 
 
 @plane_kernel()
-def _resample_float(planes, channels, row_index, row_weight, row_count, col_index, col_weight, col_count, out):
+def _resample_float(
+    planes: npt.NDArray[Any],
+    channels: int,
+    row_index: npt.NDArray[np.int64],
+    row_weight: npt.NDArray[Float],
+    row_count: npt.NDArray[np.int64],
+    col_index: npt.NDArray[np.int64],
+    col_weight: npt.NDArray[Float],
+    col_count: npt.NDArray[np.int64],
+    out: npt.NDArray[Float],
+) -> None:
     from_memory = planes.size * planes.itemsize > PREFETCH_MIN_BYTES
     prefetch_ahead = PREFETCH_AHEAD if from_memory and _increasing(row_index, row_count) else 0
     for p in prange(planes.shape[0]):

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import partial
 from pathlib import Path
-from typing import NamedTuple
+from types import TracebackType
+from typing import IO, Any, NamedTuple, cast
 
 import imageio.v3 as iio
 import numpy as np
@@ -51,7 +52,7 @@ from antialias_np.video import (
 )
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
-def natural_key(name: str) -> list:
+def natural_key(name: str) -> list[int | str]:
     """Sort frame2.png before frame10.png: digit runs compare as numbers."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
@@ -116,13 +117,16 @@ class Frames:
         """
         _checks.check_int(size, "size", minimum=1)
         if self.kind == "video":
+            assert self.time_base is not None, "open_frames gives every video its time base"
             description = VideoDescription(self.frame_shape, self.fps, self.recorded_count, self.rotation,
                                            self.time_base)  # fmt: skip
             for frames, times in video_blocks(self.path, description, size):
                 yield Block(frames, times)
         else:
-            for start in range(0, self.count, size):
-                yield Block(self.block_reader(start, min(start + size, self.count))(), None)
+            count = self.count
+            assert count is not None, "only a video's count is unknown before indexed()"
+            for start in range(0, count, size):
+                yield Block(self.block_reader(start, min(start + size, count))(), None)
 
     @property
     def times(self) -> tuple[Fraction, ...] | None:
@@ -130,7 +134,10 @@ class Frames:
         video whose frames carry no timestamps."""
         if self.index is None or None in self.index.pts:
             return None
-        return tuple(pts * self.time_base for pts in self.index.pts)
+        time_base = self.time_base
+        assert time_base is not None, "open_frames gives every video its time base"
+        every_pts = cast("tuple[int, ...]", self.index.pts)  # None is not among them: checked above
+        return tuple(pts * time_base for pts in every_pts)
 
     def indexed(self) -> Frames:
         """These frames with `count` known: a video is decoded once (without converting its frames to RGB) to
@@ -164,7 +171,8 @@ class Frames:
             wanted = self.index.pts[start:stop]
             # The two last keyframes at or before the first frame wanted, latest first: the second is the fallback
             # for a keyframe after which the decoder does not give the frame wanted.
-            seek_targets = [seek for pts, seek in self.index.seek_points if None not in wanted and pts <= wanted[0]]
+            seek_targets = [seek for pts, seek in self.index.seek_points
+                            if None not in wanted and pts <= wanted[0]]  # type: ignore[operator]  # None: not in
             return partial(read_video, self.path, self.rotation, start, wanted, tuple(seek_targets[-2:][::-1]))
         return partial(_BLOCK_READERS[self.kind], self.path, start, stop)
 
@@ -180,7 +188,8 @@ def _read_images(files: tuple[Path, ...], frame_shape: tuple[int, ...]) -> np.nd
 def _load_npy(path: Path) -> np.ndarray:
     """A .npy file memory-mapped, or a ValueError naming it and saying what it should hold."""
     try:
-        return np.load(path, mmap_mode="r")
+        stack: np.ndarray = np.load(path, mmap_mode="r")
+        return stack
     except ValueError as error:
         if "Python objects" in str(error):
             reason = "it holds Python objects (dtype object), not numbers"
@@ -196,7 +205,8 @@ def _read_npy(path: Path, start: int, stop: int) -> np.ndarray:
 
 
 def _read_zarr(path: Path, start: int, stop: int) -> np.ndarray:
-    return require("zarr", "reading a zarr store").open_array(str(path), mode="r")[start:stop]
+    frames: np.ndarray = require("zarr", "reading a zarr store").open_array(str(path), mode="r")[start:stop]
+    return frames
 
 
 _BLOCK_READERS = {"npy": _read_npy, "zarr": _read_zarr}
@@ -282,7 +292,9 @@ class FrameWriter:
         self.written += len(block)
 
     def _write(self, block: np.ndarray, times: Sequence[Fraction] | None) -> None:
-        self.block_writer(self.written)(block)
+        writer = self.block_writer(self.written)
+        assert writer is not None, "a writer without a block_writer overrides _write"
+        writer(block)
 
     def block_writer(self, start: int) -> Callable[[np.ndarray], None] | None:
         """A small picklable function that writes a block as frames start, start + 1, ... (what a Dask task runs on
@@ -298,7 +310,9 @@ class FrameWriter:
     def __enter__(self) -> FrameWriter:
         return self
 
-    def __exit__(self, exc_type, *exc_info) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, *exc_info: BaseException | TracebackType | None
+    ) -> None:
         if exc_type is None:
             self.close()
         else:
@@ -317,7 +331,7 @@ def _naming(path: Path) -> Iterator[None]:
 class PngFolderWriter(FrameWriter):
     """000000.png, 000001.png, ... in a folder (made if missing)."""
 
-    def __init__(self, path: Path, count: int | None):
+    def __init__(self, path: Path, count: int | None) -> None:
         super().__init__(path)
         path.mkdir(parents=True, exist_ok=True)
         self.digits = max(6, len(str(count or 0)))
@@ -335,7 +349,7 @@ class VideoWriter(FrameWriter):
     """An H.264 video of uint8 RGB (H, W, 3) frames, each shown at its own time or at a constant rate, appended in
     order (video.VideoEncoder)."""
 
-    def __init__(self, path: Path, frame_shape: tuple[int, ...], **options):
+    def __init__(self, path: Path, frame_shape: tuple[int, ...], **options: Any) -> None:  # VideoEncoder's
         super().__init__(path)
         self.encoder = VideoEncoder(path, frame_shape, **options)
 
@@ -355,7 +369,7 @@ class NpyWriter(FrameWriter):
     OSError, never a signal from a memory map), and the header is rewritten for the frames the file holds on
     close."""
 
-    def __init__(self, path: Path, frame_shape: tuple[int, ...], dtype: np.dtype):
+    def __init__(self, path: Path, frame_shape: tuple[int, ...], dtype: np.dtype) -> None:
         super().__init__(path)
         if dtype.hasobject:
             raise ValueError(f"a .npy stack of frames holds numbers, not {dtype}")
@@ -364,7 +378,7 @@ class NpyWriter(FrameWriter):
         with _naming(path), open(path, "wb") as file:
             self.header_bytes = self._write_header(file, 0)
 
-    def _write_header(self, file, count: int) -> int:
+    def _write_header(self, file: IO[bytes], count: int) -> int:
         header = {
             "descr": np.lib.format.dtype_to_descr(self.dtype),
             "fortran_order": False,
@@ -392,21 +406,24 @@ def _write_npy(path: Path, offset: int, dtype: np.dtype, block: np.ndarray) -> N
     data = np.ascontiguousarray(block, dtype=dtype)
     with _naming(path), open(path, "r+b") as file:
         file.seek(offset)
-        file.write(memoryview(data).cast("B"))
+        # ndarray has the buffer protocol; NumPy's stubs declare it (__buffer__) from Python 3.12 only
+        file.write(memoryview(data).cast("B"))  # type: ignore[arg-type]
 
 
 class ZarrWriter(FrameWriter):
     """A zarr store chunked along the frames (zarr 2 or 3). Of a known length, blocks that fill whole chunks may be
     written in any order, in parallel; appended, it grows with each block and holds the frames appended."""
 
-    def __init__(self, path: Path, count: int | None, frame_shape: tuple[int, ...], dtype: np.dtype, chunk_frames: int):
+    def __init__(
+        self, path: Path, count: int | None, frame_shape: tuple[int, ...], dtype: np.dtype, chunk_frames: int
+    ) -> None:
         super().__init__(path)
         zarr = require("zarr", "writing a zarr store")
         self.stack = zarr.open_array(  # zarr 2 and 3 alike
             str(path), mode="w", shape=(count or 0, *frame_shape), chunks=(chunk_frames, *frame_shape), dtype=dtype
         )
 
-    def _write(self, block: np.ndarray, times) -> None:
+    def _write(self, block: np.ndarray, times: Sequence[Fraction] | None) -> None:
         if self.stack.shape[0] < self.written + len(block):
             self.stack.resize((self.written + len(block), *self.stack.shape[1:]))
         super()._write(block, times)

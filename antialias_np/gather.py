@@ -7,6 +7,8 @@ copies bits, so it is exact for every dtype. `gather_plan` picks NumPy's slicing
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from types import EllipsisType
 
 import numpy as np
 import numpy.typing as npt
@@ -43,11 +45,12 @@ class SlicePlan(Plan):
     """x[..., rows, cols] for two slices, copied by NumPy; channels-last images by `gather` instead, as NumPy
     copies the C values of each pixel one by one, several times slower than the kernel copies whole pixels."""
 
-    def __init__(self, rows: slice, cols: slice, gather: GatherPlan):
+    def __init__(self, rows: slice, cols: slice, gather: GatherPlan) -> None:
         self.rows, self.cols, self.gather = rows, cols, gather
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        return x[..., self.rows, self.cols].copy()
+        selected: np.ndarray = x[..., self.rows, self.cols].copy()
+        return selected
 
     def on_channels_last(self) -> GatherPlan:
         """The same selection for images whose channels are the last axis, (..., H, W, C)."""
@@ -61,13 +64,16 @@ class GatherPlan(Plan):
     in torch layout, the C values of a pixel channels last). Other images by NumPy's indexing."""
 
     def __init__(self, shape: tuple[int, ...], rows: np.ndarray, cols: np.ndarray, dtype: np.dtype,
-                 channels_last: bool = False):  # fmt: skip
+                 channels_last: bool = False) -> None:  # fmt: skip
         # Writeable copies of the indices: Numba takes read-only arrays (cached tables) more slowly. See Note: the
         # gather's paths in docs/notes.md.
         rows, cols = rows.copy(), cols.copy()
         self.shape, self.rows, self.cols, self.dtype, self.channels_last = shape, rows, cols, dtype, channels_last
         self._bits = bits = UNSIGNED_OF_SIZE[dtype.itemsize]
         self._as_bits = dtype == np.float16  # which Numba cannot take
+        self._numpy_index: tuple[EllipsisType | np.ndarray | slice, ...]
+        self._kernel: Callable[..., None]
+        self._arguments: tuple[object, ...]  # the kernel's, between the planes and out
         if channels_last:
             *leading, channels, height, width = shape
             pixel = np.dtype([("channels", bits, (channels,))])
@@ -161,7 +167,9 @@ VECTOR_STEPS = (2, 3, 4)
 
 
 @plane_kernel()
-def _gather_every(planes, rows, first_col, col_step, out):
+def _gather_every(
+    planes: npt.NDArray[np.generic], rows: IndexArray, first_col: int, col_step: int, out: npt.NDArray[np.generic]
+) -> None:
     """out[p, i, j] = planes[p, rows[i], first_col + j col_step] for planes (B, H, W) (float16 as its bits) and a
     col_step in VECTOR_STEPS, by `_strided_rows`."""
     for p in prange(planes.shape[0]):
@@ -174,7 +182,9 @@ def _gather_every(planes, rows, first_col, col_step, out):
 
 
 @njit(cache=True)
-def _strided_rows(planes, p, rows, first_col, step, out):
+def _strided_rows(
+    planes: npt.NDArray[np.generic], p: int, rows: IndexArray, first_col: int, step: int, out: npt.NDArray[np.generic]
+) -> None:
     """out[p, i, :] = planes[p, rows[i], first_col::step] (as many as a row of out holds), by vectors
     (`strided_vector`) for a literal step. In each row, the values before the first vector whose read starts on a
     cache line one by one (NumPy aligns arrays to 16 bytes; a vector read across two lines is slower), then whole

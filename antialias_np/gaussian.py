@@ -16,9 +16,10 @@ import numpy as np
 import numpy.typing as npt
 
 from antialias_np import _checks, plans
+from antialias_np._half import FLOAT16
 from antialias_np.borders import kept_windows
 from antialias_np.engine import resample_plan
-from antialias_np.float16 import FLOAT16, convolution_plan, fomm_float16_kernel
+from antialias_np.float16 import convolution_plan, fomm_float16_kernel
 from antialias_np.gather import gather_plan
 from antialias_np.weights import fomm_gaussian, gaussian_table
 
@@ -58,7 +59,8 @@ def anti_alias_reference(x: np.ndarray, scale: float) -> np.ndarray:
     """
     g = fomm_gaussian(scale)
     windows = kept_windows(x.astype(np.float64), (len(g), len(g)), "constant", round(1 / scale))
-    return np.einsum("...ij,i,j->...", windows, g, g)
+    downsampled: npt.NDArray[np.float64] = np.einsum("...ij,i,j->...", windows, g, g)
+    return downsampled
 
 
 def anti_alias_interpolation(x: npt.ArrayLike, scale: float, *, channel_axis: int | None = None) -> np.ndarray:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np
+import numpy.typing as npt
 
 LOSSLESS_SUFFIXES = (".png", ".tif", ".tiff")
 """Formats an output keeps: written back, they hold the downsampled pixels exactly."""
@@ -65,7 +66,8 @@ def read_image(file: Path) -> np.ndarray:
             f"{image.shape} (a multi-page TIFF?); give single images, or a .npy stack"
         )
     if image.dtype == bool:
-        return image.astype(np.uint8) * np.uint8(255)
+        white_where_true: npt.NDArray[np.uint8] = image.astype(np.uint8) * np.uint8(255)
+        return white_where_true
     return image
 
 

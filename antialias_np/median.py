@@ -23,6 +23,8 @@ Unlike kornia:
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 import numpy as np
 import numpy.typing as npt
 from numba import prange
@@ -38,11 +40,19 @@ from antialias_np._checks import (
     check_odd_kernel_size,
     check_window_fits,
 )
-from antialias_np._kernels import njit, plane_kernel
+from antialias_np._kernels import PlaneKernel, njit, plane_kernel
 from antialias_np.borders import border_index, kept_windows, read_pixel, window_table
 from antialias_np.plans import Plan, apply, on_channel_planes, on_planes
 
-MEDIAN_DTYPES = (np.dtype(np.float16), *FLOAT_DTYPES, *(np.dtype(code) for code in np.typecodes["AllInteger"]))
+Value = TypeVar("Value", bound=np.generic)
+"""The dtype of an image."""
+
+Scalar = TypeVar("Scalar", bound=np.number[Any])
+"""A value of an image, in the kernels: an integer or a float."""
+
+MEDIAN_DTYPES: tuple[np.dtype[Any], ...] = (
+    np.dtype(np.float16), *FLOAT_DTYPES, *(np.dtype(code) for code in np.typecodes["AllInteger"])
+)
 """float16 is filtered in float32, which holds every float16 value exactly, and converted back: still a selection."""
 
 
@@ -110,6 +120,8 @@ def median_plan(
     height, width = image.shape[-2:]
     rows = window_table(height, kernel_size[0], step, border_type)
     cols = window_table(width, kernel_size[1], step, border_type)
+    kernel: PlaneKernel
+    tables: tuple[np.ndarray | int, ...]  # the kernel's arguments after the image
     if kernel_size == (3, 3):
         left_column, right_column = border_index(np.array([-1, width]), width, border_type).tolist()
         kernel, tables = _median_3x3, (rows, left_column, right_column, step)
@@ -124,7 +136,9 @@ class MedianPlan(Plan):
     goes through float32, which holds each of its values exactly. The 3 x 3 kernel reads channels-last images as
     they are."""
 
-    def __init__(self, kernel, tables: tuple, n_out: tuple[int, int], dtype: np.dtype):
+    def __init__(
+        self, kernel: PlaneKernel, tables: tuple[np.ndarray | int, ...], n_out: tuple[int, int], dtype: np.dtype[Any]
+    ) -> None:
         self.kernel, self.tables, self.n_out, self.dtype = kernel, tables, n_out, dtype
         self.compute = np.dtype(np.float32) if dtype == np.float16 else dtype
 
@@ -146,7 +160,7 @@ def median_reference(
     """Plain NumPy median_subsample: pad, take every window, sort it, keep its middle (NaN where not finite)."""
     x = check_image(x, "x")
     kernel_size, border_type, step = _check_arguments(ImageSpec.of(x), kernel_size, border_type, step)
-    windows = kept_windows(x, kernel_size, border_type, step)
+    windows: np.ndarray = kept_windows(x, kernel_size, border_type, step)
     windows = windows.reshape((*windows.shape[:-2], -1))
     median = np.sort(windows, axis=-1)[..., windows.shape[-1] // 2]
     if windows.shape[-1] > 1 and x.dtype.kind == "f":
@@ -154,7 +168,9 @@ def median_reference(
     return median
 
 
-def _check_arguments(image: ImageSpec, kernel_size, border_type, step):
+def _check_arguments(
+    image: ImageSpec, kernel_size: int | tuple[int, int], border_type: str, step: int
+) -> tuple[tuple[int, int], str, int]:
     """Validate the parameters for an image's ImageSpec; return them checked."""
     check_dtype(image, image.name, MEDIAN_DTYPES, "median_blur")
     kernel_size = check_odd_kernel_size(kernel_size)
@@ -165,19 +181,19 @@ def _check_arguments(image: ImageSpec, kernel_size, border_type, step):
 
 
 @njit(cache=True, inline="always")
-def _min(a, b):
+def _min(a: Scalar, b: Scalar) -> Scalar:
     # Plain selects, which the compiler vectorises (the builtin min and max also handle NaN, and do not): NaNs are
     # marked apart from the sorting.
     return a if a < b else b
 
 
 @njit(cache=True, inline="always")
-def _max(a, b):
+def _max(a: Scalar, b: Scalar) -> Scalar:
     return b if a < b else a
 
 
 @njit(cache=True, inline="always")
-def _sort3(a, b, c):
+def _sort3(a: Scalar, b: Scalar, c: Scalar) -> tuple[Scalar, Scalar, Scalar]:
     """(smallest, middle, largest) of three values, by three compare-exchanges."""
     a, b = _min(a, b), _max(a, b)
     b, c = _min(b, c), _max(b, c)
@@ -186,14 +202,15 @@ def _sort3(a, b, c):
 
 
 @njit(cache=True, inline="always")
-def _nan_unless_finite(value, a, b, c):
+def _nan_unless_finite(value: Scalar, a: Scalar, b: Scalar, c: Scalar) -> Scalar:
     """value if a, b and c are finite, else NaN (x - x is 0 for a finite x and NaN otherwise; value - 0 is value,
     -0.0 included). Integers pass unchanged."""
-    return value - ((a - a) + (b - b) + (c - c))
+    kept: Scalar = value - ((a - a) + (b - b) + (c - c))
+    return kept
 
 
 @njit(cache=True, inline="always")
-def _shifted(row, channels):
+def _shifted(row: npt.NDArray[Value], channels: int) -> tuple[npt.NDArray[Value], ...]:
     """Views of a row padded by C values on each side: each value's left neighbour, itself and its right neighbour
     at one index, so that the loops combining them read no offsets (and vectorise as in one channel)."""
     width = row.shape[0] - 2 * channels
@@ -201,7 +218,10 @@ def _shifted(row, channels):
 
 
 @plane_kernel()
-def _median_3x3(planes, channels, rows, left_column, right_column, step, out):
+def _median_3x3(
+    planes: npt.NDArray[Value], channels: int, rows: npt.NDArray[np.int64], left_column: int, right_column: int,
+    step: int, out: npt.NDArray[Value],
+) -> None:
     """out[b, i, j] = the median of plane b on rows rows[i] (a 3-wide borders.window_table) and the columns around
     j * step; left_column and right_column are the columns read for -1 and W (-1: the constant border's zero).
     Planes hold C interleaved channels, (H, W * C), and out (h, w * C): C = 1 in torch layout.
@@ -214,7 +234,10 @@ def _median_3x3(planes, channels, rows, left_column, right_column, step, out):
 
 
 @njit(cache=True)
-def _median_3x3_plane(plane, channels, rows, left_column, right_column, step, out):
+def _median_3x3_plane(
+    plane: npt.NDArray[Value], channels: int, rows: npt.NDArray[np.int64], left_column: int, right_column: int,
+    step: int, out: npt.NDArray[Value],
+) -> None:
     """_median_3x3 on one plane (a function of its own: the parallel compilation of _median_3x3 analyses every loop
     of its prange body, and took much longer with this one's inlined: see Note: the median's kernel shape in
     docs/notes.md).
@@ -259,7 +282,9 @@ def _median_3x3_plane(plane, channels, rows, left_column, right_column, step, ou
 
 
 @plane_kernel()
-def _median_any(planes, rows, cols, out):
+def _median_any(
+    planes: npt.NDArray[Value], rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64], out: npt.NDArray[Value]
+) -> None:
     """The median of any odd window (tables from borders.window_table), NaN if a value is not finite.
 
     The window is insertion-sorted as it is gathered: for a few dozen values that beats a general sort.

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -93,6 +93,7 @@ class Target(NamedTuple):
     def one_scale(self, method: str) -> float:
         """The scale of a method that takes one scale for both axes (and no size)."""
         self._refuse_size(method)
+        assert self.scale is not None, "a Target holds a scale where it holds no size"
         if self.scale[0] != self.scale[1]:
             raise ValueError(f"method={method!r} takes one scale for both axes, got {self}; methods "
                              f"{', '.join(repr(m) for m in PER_AXIS_METHODS)} take a scale per axis")
@@ -101,7 +102,8 @@ class Target(NamedTuple):
     def steps(self, method: str) -> tuple[int, int]:
         """The step n per axis of a method that steps n pixels at a time, for a scale 1/n per axis."""
         self._refuse_size(method)
-        return tuple(_checks.integer_step(s, method) for s in self.scale)
+        assert self.scale is not None, "a Target holds a scale where it holds no size"
+        return cast("tuple[int, int]", tuple(_checks.integer_step(s, method) for s in self.scale))  # a pair
 
     def _refuse_size(self, method: str) -> None:
         if self.size is not None:
@@ -118,7 +120,8 @@ class Target(NamedTuple):
                 raise ValueError(f"{self} is larger than {image.described}: downsample only shrinks; use "
                                  f"interpolate(x, size=...) to enlarge")
             return self.size
-        size = tuple(int(n * s) for n, s in zip(image.shape[-2:], self.scale, strict=True))
+        assert self.scale is not None, "a Target holds a scale where it holds no size"
+        size = cast("tuple[int, int]", tuple(int(n * s) for n, s in zip(image.shape[-2:], self.scale, strict=True)))
         if min(size) < 1:
             raise ValueError(f"{self} leaves no pixel of {image.described}")
         return size
@@ -183,7 +186,13 @@ def area(image: _checks.ImageSpec, target: Target) -> Checked:
     return Checked(build_adaptive_avg_pool_plan, (size,))
 
 
-def avgpool(image: _checks.ImageSpec, target: Target, kernel_size=None, stride=None, padding=0) -> Checked:
+def avgpool(
+    image: _checks.ImageSpec,
+    target: Target,
+    kernel_size: int | tuple[int, int] | None = None,
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+) -> Checked:
     """avg_pool2d(x, kernel_size, n, padding) for scale = 1/n: the step is always n (per axis); kernel_size defaults
     to n (the study's avg_pool2d(x, n)); a stride other than n is refused (call avg_pool2d for other strides)."""
     steps = target.steps("avgpool")
@@ -198,7 +207,9 @@ def avgpool(image: _checks.ImageSpec, target: Target, kernel_size=None, stride=N
     return Checked(build_avg_pool_plan, (checked,))
 
 
-def median(image: _checks.ImageSpec, target: Target, kernel_size=3, border_type="reflect") -> Checked:
+def median(
+    image: _checks.ImageSpec, target: Target, kernel_size: int | tuple[int, int] = 3, border_type: str = "reflect"
+) -> Checked:
     step = _checks.integer_step(target.one_scale("median"), "median")
     return Checked(median_plan, (step, kernel_size, border_type))
 
@@ -206,11 +217,11 @@ def median(image: _checks.ImageSpec, target: Target, kernel_size=3, border_type=
 def bilateral(
     image: _checks.ImageSpec,
     target: Target,
-    kernel_size=5,
-    sigma_color=0.1,
-    sigma_space=(1.5, 1.5),
-    border_type="reflect",
-    color_distance_type="l1",
+    kernel_size: int | tuple[int, int] = 5,
+    sigma_color: float = 0.1,
+    sigma_space: float | tuple[float, float] = (1.5, 1.5),
+    border_type: str = "reflect",
+    color_distance_type: str = "l1",
 ) -> Checked:
     step = _checks.integer_step(target.one_scale("bilateral"), "bilateral")
     return Checked(bilateral_plan, (step, kernel_size, sigma_color, sigma_space, border_type, color_distance_type))
@@ -227,8 +238,9 @@ def _on_one_scale(on_grid_method: Callable[[_checks.ImageSpec, float], plans.Pla
 
 
 STUDY_PIPELINES = (gaussian, subsample, nearest, bicubic, bilinear, area, avgpool, median, bilateral)
-PIPELINES = {f.__name__: f for f in (*STUDY_PIPELINES, lanczos, *map(_on_one_scale, (box5, gaussian7, gaussian9,
-                                                                                    binomial)))}
+PIPELINES: dict[str, Callable[..., Checked]] = {
+    f.__name__: f for f in (*STUDY_PIPELINES, lanczos, *map(_on_one_scale, (box5, gaussian7, gaussian9, binomial)))
+}
 METHODS = tuple(f.__name__ for f in STUDY_PIPELINES)
 """The study's methods, in its order; 'gaussian' is the baseline."""
 EXTRA_METHODS = ("lanczos", "box5", "gaussian7", "gaussian9", "binomial")
@@ -247,7 +259,7 @@ def downsample(
     *,
     size: int | tuple[int, int] | None = None,
     channel_axis: int | None = None,
-    **options,
+    **options: object,
 ) -> np.ndarray:
     """Downsample an image by `scale` (or to `size`) with one of the study's METHODS, as its torch / kornia pipeline
     does.
@@ -330,7 +342,11 @@ class DownsampleArguments(NamedTuple):
 
 
 def downsample_plan(
-    image: _checks.ImageSpec, scale: object, method: object, options: tuple, size: object = None
+    image: _checks.ImageSpec,
+    scale: object,
+    method: object,
+    options: tuple[tuple[str, object], ...],
+    size: object = None,
 ) -> plans.Plan:
     """downsample for images of one shape and dtype (in torch layout): every argument checked, the method's options
     included, then the method's plan built from them."""
@@ -339,7 +355,7 @@ def downsample_plan(
 
 
 def check_arguments(
-    image: _checks.ImageSpec, scale: object, method: object, options: tuple, size: object
+    image: _checks.ImageSpec, scale: object, method: object, options: tuple[tuple[str, object], ...], size: object
 ) -> DownsampleArguments:
     """downsample's method, scale or size and the method's options, checked for `image`, or the caller's TypeError /
     ValueError."""

@@ -21,8 +21,9 @@ from __future__ import annotations
 import numpy as np
 
 from antialias_np import _checks, plans
+from antialias_np._half import FLOAT16
 from antialias_np.engine import resample_plan
-from antialias_np.float16 import FLOAT16, convolution_plan, pyramid_plan
+from antialias_np.float16 import convolution_plan, pyramid_plan
 from antialias_np.gather import gather_plan
 from antialias_np.pooling import avg_pool_plan
 from antialias_np.weights import BINOMIAL_5, binomial_pyramid_table, kept_kernel_table, truncated_gaussian
@@ -94,6 +95,8 @@ def binomial(image: _checks.ImageSpec, scale: float) -> plans.Plan:
         return gather_plan(image, *(np.arange(n) for n in image.shape[-2:]))
     _checks.check_channels(image, "downsample with method='binomial'")
     if image.dtype == FLOAT16:
-        return pyramid_plan(image.shape[-2:], np.array(BINOMIAL_5), levels)
-    return resample_plan(*(binomial_pyramid_table(n, levels) for n in image.shape[-2:]), image.dtype)
+        height, width = image.shape[-2:]
+        return pyramid_plan((height, width), np.array(BINOMIAL_5), levels)
+    rows, cols = (binomial_pyramid_table(n, levels) for n in image.shape[-2:])
+    return resample_plan(rows, cols, image.dtype)
 

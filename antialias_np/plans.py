@@ -23,6 +23,7 @@ import operator
 from collections.abc import Callable
 
 import numpy as np
+import numpy.typing as npt
 
 from antialias_np._checks import ImageSpec, check_image, check_layout
 
@@ -102,7 +103,9 @@ def from_planes(planes: np.ndarray, like: np.ndarray) -> np.ndarray:
     return planes.reshape(like.shape[:-2] + planes.shape[-2:])
 
 
-def on_planes(kernel, x: np.ndarray, tables: tuple, n_out: tuple[int, int], dtype) -> np.ndarray:
+def on_planes(
+    kernel: Callable[..., None], x: np.ndarray, tables: tuple[object, ...], n_out: tuple[int, int], dtype: npt.DTypeLike
+) -> np.ndarray:
     """Run kernel(planes, *tables, out) on x seen as (B, H, W) planes; give the (B, h, w) result x's leading axes."""
     planes = np.ascontiguousarray(to_planes(x))
     out = np.empty((planes.shape[0], *n_out), dtype)
@@ -111,7 +114,12 @@ def on_planes(kernel, x: np.ndarray, tables: tuple, n_out: tuple[int, int], dtyp
 
 
 def on_channel_planes(
-    kernel, x: np.ndarray, channels_last: bool, tables: tuple, n_out: tuple[int, int], dtype
+    kernel: Callable[..., None],
+    x: np.ndarray,
+    channels_last: bool,
+    tables: tuple[object, ...],
+    n_out: tuple[int, int],
+    dtype: npt.DTypeLike,
 ) -> np.ndarray:
     """Run kernel(planes, C, *tables, out) on x seen as (B, H, W * C) planes of C interleaved channels: C = 1 in
     torch layout, and channels-last images, (..., H, W, C), are read as they are, without a transposed copy. The
@@ -127,7 +135,7 @@ def on_channel_planes(
     return out.reshape(*leading, *n_out, *x.shape[x.ndim - channel_axes :])
 
 
-def layout_plan(build: Callable[..., Plan], image: ImageSpec, arguments: tuple) -> Plan:
+def layout_plan(build: Callable[..., Plan], image: ImageSpec, arguments: tuple[object, ...]) -> Plan:
     """build(image, *arguments) for an image described in torch layout (`_checks.check_layout`), turned into the
     plan for channels-last images where image.channels_last says so."""
     plan = build(image, *arguments)
@@ -135,7 +143,7 @@ def layout_plan(build: Callable[..., Plan], image: ImageSpec, arguments: tuple) 
 
 
 def apply(
-    build: Callable[..., Plan], x: object, name: str, channel_axis: object, *arguments, checked: bool = False
+    build: Callable[..., Plan], x: object, name: str, channel_axis: object, *arguments: object, checked: bool = False
 ) -> np.ndarray:
     """Check the image `x` (the caller's argument `name`), build its plan with build(spec, *arguments) in torch
     layout and run it in x's layout: the body of every public function. checked: refuse a layout that x's shape
@@ -155,7 +163,8 @@ def apply(
         return layout_plan(build, check_layout(ImageSpec.of(x, name), channel_axis, checked), arguments)(x)
     if recent is not None and recent[0] is channel_axis and all(map(operator.is_, recent[1], arguments)):
         return recent[2](x)
-    plan = kept_plan(*key, type(channel_axis), _types(arguments))
+    # type(...) is hashable: mypy reads type[object].__hash__ as the unbound method
+    plan = kept_plan(*key, type(channel_axis), _types(arguments))  # type: ignore[arg-type]
     if len(_recent_plans) >= RECENT_PLANS:
         _recent_plans.clear()
     _recent_plans[key] = (channel_axis, arguments, plan)
@@ -165,7 +174,7 @@ def apply(
 RECENT_PLANS = 256
 """The most plans `_recent_plans` holds; it is emptied when full."""
 
-_recent_plans: dict[tuple, tuple[object, tuple, Plan]] = {}
+_recent_plans: dict[tuple[object, ...], tuple[object, tuple[object, ...], Plan]] = {}
 """Plans by apply's key (build, shape, dtype, name, channel_axis, checked, arguments), each with the channel_axis and
 arguments objects of the call that got it from kept_plan. Equal arguments of other types (True for 1, 1.0 for 1) must
 not share a plan, so a call takes one only if its channel_axis and arguments are those very objects."""
@@ -178,13 +187,22 @@ def forget_plans() -> None:
 
 
 @functools.lru_cache(maxsize=256)
-def kept_plan(build, shape, dtype, name, channel_axis, checked, arguments, *argument_types) -> Plan:
+def kept_plan(
+    build: Callable[..., Plan],
+    shape: tuple[int, ...],
+    dtype: np.dtype,
+    name: str,
+    channel_axis: object,
+    checked: bool,
+    arguments: tuple[object, ...],
+    *argument_types: object,
+) -> Plan:
     """The plan build(image, *arguments) for the image of this shape, dtype and layout (`layout_plan`), kept per key;
     a plan whose checks fail is not kept, so the error is raised on every call. The argument types are in the key
     because arguments that are equal need not be valid alike (scale=1 and scale=True; align_corners=1 and True)."""
     return layout_plan(build, check_layout(ImageSpec(shape, dtype, name), channel_axis, checked), arguments)
 
 
-def _types(values: tuple) -> tuple:
+def _types(values: tuple[object, ...]) -> tuple[object, ...]:
     """The type of every item of values, nested as its tuples are."""
     return tuple([_types(value) if type(value) is tuple else type(value) for value in values])

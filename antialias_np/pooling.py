@@ -14,21 +14,24 @@ get exact means (exact_integers.ExactBoxPlan).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 from numba import prange
 
 from antialias_np import _checks, plans
-from antialias_np._half import contiguous_as
+from antialias_np._half import FLOAT16, contiguous_as
 from antialias_np._kernels import plane_kernel
 from antialias_np._simd import weighted_vector_width, window_sums_vector
 from antialias_np.engine import resample_plan
 from antialias_np.exact_integers import box_divisor
-from antialias_np.float16 import FLOAT16, HalfBoxPlan
+from antialias_np.float16 import HalfBoxPlan
 from antialias_np.reductions import channels_last_sum, inner_sum
 from antialias_np.weights import AxisTable, adaptive_box_table, pool_table
+
+Float = TypeVar("Float", bound=np.floating[Any])
+"""The float dtype the box means are computed in."""
 
 FLOAT_PROMISE = {np.dtype(np.float32): 2e-6, np.dtype(np.float64): 1e-12}
 """The largest difference from torch promised for float results on [0, 1] images (absolute up to 1, relative above;
@@ -131,6 +134,7 @@ def build_avg_pool_plan(image: _checks.ImageSpec, a: AvgPoolArguments) -> plans.
     if image.dtype.kind == "f" and not separable_within_promise(rows, cols, image.dtype):
         # torch divides the window's sum once, by the whole divisor (an integer, converted as C++ converts it)
         divisor = np.int64(a.divisor_override) if a.divisor_override is not None else box_divisor(rows, cols)
+        assert divisor is not None, "pool_table's tables are box tables"
         return sequential_box_plan(rows, cols, divisor, 1, image.dtype)
     return resample_plan(rows, cols, image.dtype)
 
@@ -158,7 +162,7 @@ def check_avg_pool_arguments(
         divisor = _checks.check_int(divisor_override, "divisor_override", minimum=-(2**63) + 1, maximum=2**63 - 1)
         if divisor == 0:
             raise ValueError("divisor_override must not be 0 (None divides by the window size)")
-        divisors = (1.0, float(divisor))
+        divisors: tuple[float | str, float | str] = (1.0, float(divisor))
     else:
         divisor = None
         divisors = ("padded", "padded") if count_include_pad else ("real", "real")
@@ -254,7 +258,8 @@ class MeanPlan(plans.Plan):
             images = x.reshape(-1, height * width, channels).astype(self.compute)
             sums = np.array([channels_last_sum(image) for image in images])
         shape = (*leading, 1, 1, channels) if self.channels_last else (*leading, 1, 1)
-        return (sums / self.compute.type(height * width)).astype(self.dtype).reshape(shape)
+        means: np.ndarray = (sums / self.compute.type(height * width)).astype(self.dtype)
+        return means.reshape(shape)
 
     def reads_channels_last(self) -> bool:
         return True
@@ -296,11 +301,13 @@ def separable_within_promise(rows: AxisTable, cols: AxisTable, dtype: np.dtype) 
 def _tap_weight_sums(table: AxisTable) -> np.ndarray:
     """sum_{t < count[i]} |weight[i, t]| for each output i of a table."""
     taps = np.arange(table.weight.shape[1]) < table.count[:, None]
-    return np.where(taps, np.abs(table.weight), 0).sum(axis=1)
+    sums: np.ndarray = np.where(taps, np.abs(table.weight), 0).sum(axis=1)
+    return sums
 
 
-def sequential_box_plan(rows: AxisTable, cols: AxisTable, by: np.ndarray | int, then_by: np.ndarray | int,
-                        dtype: np.dtype) -> plans.Plan:  # fmt: skip
+def sequential_box_plan(
+    rows: AxisTable, cols: AxisTable, by: np.ndarray | np.integer | int, then_by: np.ndarray | int, dtype: np.dtype
+) -> plans.Plan:
     """SequentialBoxPlan, or for float16 windows up to HalfBoxPlan.WIDEST wide HalfBoxPlan (the same values, from
     the float16 bits, faster there)."""
     if dtype == FLOAT16 and cols.count.max() <= HalfBoxPlan.WIDEST:
@@ -322,7 +329,7 @@ class SequentialBoxPlan(plans.Plan):
     rows, cols: box tables (contiguous windows: index[i, t] = index[i, 0] + t); their weights are not read.
     """
 
-    def __init__(self, rows: AxisTable, cols: AxisTable, by: np.ndarray | int, then_by: np.ndarray | int,
+    def __init__(self, rows: AxisTable, cols: AxisTable, by: np.ndarray | np.integer | int, then_by: np.ndarray | int,
                  dtype: np.dtype):  # fmt: skip
         self.rows, self.cols, self.dtype = rows, cols, np.dtype(dtype)
         self.compute = np.dtype(np.float64 if self.dtype == np.float64 else np.float32)
@@ -359,7 +366,16 @@ MAX_LANES = 16
 
 
 @plane_kernel(error_model="numpy")  # no division-by-zero branch: the divisors are not 0
-def _sequential_box_means(planes, first, heights, widths, by, then_by, width, out):
+def _sequential_box_means(
+    planes: npt.NDArray[Float],
+    first: npt.NDArray[np.int64],
+    heights: npt.NDArray[np.int64],
+    widths: npt.NDArray[np.int64],
+    by: npt.NDArray[Float],
+    then_by: npt.NDArray[Float],
+    width: int,
+    out: npt.NDArray[Float],
+) -> None:
     """SequentialBoxPlan on flat planes (B, H * W) into flat outputs (B, h * w), a vector of outputs at a time
     (_simd.window_sums_vector), the last vector overlapping the one before where the lanes do not divide the
     outputs; a vector whose reads would run past the end of the plane value by value, in the same order."""

@@ -45,13 +45,15 @@ def cascade_sum(rows: np.ndarray) -> np.ndarray:
     levels[0] = _running_sum(levels[0], rows[i:])
     for level in range(1, 4):
         levels[0] += levels[level]
-    return levels[0]
+    total: np.ndarray = levels[0]
+    return total
 
 
 def _running_sum(start: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """start + rows[0] + rows[1] + ..., added one by one in the rows' dtype (np.cumsum adds in order; np.sum would
     add pairwise)."""
-    return np.cumsum(np.concatenate([start[None], rows]), axis=0)[-1]
+    total: np.ndarray = np.cumsum(np.concatenate([start[None], rows]), axis=0)[-1]
+    return total
 
 
 def row_sum(values: np.ndarray) -> np.ndarray:
@@ -63,7 +65,8 @@ def row_sum(values: np.ndarray) -> np.ndarray:
         partial[0] += value
     for k in range(1, 4):
         partial[0] += partial[k]
-    return partial[0]
+    total: np.ndarray = partial[0]
+    return total
 
 
 def inner_sum(values: np.ndarray) -> np.ndarray:
@@ -97,4 +100,5 @@ def channels_last_sum(values: np.ndarray) -> np.ndarray:
 
 def torch_sum_float32(values: np.ndarray) -> np.float32:
     """torch.sum of a contiguous float32 tensor on one thread."""
-    return inner_sum(np.ascontiguousarray(values, np.float32).ravel()).astype(np.float32)[()]
+    # [()] of a 0-d array is its scalar, where NumPy's stubs say an array
+    return inner_sum(np.ascontiguousarray(values, np.float32).ravel()).astype(np.float32)[()]  # type: ignore[return-value]

@@ -17,7 +17,7 @@ contributes (Pillow's resampling); upsampling with it is ordinary half-pixel int
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -203,7 +203,7 @@ def checked_for_image(
 
 
 def output_size(
-    in_size: tuple[int, int],
+    in_size: tuple[int, ...],
     size: object,
     scale_factor: object,
     recompute_scale_factor: bool | None,
@@ -222,6 +222,6 @@ def output_size(
             f"scale_factor={scale_factor!r} gives an output of {' x '.join(f'{n:.4g}' for n in sizes)} pixels for "
             f"input size {tuple(in_size)}, but each side must be in [1, {_checks.MAX_SIDE}]"
         )
-    out = tuple(math.floor(n) for n in sizes)
-    scales = (None, None) if recompute_scale_factor else factors
+    out = cast("tuple[int, int]", tuple(math.floor(n) for n in sizes))  # a pair, as factors
+    scales: tuple[float | None, float | None] = (None, None) if recompute_scale_factor else factors
     return out, scales

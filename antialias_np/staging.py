@@ -29,11 +29,13 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 try:
     import fcntl
 except ImportError:  # Windows: staging folders are not locked, and stale ones are never removed
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # the checkers type the import as always there
 
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, name))
 """The signals that stop a run, which then removes what it wrote: a job scheduler's or `kill`'s SIGTERM, a closed
@@ -58,7 +60,7 @@ _signalled: int | None = None
 """The last stop signal received, for stop_if_signalled."""
 
 
-def _stop(signum: int, frame) -> None:
+def _stop(signum: int, frame: FrameType | None) -> None:
     global _signalled
     _signalled = signum
     if signum == signal.SIGINT:
@@ -86,7 +88,7 @@ def stop_if_signalled() -> None:
 
 
 @contextlib.contextmanager
-def _handled_by(handler: Callable) -> Iterator[None]:
+def _handled_by(handler: Callable[[int, FrameType | None], Any]) -> Iterator[None]:
     """Within the block, `handler` handles every STOP_SIGNALS signal; the previous handlers come back after it.
     Outside the main thread (where Python cannot handle signals), nothing changes."""
     try:
@@ -117,7 +119,7 @@ def _signals_held(*, then_stop: bool = True) -> Iterator[None]:
 def add_note(error: BaseException, note: str) -> None:
     """error.add_note(note), also on Python 3.10, which has `__notes__` (the traceback module shows it from 3.11) but
     no add_note."""
-    error.__notes__ = [*getattr(error, "__notes__", ()), note]
+    error.__notes__ = [*getattr(error, "__notes__", ()), note]  # type: ignore[attr-defined]  # typed from 3.11
 
 
 @contextlib.contextmanager

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 import numpy as np
 
 from antialias_np._files import reason, require, write_error
+
+if TYPE_CHECKING:
+    import av  # PyAV, the video extra: imported when a video is opened (require)
 
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v")
 """Videos that are read."""
@@ -75,7 +78,7 @@ class _VideoInput:
         self.stream = self.container.streams.video[0]
         self.stream.thread_type = "AUTO"  # frame threads: the frames come out the same, sooner
 
-    def frames(self, keyframes: list[tuple[int, int]] | None = None) -> Iterator:
+    def frames(self, keyframes: list[tuple[int, int]] | None = None) -> Iterator[av.VideoFrame]:
         """Decode from the current position; append (pts, seek timestamp) of each keyframe packet to
         `keyframes`."""
         decoded = 0
@@ -102,11 +105,11 @@ class _VideoInput:
     def __enter__(self) -> _VideoInput:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.container.close()
 
 
-def _rotation(frame, path: Path) -> int:
+def _rotation(frame: av.VideoFrame, path: Path) -> int:
     """The frame's display rotation in degrees counterclockwise, a multiple of 90."""
     rotation = round(frame.rotation or 0)
     if rotation % 90:
@@ -114,7 +117,7 @@ def _rotation(frame, path: Path) -> int:
     return rotation % 360
 
 
-def _frame_array(frame, rotation: int) -> np.ndarray:
+def _frame_array(frame: av.VideoFrame, rotation: int) -> np.ndarray:
     """A decoded frame as (H, W, 3) uint8 RGB, turned `rotation` degrees counterclockwise as a player shows it."""
     return np.rot90(frame.to_ndarray(format="rgb24"), rotation // 90)
 
@@ -150,7 +153,8 @@ def video_blocks(
         ValueError: a frame cannot be decoded or is not of the first frame's shape; the message names the video.
     """
     with _VideoInput(path) as video:
-        arrays, times = [], []
+        arrays: list[np.ndarray] = []
+        times: list[Fraction | None] = []
         for frame in video.frames():
             array = _frame_array(frame, description.rotation)
             if array.shape != description.frame_shape:
@@ -160,15 +164,15 @@ def video_blocks(
             arrays.append(array)
             times.append(None if frame.pts is None else frame.pts * description.time_base)
             if len(arrays) == size:
-                yield np.stack(arrays), None if None in times else tuple(times)
+                yield np.stack(arrays), None if None in times else cast("tuple[Fraction, ...]", tuple(times))
                 arrays, times = [], []
         if arrays:
-            yield np.stack(arrays), None if None in times else tuple(times)
+            yield np.stack(arrays), None if None in times else cast("tuple[Fraction, ...]", tuple(times))
 
 
 def index_video(path: Path) -> VideoIndex:
     """Decode the video once, without converting its frames to RGB, for its frames' timestamps and keyframes."""
-    keyframes = []
+    keyframes: list[tuple[int, int]] = []
     with _VideoInput(path) as video:
         pts = tuple(frame.pts for frame in video.frames(keyframes))
     if not pts:
@@ -185,7 +189,8 @@ def read_video(
     for target in seek_targets if start else ():
         with _VideoInput(path) as video:
             video.seek(target)
-            frames = _frames_from_seek(video.frames(), wanted)
+            # Frames.block_reader gives seek targets only for frames that all have timestamps
+            frames = _frames_from_seek(video.frames(), cast("tuple[int, ...]", wanted))
             if frames is not None:
                 return np.stack([_frame_array(frame, rotation) for frame in frames])
     with _VideoInput(path) as video:
@@ -195,13 +200,13 @@ def read_video(
         return np.stack([_frame_array(frame, rotation) for frame in frames])
 
 
-def _frames_from_seek(decoded: Iterator, wanted: tuple[int, ...]) -> list | None:
+def _frames_from_seek(decoded: Iterator[av.VideoFrame], wanted: tuple[int, ...]) -> list[av.VideoFrame] | None:
     """The frames with the `wanted` timestamps, decoded after a seek; None unless decoding began at or before the
     first of them and gave each of them, intact, in a row."""
     first = next(decoded, None)
     if first is None or first.pts is None or first.pts > wanted[0]:
         return None  # the keyframe found lies after the first frame wanted
-    frames = []
+    frames: list[av.VideoFrame] = []
     for frame in itertools.chain([first], decoded):
         if frame.pts is None or (frames and frame.pts < wanted[0]):
             return None
@@ -235,21 +240,21 @@ class VideoEncoder:
         time_base: Fraction | None,
         crf: int,
         pixel_format: str,
-    ):
+    ) -> None:
         self.path = path
         self.av = require("av", "writing a video")
         if "420" in pixel_format and (frame_shape[0] % 2 or frame_shape[1] % 2):
             raise ValueError(f"{pixel_format} video needs an even height and width, got {frame_shape[:2]}")
-        self.first_time = None  # of the first frame written, which is shown at time 0
-        self.held = None  # (frame, pts) given last, not yet encoded
-        self.last_duration = None
-        self.durations = {}  # of the frames encoded, by pts, until their packets come out of the encoder
+        self.first_time: Fraction | None = None  # of the first frame written, which is shown at time 0
+        self.held: tuple[np.ndarray, int] | None = None  # (frame, pts) given last, not yet encoded
+        self.last_duration: int | None = None
+        self.durations: dict[int, int] = {}  # of the frames encoded, by pts, until their packets leave the encoder
         with self._errors():
             self.container = self.av.open(str(path), "w")
             self.stream = self.container.add_stream("libx264", options={"crf": str(crf)})
             self.stream.height, self.stream.width = frame_shape[:2]
             self.stream.pix_fmt = pixel_format
-        self.fps = None
+        self.fps: Fraction | None = None
         if fps is None:
             self._set_time_base(Fraction(time_base or TIMES_TIME_BASE))
         else:
@@ -281,6 +286,7 @@ class VideoEncoder:
             if self.fps is not None:
                 pts = i
             else:
+                assert times is not None, "a video without a constant fps (set above without times) has times"
                 self.first_time = times[0] if self.first_time is None else self.first_time
                 pts = round((Fraction(times[i - first]) - self.first_time) / self.time_base)
             if self.held is not None and pts <= self.held[1]:
@@ -307,7 +313,7 @@ class VideoEncoder:
         with self._errors():
             self._mux(self.stream.encode(video_frame))
 
-    def _mux(self, packets) -> None:
+    def _mux(self, packets: Iterable[av.Packet]) -> None:
         for packet in packets:
             duration = self.durations.pop(packet.pts, None)
             if duration is not None:

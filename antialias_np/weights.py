@@ -15,9 +15,13 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
+import numpy.typing as npt
+
+FloatDType = type[np.floating[Any]] | np.dtype[np.floating[Any]]
+"""float32 or float64, as a type or a dtype: the type in which torch computes an axis's weights."""
 
 
 class AxisTable(NamedTuple):
@@ -26,9 +30,9 @@ class AxisTable(NamedTuple):
     Weights are floats, or (for torch's uint8 path) integers with `precision` fractional bits.
     """
 
-    index: np.ndarray  # (n_out, taps) int64
+    index: np.ndarray  # type: ignore[assignment]  # (n_out, taps) int64; torch's name, shadowing tuple.index
     weight: np.ndarray  # (n_out, taps) float64 or float32 (as torch computes them), or int64 fixed point
-    count: np.ndarray  # (n_out,) int64
+    count: np.ndarray  # type: ignore[assignment]  # (n_out,) int64; shadowing tuple.count, never called here
     precision: int | None = None  # fixed point: out = (sum + 2^(p-1)) >> p
 
     @property
@@ -47,7 +51,7 @@ def cached_table(builder: Callable[..., AxisTable]) -> Callable[..., AxisTable]:
     """
 
     @functools.lru_cache(maxsize=512)
-    def build(*args) -> AxisTable:
+    def build(*args: Any) -> AxisTable:  # the builder's arguments
         table = builder(*args)
         for array in (table.index, table.weight, table.count):
             array.flags.writeable = False
@@ -99,7 +103,9 @@ def table_matrix(table: AxisTable, n_in: int) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def fused_multiply_add(a, b, c, dtype) -> np.ndarray:
+def fused_multiply_add(
+    a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, dtype: FloatDType
+) -> npt.NDArray[np.floating]:
     """a * b + c with one rounding to `dtype` (float32 or float64), elementwise: what an FMA instruction computes.
 
     pip's torch for x86-64 compiles its resampling kernels for AVX2 and AVX512 with multiply-adds contracted into
@@ -152,7 +158,9 @@ def _round_to_odd(value: np.ndarray, error: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def pixel_scale(n_in: int, n_out: int, scale_factor: float | None, align_corners: bool, dtype) -> float:
+def pixel_scale(
+    n_in: int, n_out: int, scale_factor: float | None, align_corners: bool, dtype: FloatDType
+) -> float:
     """Input pixels per output pixel, as torch computes it in `dtype` (float32 for float32 images).
 
     align_corners: (n_in - 1) / (n_out - 1) (0 when n_out == 1); else 1 / scale_factor when a scale factor is
@@ -173,7 +181,7 @@ def pixel_scale(n_in: int, n_out: int, scale_factor: float | None, align_corners
 
 @cached_table
 def nearest_table(
-    n_in: int, n_out: int, scale_factor: float | None, exact: bool, small_kernel: bool, dtype
+    n_in: int, n_out: int, scale_factor: float | None, exact: bool, small_kernel: bool, dtype: FloatDType
 ) -> AxisTable:
     """The input index of each output, as torch 2.13's two CPU nearest kernels compute it.
 
@@ -250,7 +258,8 @@ def upsample_cubic_float32(x: np.ndarray) -> np.ndarray:
     near = (((fused_multiply_add(a + 2, x, -(a + 3), np.float32) * x) * x) + np.float32(1)).astype(np.float32)
     far_sum = fused_multiply_add(fused_multiply_add(a, x, -5 * a, np.float32), x, 8 * a, np.float32)
     far = ((far_sum * x).astype(np.float32) - 4 * a).astype(np.float32)
-    return np.where(x < 1, near, far)
+    weights: npt.NDArray[np.float32] = np.where(x < 1, near, far)
+    return weights
 
 
 def pillow_cubic(x: np.ndarray) -> np.ndarray:
@@ -280,7 +289,7 @@ ANTIALIAS_FILTERS = {"bilinear": (triangle, 2), "bicubic": (pillow_cubic, 4), "l
 stretched by the scale."""
 
 
-def windowed_table(n_in: int, n_out: int, s: float, mode: str, dtype) -> AxisTable:
+def windowed_table(n_in: int, n_out: int, s: float | np.floating[Any], mode: str, dtype: FloatDType) -> AxisTable:
     """Pillow's antialiased resampling windows, as torch computes them (in `dtype`).
 
     When downsampling the filter is stretched by s (support = interp_size/2 * s, else interp_size/2):
@@ -337,12 +346,13 @@ def to_fixed_point(table: AxisTable, max_weight: float | None = None) -> AxisTab
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def source_position(n_out: int, s: float, align_corners: bool, dtype) -> np.ndarray:
+def source_position(n_out: int, s: float, align_corners: bool, dtype: FloatDType) -> npt.NDArray[np.floating]:
     """torch's area_pixel_compute_source_index, unclamped: s*i (align_corners) or fma(s, i + 0.5, -0.5)."""
     ftype = np.dtype(dtype).type
     i = np.arange(n_out).astype(ftype)
     if align_corners:
-        return (ftype(s) * i).astype(ftype)
+        positions: npt.NDArray[np.floating] = (ftype(s) * i).astype(ftype)
+        return positions
     return fused_multiply_add(ftype(s), i + ftype(0.5), -0.5, dtype)
 
 
@@ -356,7 +366,7 @@ def guard_index(position: np.ndarray, n_in: int) -> tuple[np.ndarray, np.ndarray
     return i0, np.clip(position - i0.astype(ftype), 0, 1).astype(ftype)
 
 
-def linear_table(n_in: int, n_out: int, s: float, align_corners: bool, dtype) -> AxisTable:
+def linear_table(n_in: int, n_out: int, s: float, align_corners: bool, dtype: FloatDType) -> AxisTable:
     """Two taps: x = max(src, 0), (i0, t) = guard_index(x), i1 = i0 + 1 (i0 at the last pixel); weights 1 - t, t.
 
     An axis whose size does not change is copied, whatever the scale factor, as torch does it: both taps on
@@ -378,7 +388,12 @@ def opencv_cubic(x: np.ndarray) -> np.ndarray:
 
 
 def cubic_table(
-    n_in: int, n_out: int, s: float, align_corners: bool, dtype, cubic: Callable = opencv_cubic
+    n_in: int,
+    n_out: int,
+    s: float,
+    align_corners: bool,
+    dtype: FloatDType,
+    cubic: Callable[[np.ndarray], np.ndarray] = opencv_cubic,
 ) -> AxisTable:
     """Four taps i0-1 .. i0+2 around (i0, t) = guard_index(src), indices clamped to the image (edge replication),
     weights f(t + 1), f(t), f(1 - t), f(2 - t) for Keys' cubic f with a = -0.75 (`cubic`, which evaluates it in
@@ -434,7 +449,13 @@ _UINT8, _FLOAT16 = np.dtype(np.uint8), np.dtype(np.float16)
 
 @cached_table
 def filter_table(
-    n_in: int, n_out: int, scale_factor: float | None, mode: str, align_corners: bool, antialias: bool, dtype
+    n_in: int,
+    n_out: int,
+    scale_factor: float | None,
+    mode: str,
+    align_corners: bool,
+    antialias: bool,
+    dtype: np.dtype[Any],
 ) -> AxisTable:
     """The table torch uses for one axis of bilinear / bicubic, with weights in the dtype torch computes in.
 
@@ -442,7 +463,8 @@ def filter_table(
     weights are computed in float64 and rounded to fixed point; float16 weights are computed in float32 and
     stored as float16 (bilinear's 1 - t from the stored t; bicubic's by upsample_cubic_float32).
     """
-    weight_dtype = {_UINT8: np.float64, _FLOAT16: np.float32}.get(dtype, dtype)
+    # the image's float dtype, or the one torch computes uint8 and float16 weights in
+    weight_dtype = cast(FloatDType, {_UINT8: np.float64, _FLOAT16: np.float32}.get(dtype, dtype))
     s = pixel_scale(n_in, n_out, scale_factor, align_corners, weight_dtype)
     if (antialias or dtype == _UINT8) and n_in == n_out:
         table = selection_table(np.arange(n_in))
@@ -489,7 +511,8 @@ def pool_table(n_in: int, kernel: int, stride: int, padding: int, ceil_mode: boo
     starts = np.arange(max(n_out, 0)) * stride - padding
     ends = np.minimum(starts + kernel, n_in + padding)
     real_starts, real_ends = np.maximum(starts, 0), np.minimum(ends, n_in)
-    divisors = {"padded": ends - starts, "real": real_ends - real_starts}.get(divisor, np.full(len(starts), divisor))
+    named: dict[str | float, npt.NDArray[np.int64]] = {"padded": ends - starts, "real": real_ends - real_starts}
+    divisors = named.get(divisor, np.full(len(starts), divisor))
     return box_table(real_starts, real_ends, divisors)
 
 
@@ -505,7 +528,8 @@ def fomm_gaussian(scale: float) -> np.ndarray:
         return np.ones(1)
     size = 2 * round(4 * sigma) + 1
     kernel = np.exp(-((np.arange(size) - (size - 1) / 2) ** 2) / (2 * sigma**2))
-    return kernel / kernel.sum()
+    normalised: npt.NDArray[np.float64] = kernel / kernel.sum()
+    return normalised
 
 
 def gaussian_table(n_in: int, scale: float, step: int) -> AxisTable:
@@ -521,7 +545,8 @@ def truncated_gaussian(scale: float, taps: int) -> np.ndarray:
     kernel = fomm_gaussian(scale)
     cut = max(0, (len(kernel) - taps) // 2)
     kernel = kernel[cut : len(kernel) - cut]
-    return kernel / kernel.sum()
+    normalised: npt.NDArray[np.float64] = kernel / kernel.sum()
+    return normalised
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -535,12 +560,12 @@ def kept_kernel_table(n_in: int, kernel: tuple[float, ...], step: int) -> AxisTa
     step*i - k//2 + t, t < k (centred on input step*i); taps in the padding read zeros and are dropped."""
     half = len(kernel) // 2
     starts = np.arange(0, n_in, step) - half
-    kernel = np.asarray(kernel, np.float64)
+    taps = np.asarray(kernel, np.float64)
     first, weights = [], []
-    for start in starts:
-        lo, hi = max(start, 0), min(start + len(kernel), n_in)
+    for start in starts.tolist():  # Python ints, which max and min type
+        lo, hi = max(start, 0), min(start + len(taps), n_in)
         first.append(lo)
-        weights.append(kernel[lo - start : hi - start])
+        weights.append(taps[lo - start : hi - start])
     return table_from_windows(np.array(first), weights)
 
 

@@ -3,7 +3,8 @@
 The package is copied, as pip installs it, into a folder on PYTHONPATH (a stand-in for site-packages: mypy reads an
 installed package only if it carries py.typed), and mypy --strict and pyright check a short user script there.
 The checkers are optional (the `typing` extra); each test is skipped without its checker (fails, with
-ANTIALIAS_NP_NO_SKIP=1).
+ANTIALIAS_NP_NO_SKIP=1). The package itself is checked by CI (`mypy` and `pyright` with pyproject.toml's settings);
+here, that those settings treat Numba and the optional extras' libraries alike in both checkers.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from optional import unavailable
 import antialias_np
 
 PACKAGE = Path(antialias_np.__file__).parent
+REPOSITORY = Path(__file__).resolve().parents[1]
 
 
 USER_SCRIPT = """
@@ -91,3 +93,32 @@ def test_the_type_checkers_imports_are_the_lazy_names():
                 for alias in node.names}
     assert imported == antialias_np._MODULE_OF
     assert sorted(antialias_np.__all__) == sorted(imported)
+
+
+def _stub_exists(stubs: Path, module: str) -> bool:
+    path = stubs / module.replace(".", "/")
+    return path.with_suffix(".pyi").is_file() or (path / "__init__.pyi").is_file()
+
+
+def test_pyright_sees_as_any_what_mypy_skips():
+    """Numba, llvmlite and the optional extras' libraries are Any to both checkers whether installed or not, so that
+    their results do not depend on the extras a venv holds: mypy skips them (pyproject.toml's overrides with
+    follow_imports = "skip"), and pyright, which has no per-module setting, reads a stub of Any (typings/) for every
+    one of them that the package imports by name."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11
+    config = tomllib.loads((REPOSITORY / "pyproject.toml").read_text())
+    (skip,) = [override for override in config["tool"]["mypy"]["overrides"] if override.get("follow_imports") == "skip"]
+    skipped = {name.removesuffix(".*") for name in skip["module"]}
+    stubs = REPOSITORY / config["tool"]["pyright"]["stubPath"]
+    imported = set()
+    for file in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(file.read_text())):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module is not None:
+                imported.add(node.module)
+    untyped = {module for module in imported if module.split(".")[0] in skipped}
+    assert {"numba", "av", "onnx", "tqdm"} <= untyped  # the scan finds them
+    missing = sorted(module for module in untyped if not _stub_exists(stubs, module))
+    assert not missing, f"no stub in {stubs} for {missing}: pyright would type them where they are installed"
+    assert {path.parts[len(stubs.parts)].removesuffix(".pyi") for path in stubs.rglob("*.pyi")} <= skipped

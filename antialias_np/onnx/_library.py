@@ -16,7 +16,7 @@ Window tables (Median, Bilateral) hold border-mapped input indices, -1 where the
 from __future__ import annotations
 
 import inspect
-from typing import NamedTuple
+from typing import Any, NamedTuple, Protocol, cast
 
 import numpy as np
 
@@ -66,7 +66,7 @@ Operation = Selection | Separable | Median | Bilateral
 
 
 def torch_layout(
-    shape: tuple, dtype: np.dtype, channel_axis: object, checked: bool
+    shape: tuple[int, ...], dtype: np.dtype, channel_axis: object, checked: bool
 ) -> tuple[_checks.ImageSpec, bool]:
     """(the image as the library describes it in torch layout, whether its channels are last), refusing a layout
     channel_axis does not resolve as antialias_np's functions do (checked: as downsample does, see
@@ -75,7 +75,7 @@ def torch_layout(
     return spec, spec.channels_last
 
 
-def downsample_operation(image: _checks.ImageSpec, scale: object, method: object, options: dict) -> Operation:
+def downsample_operation(image: _checks.ImageSpec, scale: float, method: str, options: dict[str, object]) -> Operation:
     """What antialias_np.downsample(x, scale, method, **options) computes for an image described by `image`."""
     plan = methods.downsample_plan(image, scale, method, tuple(options.items()))  # the library's checks and tables
     if method not in ("median", "bilateral"):
@@ -95,22 +95,32 @@ def downsample_operation(image: _checks.ImageSpec, scale: object, method: object
     return Bilateral(rows, cols, np.asarray(f.space), float(f.color_scale), f.l1)
 
 
-def interpolate_operation(image: _checks.ImageSpec, *arguments) -> Operation:
+def interpolate_operation(image: _checks.ImageSpec, *arguments: Any) -> Operation:  # interpolate_plan checks them
     """What antialias_np.interpolate(x, *arguments) computes (size, scale_factor, mode, align_corners,
     recompute_scale_factor, antialias) for an image described by `image`."""
     return _plan_operation(interpolate_plan(image, *arguments))
 
 
+class _TablesPlan(Protocol):
+    """A selection plan (index arrays) or a separable one (AxisTables): what _plan_operation reads of a plan."""
+
+    rows: np.ndarray | AxisTable
+    cols: np.ndarray | AxisTable
+
+
 def _plan_operation(plan: plans.Plan) -> Selection | Separable:
     """The tables a selection or separable plan holds (its public attributes)."""
-    gather = getattr(plan, "gather", plan)  # a SlicePlan keeps the index arrays in its GatherPlan
+    tables = cast(_TablesPlan, plan)  # plans of other kinds have no rows: an AttributeError, as before
+    gather: _TablesPlan = getattr(plan, "gather", tables)  # a SlicePlan keeps the index arrays in its GatherPlan
     if isinstance(gather.rows, np.ndarray):
         return Selection(np.asarray(gather.rows), np.asarray(gather.cols))
-    if isinstance(plan.rows, AxisTable):
-        return Separable(plan.rows, plan.cols, getattr(plan, "divisor", None))
+    if isinstance(tables.rows, AxisTable):
+        return Separable(tables.rows, cast(AxisTable, tables.cols), getattr(plan, "divisor", None))  # both tables
     raise NotImplementedError(f"no ONNX form for {type(plan).__name__}")
 
 
-def _window_tables(image: _checks.ImageSpec, kernel_size: tuple[int, int], step: int, border_type: str):
+def _window_tables(
+    image: _checks.ImageSpec, kernel_size: tuple[int, int], step: int, border_type: str
+) -> tuple[np.ndarray, ...]:
     """The (kept outputs, taps) input indices of each axis's windows, -1 for the constant border's zeros."""
     return tuple(window_table(n, k, step, border_type) for n, k in zip(image.shape[-2:], kernel_size, strict=True))

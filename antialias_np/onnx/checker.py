@@ -28,6 +28,7 @@ torch's numbers to the project's tolerances instead.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -69,10 +70,10 @@ class ResizeFinding(NamedTuple):
     node: str
     op_type: str
     opset: int
-    attributes: dict
+    attributes: dict[str, object]
     torch_call: str | None
     differences: tuple[str, ...]
-    fixes: dict
+    fixes: dict[str, object]
     notes: tuple[str, ...]
 
     @property
@@ -96,7 +97,7 @@ class ResizeFinding(NamedTuple):
         return "\n".join(lines)
 
 
-def check_model(model: onnx.ModelProto | str | os.PathLike) -> list[ResizeFinding]:
+def check_model(model: onnx.ModelProto | str | os.PathLike[str]) -> list[ResizeFinding]:
     """Every Resize and Upsample node of `model` (its graph, subgraphs and functions): the torch call each equals,
     or why not, and the attributes that would make it equal.
 
@@ -114,7 +115,7 @@ def check_model(model: onnx.ModelProto | str | os.PathLike) -> list[ResizeFindin
     return [finding for _, finding in _inspect(_loaded(model, external_data=False))]
 
 
-def fix_model(model: onnx.ModelProto | str | os.PathLike) -> tuple[onnx.ModelProto, list[ResizeFinding]]:
+def fix_model(model: onnx.ModelProto | str | os.PathLike[str]) -> tuple[onnx.ModelProto, list[ResizeFinding]]:
     """A copy of `model` with the attributes of each Resize node rewritten to give torch's numbers where check_model
     finds fixes (exclude_outside, cubic_coeff_a, coordinate_transformation_mode); the model itself is not changed.
     Returns (the copy, check_model's findings for `model`)."""
@@ -131,7 +132,7 @@ def fix_model(model: onnx.ModelProto | str | os.PathLike) -> tuple[onnx.ModelPro
     return copy, findings
 
 
-def save_fixed(model_path: str | os.PathLike, out_path: str | os.PathLike) -> list[ResizeFinding]:
+def save_fixed(model_path: str | os.PathLike[str], out_path: str | os.PathLike[str]) -> list[ResizeFinding]:
     """fix_model on the file model_path, written to out_path (a new file: never the model's own); a model whose
     weights are external data gets them beside out_path, in out_path's name + '.data'."""
     onnx = require()
@@ -144,7 +145,7 @@ def save_fixed(model_path: str | os.PathLike, out_path: str | os.PathLike) -> li
     return findings
 
 
-def _loaded(model, external_data: bool):
+def _loaded(model: object, external_data: bool) -> onnx.ModelProto:
     onnx = require()
     if isinstance(model, onnx.ModelProto):
         return model
@@ -153,7 +154,7 @@ def _loaded(model, external_data: bool):
     return onnx.load(model, load_external_data=external_data)
 
 
-def _inspect(model):
+def _inspect(model: onnx.ModelProto) -> Iterator[tuple[onnx.NodeProto, ResizeFinding]]:
     """(node, finding) for every Resize / Upsample node of the model's graph, its subgraphs and its functions."""
     onnx = require()
     try:
@@ -176,9 +177,9 @@ def _inspect(model):
                 yield node, _finding(node, where, graph_opsets.get("", graph_opsets.get("ai.onnx", 0)), types)
 
 
-def _value_types(graph) -> dict:
+def _value_types(graph: onnx.GraphProto) -> dict[str, tuple[int, list[int | None] | None]]:
     """name -> (element type, shape as a list of ints or None) of the graph's typed values."""
-    types = {}
+    types: dict[str, tuple[int, list[int | None] | None]] = {}
     for value in [*graph.input, *graph.value_info, *graph.output]:
         tensor = value.type.tensor_type
         dims = [d.dim_value if d.HasField("dim_value") else None for d in tensor.shape.dim] \
@@ -189,12 +190,14 @@ def _value_types(graph) -> dict:
     return types
 
 
-def _finding(node, where: str, opset: int, types: dict) -> ResizeFinding:
+def _finding(
+    node: onnx.NodeProto, where: str, opset: int, types: dict[str, tuple[int, list[int | None] | None]]
+) -> ResizeFinding:
     onnx = require()
     given = {a.name: _text(onnx.helper.get_attribute_value(a)) for a in node.attribute}
     element, _ = types.get(node.input[0], (0, None))
     _, out_dims = types.get(node.output[0], (0, None))
-    notes = []
+    notes: list[str] = []
     if element in (onnx.TensorProto.UINT8, onnx.TensorProto.INT8) and given.get("mode", "nearest") != "nearest":
         notes.append("8-bit input: onnxruntime computes in float and rounds, where torch's uint8 kernels use "
                      "fixed-point weights: one level off in some outputs (docs/onnx.md)")
@@ -205,7 +208,8 @@ def _finding(node, where: str, opset: int, types: dict) -> ResizeFinding:
                   if name in given or name in ("mode", "coordinate_transformation_mode")}  # fmt: skip
     if "axes" in given:
         attributes["axes"] = given["axes"]
-    differences, fixes = [], {}
+    differences: list[str] = []
+    fixes: dict[str, object] = {}
     if effective["mode"] == "nearest":
         call = _nearest_call(effective, differences)
         if call is not None:
@@ -222,9 +226,9 @@ def _finding(node, where: str, opset: int, types: dict) -> ResizeFinding:
     return ResizeFinding(where, node.op_type, opset, attributes, call, tuple(differences), fixes, tuple(notes))
 
 
-def _opset_10_finding(mode: str, where: str, op_type: str, opset: int, notes: list) -> ResizeFinding:
+def _opset_10_finding(mode: object, where: str, op_type: str, opset: int, notes: list[str]) -> ResizeFinding:
     """Upsample, and Resize before opset 11: asymmetric coordinates (x / scale), no other attributes."""
-    attributes = {"mode": mode, "coordinates": "asymmetric (x / scale)"}
+    attributes: dict[str, object] = {"mode": mode, "coordinates": "asymmetric (x / scale)"}
     if mode == "nearest":
         notes.append("onnxruntime rounds the position up when this node downsamples (opset 10's rule), torch "
                      "down: they differ for factors that are not 1/n")
@@ -235,7 +239,7 @@ def _opset_10_finding(mode: str, where: str, op_type: str, opset: int, notes: li
     return ResizeFinding(where, op_type, opset, attributes, None, (difference,), {}, tuple(notes))
 
 
-def _nearest_call(attributes: dict, differences: list) -> str | None:
+def _nearest_call(attributes: dict[str, object], differences: list[str]) -> str | None:
     """The torch nearest mode a nearest Resize equals, or None (with the reasons in differences)."""
     coordinates, rounding = attributes["coordinate_transformation_mode"], attributes["nearest_mode"]
     if coordinates == "asymmetric" and rounding == "floor":
@@ -252,12 +256,12 @@ def _nearest_call(attributes: dict, differences: list) -> str | None:
     return None
 
 
-def _filter_call(attributes: dict, differences: list, fixes: dict) -> str | None:
+def _filter_call(attributes: dict[str, object], differences: list[str], fixes: dict[str, object]) -> str | None:
     """The torch call a linear or cubic Resize equals, after `fixes` for an antialiased one; or None. Reasons in
     differences."""
     mode, coordinates = attributes["mode"], attributes["coordinate_transformation_mode"]
     antialias, exclude_outside, a = attributes["antialias"], attributes["exclude_outside"], attributes["cubic_coeff_a"]
-    if mode not in TORCH_MODE:
+    if not isinstance(mode, str) or mode not in TORCH_MODE:  # isinstance: for the checkers, the same result
         differences.append(f"mode={mode} is not one of Resize's modes")
         return None
     if coordinates not in (*HALF_PIXEL, "align_corners"):
@@ -295,6 +299,6 @@ def _call(mode: str, align_corners: bool = False, antialias: bool = False) -> st
     return f"F.interpolate(x, size, mode={mode!r}{extra})"
 
 
-def _text(value):
+def _text(value: object) -> object:
     """An attribute value, bytes as str."""
     return value.decode() if isinstance(value, bytes) else value

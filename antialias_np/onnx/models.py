@@ -20,7 +20,9 @@ defaults to 17; the operators used mean the same from opset 13 on.
 from __future__ import annotations
 
 import numbers
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from types import ModuleType
+from typing import TYPE_CHECKING, Literal, cast, overload
 
 import numpy as np
 
@@ -29,7 +31,11 @@ from antialias_np.onnx import _library
 from antialias_np.onnx._onnx import require
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
     import onnx
+
+    from antialias_np import _checks
+    from antialias_np.weights import AxisTable
 
 DEFAULT_OPSET = 17
 """The opset of the models made here, by default: not the newest, for runtimes that lag; the operators used mean
@@ -42,14 +48,14 @@ UINT8 = np.dtype(np.uint8)
 
 
 def downsample_model(
-    shape: tuple,
+    shape: tuple[int | str | None, ...],
     dtype: object,
     scale: float = 0.25,
     method: str = "gaussian",
     *,
     channel_axis: int | None = None,
     opset: int = DEFAULT_OPSET,
-    **options,
+    **options: object,
 ) -> onnx.ModelProto:
     """An ONNX model computing antialias_np.downsample(x, scale, method, channel_axis=..., **options).
 
@@ -91,7 +97,7 @@ def downsample_model(
 
 
 def interpolate_model(
-    shape: tuple,
+    shape: tuple[int | str | None, ...],
     dtype: object,
     size: int | tuple[int, int] | None = None,
     scale_factor: float | tuple[float, float] | None = None,
@@ -133,13 +139,15 @@ def interpolate_model(
     return _model(operation, shape, image.dtype, channels_last, opset, call)
 
 
-def _keywords(channel_axis: object, arguments: dict) -> str:
+def _keywords(channel_axis: object, arguments: Mapping[str, object]) -> str:
     """', name=value' for the arguments of a call as the model's doc_string shows it."""
     given = {**arguments, **({"channel_axis": channel_axis} if channel_axis is not None else {})}
     return "".join(f", {name}={value!r}" for name, value in given.items())
 
 
-def _image(shape: object, dtype: object, channel_axis: object, checked: bool):
+def _image(
+    shape: object, dtype: object, channel_axis: object, checked: bool
+) -> tuple[_checks.ImageSpec, bool]:
     """The image as the library describes it (dynamic axes as 1) and whether its channels are last; checked: refuse
     a layout the shape contradicts, as downsample does (the work-alikes read channel_axis=None as torch does)."""
     if not isinstance(shape, (tuple, list)) or not 2 <= len(shape) <= 4:
@@ -147,18 +155,18 @@ def _image(shape: object, dtype: object, channel_axis: object, checked: bool):
     try:
         if dtype is None:  # np.dtype(None) is float64
             raise TypeError
-        dtype = np.dtype(dtype)
+        checked_dtype = np.dtype(dtype)  # type: ignore[call-overload]  # any object: the TypeError is the check
     except TypeError:
         raise TypeError(f"dtype must be a NumPy dtype, one of float32, float64, uint8; got {dtype!r}") from None
-    if dtype not in DTYPES:
-        raise TypeError(f"dtype must be float32, float64 or uint8 for an ONNX model, got {dtype}")
+    if checked_dtype not in DTYPES:
+        raise TypeError(f"dtype must be float32, float64 or uint8 for an ONNX model, got {checked_dtype}")
     fixed = []
     for n in shape:
         dynamic = n is None or isinstance(n, str)
         if not dynamic and (isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < 1):
             raise ValueError(f"shape must hold ints >= 1 (or None or a name for a dynamic axis), got {shape!r}")
-        fixed.append(1 if dynamic else int(n))
-    image, channels_last = _library.torch_layout(tuple(fixed), dtype, channel_axis, checked)
+        fixed.append(1 if dynamic else int(n))  # pyright: ignore[reportArgumentType]  # an Integral: checked above
+    image, channels_last = _library.torch_layout(tuple(fixed), checked_dtype, channel_axis, checked)
     spatial = range(len(shape) - 3, len(shape) - 1) if channels_last else range(len(shape) - 2, len(shape))
     if any(shape[axis] is None or isinstance(shape[axis], str) for axis in spatial):
         raise ValueError(f"shape must give H and W as ints (the tables depend on them), got {shape!r}")
@@ -170,28 +178,29 @@ class _Graph:
     channels on the axes `height`, `width`, `channels` (negative; channels None for (H, W) images); `lengths`
     follows the length of the height and width axes as passes change them."""
 
-    def __init__(self, onnx_module, ndim: int, channels_last: bool, spatial: tuple[int, int]):
+    def __init__(self, onnx_module: ModuleType, ndim: int, channels_last: bool, spatial: tuple[int, int]) -> None:
         self.onnx, self.helper = onnx_module, onnx_module.helper
         self.ndim = ndim
         self.height = -3 if channels_last else -2
         self.width = self.height + 1
         self.channels = None if ndim == 2 else (-1 if channels_last else -3)
         self.lengths = {self.height: spatial[0], self.width: spatial[1]}
-        self.nodes, self.initializers = [], []
+        self.nodes: list[onnx.NodeProto] = []
+        self.initializers: list[onnx.TensorProto] = []
 
-    def add(self, op_type: str, *inputs: str, **attributes) -> str:
+    def add(self, op_type: str, *inputs: str, **attributes: object) -> str:
         """Append a node; return the name of its output."""
         name = f"{op_type}_{len(self.nodes)}"
         self.nodes.append(self.helper.make_node(op_type, list(inputs), [name], name=name, **attributes))
         return name
 
-    def constant(self, value, dtype=None) -> str:
+    def constant(self, value: npt.ArrayLike, dtype: npt.DTypeLike | None = None) -> str:
         """An initializer holding `value` (as a `dtype` array); return its name."""
         name = f"constant_{len(self.initializers)}"
         self.initializers.append(self.onnx.numpy_helper.from_array(np.asarray(value, dtype), name))
         return name
 
-    def cast(self, x: str, dtype: np.dtype) -> str:
+    def cast(self, x: str, dtype: npt.DTypeLike) -> str:
         return self.add("Cast", x, to=self.helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))
 
     @staticmethod
@@ -208,7 +217,7 @@ class _Graph:
         pads[2 * ndim + axis] = 1  # the end of the axis
         return self.add("Pad", x, self.constant(pads))
 
-    def as_rows(self, x: str, axis: int):
+    def as_rows(self, x: str, axis: int) -> tuple[str, int, Callable[[str], str]]:
         """(x seen as rows along `axis`, its number of axes, restore): the axis moved to -2 and the axes after it
         flattened into the last, (..., n, rest), so that a Gather along -2 copies contiguous rows (along the last
         axis it gathers value by value, many times slower on onnxruntime); restore(y) puts a result (..., m, rest),
@@ -253,22 +262,30 @@ class _Graph:
                         names[k] = name
 
 
-def _model(operation, shape: tuple, dtype: np.dtype, channels_last: bool, opset: object, call: str):
+def _model(
+    operation: _library.Operation,
+    shape: tuple[int | str | None, ...],
+    dtype: np.dtype,
+    channels_last: bool,
+    opset: object,
+    call: str,
+) -> onnx.ModelProto:
     """The model of `operation` for an input "x" of `shape` and `dtype`, with output "y"."""
     onnx = require()
     if isinstance(opset, bool) or not isinstance(opset, numbers.Integral):
         raise TypeError(f"opset must be an int, got {type(opset).__name__}")
     newest = onnx.defs.onnx_opset_version()
-    if not MIN_OPSET <= opset <= newest:
+    if not MIN_OPSET <= opset <= newest:  # type: ignore[operator]  # an Integral compares with ints
         raise ValueError(f"opset must be in [{MIN_OPSET}, {newest}] (this onnx's newest), got {opset}")
-    spatial = tuple(shape[-3:-1]) if channels_last else tuple(shape[-2:])
+    spatial = cast("tuple[int, int]", tuple(shape[-3:-1]) if channels_last else tuple(shape[-2:]))  # _image: ints
     graph = _Graph(onnx, len(shape), channels_last, spatial)
-    build = {
+    builders: dict[type, Callable[..., str]] = {  # each takes the operation of its type
         _library.Selection: _selection,
         _library.Separable: _separable,
         _library.Median: _median,
         _library.Bilateral: _bilateral,
-    }[type(operation)]
+    }
+    build = builders[type(operation)]
     output = build(graph, "x", operation, dtype)
     if output == "x":  # the method copies the image; a graph's output is still a node's
         output = graph.add("Identity", "x")
@@ -343,7 +360,7 @@ def _compute_dtype(operation: _library.Separable, dtype: np.dtype) -> np.dtype:
     return np.dtype(np.float64)
 
 
-def _table_pass(graph: _Graph, x: str, table, axis: int, compute: np.dtype) -> str:
+def _table_pass(graph: _Graph, x: str, table: AxisTable, axis: int, compute: np.dtype) -> str:
     """out[..., i, ...] = sum_{t < count[i]} weight[i, t] * x[..., index[i, t], ...] along `axis`, then for a
     fixed-point table torch's rounding of the pass.
 
@@ -410,17 +427,27 @@ def _median(graph: _Graph, x: str, operation: _library.Median, dtype: np.dtype) 
     for tap in taps:
         zero = graph.add("Sub", tap, tap)
         not_finite = zero if not_finite is None else graph.add("Add", not_finite, zero)
+    assert not_finite is not None, "a window of more than one tap"
     return graph.add("Sub", middle, not_finite)  # middle - 0 keeps a -0.0 median
 
 
-def _window_middles(graph: _Graph, x: str, operation: _library.Median, with_taps: bool = False):
+@overload
+def _window_middles(graph: _Graph, x: str, operation: _library.Median, with_taps: Literal[False] = ...) -> str: ...
+@overload
+def _window_middles(
+    graph: _Graph, x: str, operation: _library.Median, with_taps: Literal[True]
+) -> tuple[list[str], str]: ...
+def _window_middles(
+    graph: _Graph, x: str, operation: _library.Median, with_taps: bool = False
+) -> tuple[list[str], str] | str:
     """The middle value of each window (and, with_taps, first the list of its taps)."""
     taps = [tap for row in _window_taps(graph, x, operation.rows, operation.cols) for tap in row]
     values = list(taps)
     for low, high, keep_low, keep_high in median_network(len(taps)):
         smaller = graph.add("Min", values[low], values[high]) if keep_low else None
         larger = graph.add("Max", values[low], values[high]) if keep_high else None
-        values[low], values[high] = smaller, larger
+        # A None is a value the pruned network never reads again: the checkers cannot see that.
+        values[low], values[high] = smaller, larger  # type: ignore[assignment]
     middle = values[len(taps) // 2]
     return (taps, middle) if with_taps else middle
 
@@ -485,6 +512,7 @@ def _bilateral(graph: _Graph, x: str, operation: _library.Bilateral, dtype: np.d
             contribution = graph.add("Mul", taps[a][b], weight)
             weighted = contribution if weighted is None else graph.add("Add", weighted, contribution)
             total = weight if total is None else graph.add("Add", total, weight)
+    assert weighted is not None and total is not None, "a window of at least one tap"
     return graph.add("Div", weighted, total)
 
 
