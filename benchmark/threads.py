@@ -11,12 +11,11 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import numpy as np
 
 import antialias_np as aa
-from antialias_np._kernels import LOAD_WINDOW_SECONDS
 from benchmark.protocol import FRAME_SIZE, SCALE
 from benchmark.report import fmt, markdown_table, progress
 from benchmark.synthetic import synthetic_frames
@@ -34,6 +33,9 @@ THREAD_BATCH = 64
 THREAD_DTYPES = ("float32", "uint8")
 BUSY_BATCHES = (1, 8, 64)
 BUSY_ROUNDS = 3
+SETTLE_SECONDS = 0.6
+"""How long a busy loop runs before a round's first call: the library judges free CPUs over the last fraction of a
+second (a few of its windows)."""
 BUSY_SECONDS = 0.3
 """Seconds of calls per case and round of `busy_machine`, at least BUSY_MIN_TURNS turns of every count (with
 --quick: a tenth, at least 3 turns)."""
@@ -71,7 +73,8 @@ def scaling_row(method: str, frames: np.ndarray, repeats: int, repeat_time: floa
 def two_threads(repeats: int, repeat_time: float) -> list[dict[str, object]]:
     """Every method on a batch of THREAD_BATCH 256 x 256 frames, float32 and uint8 (where it takes them), with Numba
     at 1 and 2 threads (the count restored after): median wall time per call, CPU time per call (all threads), and
-    the share of kernel launches that ran on 2 threads (below 1 where the machine was busy: `free_cpus`)."""
+    the calling thread's CPU time per call (about half the one-thread figure where the work was split between two
+    threads, all of it where the library kept the call on one: it does so while fewer CPUs are free)."""
     import numba
 
     if numba.config.NUMBA_NUM_THREADS < 2:
@@ -90,65 +93,35 @@ def two_threads(repeats: int, repeat_time: float) -> list[dict[str, object]]:
             for threads in (1, 2):
                 numba.set_num_threads(threads)
                 counted = CountedCalls(call)
-                with launches_counted() as launches:
-                    cpu = time.process_time()
-                    timing = measure(counted, repeats, repeat_time)
-                    cpu = time.process_time() - cpu
+                cpu = time.process_time()
+                timing = measure(counted, repeats, repeat_time)
+                cpu = time.process_time() - cpu
                 row[f"us_{threads}"] = timing.median * 1e6
                 row[f"cpu_us_{threads}"] = cpu / counted.calls * 1e6
-            row["parallel_2"] = launches.parallel_share()  # of the launches allowed 2 threads: the last count's
+                row[f"caller_cpu_us_{threads}"] = counted.caller_cpu / counted.calls * 1e6
             row["load_1min"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
             rows.append(row)
+            caller_share = row["caller_cpu_us_2"] / row["caller_cpu_us_1"]
             progress(f"threads {method} {dtype} batch {THREAD_BATCH}: {row['us_1'] / row['us_2']:.2f}x with 2, "
-                     f"{row['parallel_2']:.0%} of launches on 2, load {fmt(row['load_1min'], 1)}")  # fmt: skip
+                     f"calling thread's CPU {caller_share:.2f}x, load {fmt(row['load_1min'], 1)}")  # fmt: skip
     finally:
         numba.set_num_threads(previous)
     return rows
 
 
 class CountedCalls:
-    """function(), counting its calls."""
+    """function(), counting its calls and the calling thread's CPU seconds in them."""
 
     def __init__(self, function: Callable[[], object]) -> None:
-        self.function, self.calls = function, 0
+        self.function, self.calls, self.caller_cpu = function, 0, 0.0
 
     def __call__(self) -> object:
         self.calls += 1
-        return self.function()
-
-
-class LaunchCount:
-    """The thread count of every kernel launch allowed more than one thread (numba.set_num_threads) while
-    `launches_counted` runs."""
-
-    def __init__(self) -> None:
-        self.threads: list[int] = []
-
-    def parallel_share(self) -> float:
-        return sum(t > 1 for t in self.threads) / len(self.threads) if self.threads else 0.0
-
-
-@contextlib.contextmanager
-def launches_counted() -> Iterator[LaunchCount]:
-    """Records antialias_np._kernels.parallel_threads' answer for every kernel launch allowed more than one
-    thread."""
-    import numba
-
-    from antialias_np import _kernels
-
-    count, decide = LaunchCount(), _kernels.parallel_threads
-
-    def counted_decision(planes: np.ndarray) -> int:
-        threads = decide(planes)
-        if numba.get_num_threads() > 1:
-            count.threads.append(threads)
-        return threads
-
-    _kernels.parallel_threads = counted_decision
-    try:
-        yield count
-    finally:
-        _kernels.parallel_threads = decide
+        began = time.thread_time()
+        try:
+            return self.function()
+        finally:
+            self.caller_cpu += time.thread_time() - began
 
 
 def busy_machine(repeats: int, repeat_time: float, rounds: int) -> list[dict[str, object]]:
@@ -172,13 +145,12 @@ def busy_machine(repeats: int, repeat_time: float, rounds: int) -> list[dict[str
                 for batch, method in itertools.product(BUSY_BATCHES, aa.METHODS):
                     image = frames[0] if batch == 1 else frames[:batch]
                     call = functools.partial(aa.downsample, image, SCALE, method)
-                    with launches_counted() as launches:
-                        times = alternating_calls(call, (default, 1), seconds, turns)
+                    times, caller_cpu = alternating_calls(call, (default, 1), seconds, turns)
                     row = {"round": round_number, "load": load, "method": method, "batch": batch, "threads": default}
                     rows.append({**row, "us_default": times[default] * 1e6, "us_1": times[1] * 1e6,
-                                 "parallel": launches.parallel_share()})  # fmt: skip
+                                 "caller_cpu_ratio": caller_cpu[default] / caller_cpu[1]})  # fmt: skip
                     progress(f"busy {round_number} {load} {method} batch {batch}: {times[default] / times[1]:.2f}x, "
-                             f"{launches.parallel_share():.0%} of launches on threads")  # fmt: skip
+                             f"calling thread's CPU {caller_cpu[default] / caller_cpu[1]:.2f}x")  # fmt: skip
     finally:
         numba.set_num_threads(1)
     return rows
@@ -186,8 +158,9 @@ def busy_machine(repeats: int, repeat_time: float, rounds: int) -> list[dict[str
 
 def alternating_calls(
     function: Callable[[], object], counts: tuple[int, ...], seconds: float, min_turns: int
-) -> dict[int, float]:
-    """Median seconds of one call of function() with each Numba thread count, the counts taking turns call by call
+) -> tuple[dict[int, float], dict[int, float]]:
+    """Median seconds of one call of function() with each Numba thread count, and the median CPU seconds of the
+    calling thread in it, the counts taking turns call by call
     (in turned order every other turn, so that neither always follows the other) for about `seconds` and at least
     `min_turns` turns. Call by call, a change in the machine's load or in this process's share of a CPU touches
     every count alike; the median of single calls is the time of a call that no other process interrupted, unless
@@ -197,7 +170,8 @@ def alternating_calls(
     for count in counts:
         numba.set_num_threads(count)
         function()
-    per_call = {count: [] for count in counts}
+    per_call: dict[int, list[float]] = {count: [] for count in counts}
+    caller_cpu: dict[int, list[float]] = {count: [] for count in counts}
     start = time.perf_counter()
     turn = 0
     gc.disable()
@@ -205,13 +179,15 @@ def alternating_calls(
         while turn < min_turns or time.perf_counter() - start < seconds:
             for count in counts if turn % 2 == 0 else counts[::-1]:
                 numba.set_num_threads(count)
-                began = time.perf_counter()
+                began, began_cpu = time.perf_counter(), time.thread_time()
                 function()
                 per_call[count].append(time.perf_counter() - began)
+                caller_cpu[count].append(time.thread_time() - began_cpu)
             turn += 1
     finally:
         gc.enable()
-    return {count: float(np.median(times)) for count, times in per_call.items()}
+    medians = {count: float(np.median(times)) for count, times in per_call.items()}
+    return medians, {count: float(np.median(times)) for count, times in caller_cpu.items()}
 
 
 @contextlib.contextmanager
@@ -221,7 +197,7 @@ def busy_loops(cpus: list[int]):
     try:
         for loop, cpu in zip(loops, cpus, strict=True):
             os.sched_setaffinity(loop.pid, {cpu})
-        time.sleep(3 * LOAD_WINDOW_SECONDS)  # the load settled, as the library's meter sees it over its window
+        time.sleep(SETTLE_SECONDS)
         yield
     finally:
         for loop in loops:
@@ -253,10 +229,11 @@ def scaling_markdown(rows: list[dict]) -> str:
 
 def threads_markdown(rows: list[dict]) -> str:
     header = ["method", "dtype", "µs, 1 thread", "µs, 2 threads", "speedup", "CPU time, 2 threads / 1",
-              "launches on 2 threads", "load average"]  # fmt: skip
+              "calling thread's CPU, 2 threads / 1", "load average"]  # fmt: skip
     table = [
         [r["method"], r["dtype"], fmt(r["us_1"], 0), fmt(r["us_2"], 0), fmt(r["us_1"] / r["us_2"], 2, "x"),
-         fmt(r["cpu_us_2"] / r["cpu_us_1"], 2, "x"), f"{r['parallel_2']:.0%}", fmt(r["load_1min"], 1)]
+         fmt(r["cpu_us_2"] / r["cpu_us_1"], 2, "x"), fmt(r["caller_cpu_us_2"] / r["caller_cpu_us_1"], 2, "x"),
+         fmt(r["load_1min"], 1)]
         for r in rows
     ]  # fmt: skip
     batch = rows[0]["batch"] if rows else THREAD_BATCH
@@ -265,10 +242,10 @@ def threads_markdown(rows: list[dict]) -> str:
             f"## Numba threads: 2 against 1 on a batch of {batch} frames of 3 x 256 x 256",
             "",
             "Two threads need two idle CPUs: a call goes parallel only while a CPU per thread has been free "
-            "lately (antialias_np._kernels.free_cpus); 'launches on 2 threads' says how many did. CPU time is "
-            "the process's, every thread's, per call: near 1x, the two threads did the one thread's work without "
-            "waiting for each other or contending for memory; a speedup below 2 / that ratio is time a thread "
-            "waited without spinning, or was not given a CPU. Compare the load average (1 minute) beside each row.",
+            "lately. The calling thread's CPU time says whether it did: about 0.5x where the work was split between "
+            "two threads, 1x where the call ran on one. CPU time is the process's, every thread's, per call (Numba's "
+            "OpenMP threads also spin a while after each parallel launch). Compare the load average (1 minute) "
+            "beside each row.",
             "",
             markdown_table(header, table),
         ]
@@ -286,13 +263,13 @@ def busy_markdown(rows: list[dict]) -> str:
         rounds = [r for r in rows if (r["load"], r["method"], r["batch"]) == case]
         one, default = (np.median([r[key] for r in rounds]) for key in ("us_1", "us_default"))
         ratios = [r["us_default"] / r["us_1"] for r in rounds]
-        parallel = np.mean([r["parallel"] for r in rounds])
+        caller = np.median([r["caller_cpu_ratio"] for r in rounds])
         table.append([*case, fmt(one, 0), fmt(default, 0), fmt(np.median(ratios), 2, "x"), fmt(max(ratios), 2, "x"),
-                      f"{parallel:.0%}"])  # fmt: skip
+                      fmt(caller, 2, "x")])  # fmt: skip
         worst[case[0]] = max(worst.get(case[0], 0.0), float(np.median(ratios)))
     threads = rows[0]["threads"]
     header = ["load", "method", "frames", "µs, 1 thread", f"µs, {threads} threads (default)", "ratio", "worst round",
-              "launches on threads"]  # fmt: skip
+              "calling thread's CPU, default / 1"]  # fmt: skip
     summary = "; ".join(f"{load}: {fmt(ratio, 2, 'x')}" for load, ratio in worst.items())
     return "\n".join(
         [
@@ -301,10 +278,10 @@ def busy_markdown(rows: list[dict]) -> str:
             f"ratio = time of a call with the default threads / with one (above 1: slower), each the median of "
             f"calls that took turns with the other count's, call by call; median over {len(rows) // len(cases)} "
             "rounds. A busy loop is a Python process pinned to a CPU, started "
-            f"{3 * LOAD_WINDOW_SECONDS:.1f} s before the round's first call. Calls below "
-            "antialias_np._kernels.PARALLEL_MIN_VALUES input values run on one thread whatever the setting; "
-            "'launches on threads' is the share of the default calls' kernel launches that ran on more than one "
-            "(where it is 0%, both columns ran the same code: a ratio away from 1 is the machine's noise).",
+            f"{SETTLE_SECONDS:.1f} s before the round's first call. Calls of fewer than about a million input values "
+            "run on one thread whatever the setting. The calling thread's CPU time, default / one thread, is about "
+            "0.5x where the default calls were split between two threads and 1x where they ran on one (then both "
+            "columns ran the same code, and a ratio away from 1 is the machine's noise).",
             "",
             f"Largest ratio of any method and batch: {summary}.",
             "",
