@@ -35,7 +35,7 @@ def _box_divisors(table: AxisTable) -> np.ndarray | None:
     """The integer d_i of each output of a box table (all its weights 1 / d_i), or None if it is not one."""
     weight = table.weight[:, 0]
     with np.errstate(divide="ignore"):  # a weight of 0 or above 2 is no box's
-        divisors = np.rint(1 / weight)
+        divisors: npt.NDArray[np.float64] = np.rint(1 / weight)
         exact = np.all(1 / divisors == weight)
     taps = np.arange(table.weight.shape[1]) < table.count[:, None]
     if not (np.all(np.abs(divisors) < 2**51) and exact and np.all((table.weight == weight[:, None]) | ~taps)):
@@ -44,9 +44,6 @@ def _box_divisors(table: AxisTable) -> np.ndarray | None:
 
 
 DIGIT_BITS = 16
-
-Whole = int | np.int64
-"""An integer of _nearest_quotient: Python's (digits joined) or int64."""
 
 
 class ExactBoxPlan(SeparablePlan):
@@ -230,7 +227,7 @@ def _resample_tie_checked(
                 if _near_tie(sums[i, q], tie_threshold):
                     exact = _float64_output(planes[p], channels, i, q, row_index, row_weight64, row_count, col_index,
                                             col_weight64, col_count)  # fmt: skip
-                    out[p, i, q] = min(max(np.rint(exact), lowest), highest)
+                    out[p, i, q] = min(max(np.rint(exact), np.float64(lowest)), np.float64(highest))
 
 
 @njit(cache=True)
@@ -274,9 +271,9 @@ def _float64_output(
 
 
 @njit(cache=True, error_model="numpy")
-def _nearest_quotient(s: Whole, d: Whole, q: Whole) -> Whole:
-    """s / d rounded to the nearest integer, ties to even, for integers s and d != 0 (Python's or int64), given an
-    estimate q within 1.5 of it (one correction step)."""
+def _nearest_quotient(s: int, d: int, q: int) -> int:
+    """s / d rounded to the nearest integer, ties to even, for integers s and d != 0 (Python's, digits joined; int64
+    when compiled), given an estimate q within 1.5 of it (one correction step)."""
     if d < 0:
         s, d = -s, -d
     twice_remainder = 2 * (s - q * d)  # 2 d (s / d - q)
@@ -299,4 +296,4 @@ def _nearest_quotients(
     float quotient, rounded, is within 1.5 of the true one (its error is below |s / d| 2^-53 < 1)."""
     for k in range(sums.shape[0]):
         s, d = sums[k], divisor[k]
-        out[k] = _nearest_quotient(np.int64(s), d, np.int64(np.rint(s / d)))
+        out[k] = _nearest_quotient(int(s), int(d), int(np.rint(s / d)))

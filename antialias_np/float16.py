@@ -428,7 +428,7 @@ def _box_sums(planes: Bits, first_output: Indices, block_rows: Indices, first_ro
               out: Bits) -> None:  # fmt: skip
     """HalfBoxPlan on planes (B, H, W) of float16 bits into out (B, h, w) of float16 bits, block by block of
     RowBlocks (slot[i, r]: where window row r of output row i lies among its block's rows)."""
-    n_cols, widest = out.shape[2], col_count.max()
+    n_cols, widest = out.shape[2], np.max(col_count)
     for p in prange(planes.shape[0]):
         sums = np.empty(n_cols, np.float32)
         for b in range(first_output.shape[0] - 1):

@@ -406,8 +406,9 @@ def _write_npy(path: Path, offset: int, dtype: np.dtype, block: np.ndarray) -> N
     data = np.ascontiguousarray(block, dtype=dtype)
     with _naming(path), open(path, "r+b") as file:
         file.seek(offset)
-        # ndarray has the buffer protocol; NumPy's stubs declare it (__buffer__) from Python 3.12 only
-        file.write(memoryview(data).cast("B"))  # type: ignore[arg-type]
+        # ndarray has the buffer protocol; NumPy's stubs declare it (__buffer__) for Python 3.12 and later only, or
+        # always from NumPy 2.5 (which needs 3.12): the ignore is unused there
+        file.write(memoryview(data).cast("B"))  # type: ignore[arg-type, unused-ignore]
 
 
 class ZarrWriter(FrameWriter):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from types import EllipsisType
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -76,7 +77,7 @@ class GatherPlan(Plan):
         self._arguments: tuple[object, ...]  # the kernel's, between the planes and out
         if channels_last:
             *leading, channels, height, width = shape
-            pixel = np.dtype([("channels", bits, (channels,))])
+            pixel: np.dtype[Any] = np.dtype([("channels", bits, (channels,))])
             self._out_shape = (*leading, len(rows), len(cols), channels)
             self._numpy_index = (..., rows[:, None], cols, slice(None))
         else:

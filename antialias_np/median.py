@@ -44,7 +44,7 @@ from antialias_np._kernels import PlaneKernel, njit, plane_kernel
 from antialias_np.borders import border_index, kept_windows, read_pixel, window_table
 from antialias_np.plans import Plan, apply, on_channel_planes, on_planes
 
-Value = TypeVar("Value", bound=np.generic)
+Value = TypeVar("Value", bound=np.number[Any])  # the median of numbers: integers or floats of every width
 """The dtype of an image."""
 
 Scalar = TypeVar("Scalar", bound=np.number[Any])
@@ -299,7 +299,8 @@ def _median_any(
                 for a in range(ky):
                     for c in range(kx):
                         value = read_pixel(planes, b, rows[i, a], cols[j, c])
-                        finite &= np.isfinite(value)
+                        if not np.isfinite(value):
+                            finite = False
                         position = count
                         while position > 0 and window[position - 1] > value:
                             window[position] = window[position - 1]

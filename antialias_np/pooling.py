@@ -382,7 +382,7 @@ def _sequential_box_means(
     outputs = out.shape[1]
     lanes = weighted_vector_width(out)
     padded = max(outputs, lanes)
-    tallest, widest = heights.max(), widths.max()
+    tallest, widest = np.max(heights), np.max(widths)
     segment = lanes // 2 if widest <= lanes // 2 else lanes
     reach = first + (heights - 1) * width + -(-widest // segment) * segment  # past the last value a lane reads
     for p in prange(planes.shape[0]):

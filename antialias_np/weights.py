@@ -433,7 +433,7 @@ def uint8_plain_table(n_in: int, n_out: int, s: float, align_corners: bool, mode
         w = triangle(argument) if mode == "bilinear" else keys_cubic(argument, -0.75)
         slot = np.where(first + j <= 0, 0, np.where(first + j >= n_in - 1, count - 1, slot))
         weight[rows, slot] += w
-        max_weight = max(max_weight, float(weight[rows, slot].max()))
+        max_weight = max(max_weight, float(np.max(weight[rows, slot])))
         slot = slot + 1
     index = np.minimum(index_min[:, None] + np.arange(interp_size), n_in - 1)
     return to_fixed_point(AxisTable(index, weight, count), max_weight)

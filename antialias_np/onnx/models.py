@@ -155,7 +155,7 @@ def _image(
     try:
         if dtype is None:  # np.dtype(None) is float64
             raise TypeError
-        checked_dtype = np.dtype(dtype)  # type: ignore[call-overload]  # any object: the TypeError is the check
+        checked_dtype = np.dtype(dtype)  # type: ignore[call-overload, unused-ignore]  # any object: the TypeError is the check
     except TypeError:
         raise TypeError(f"dtype must be a NumPy dtype, one of float32, float64, uint8; got {dtype!r}") from None
     if checked_dtype not in DTYPES:
