@@ -201,7 +201,8 @@ def parallel_threads(planes: npt.NDArray[Any]) -> int:
 
     Calls of fewer than PARALLEL_MIN_VALUES values run on one; larger ones on as many threads as there are planes
     (the unit of work of a thread), Numba threads (numba.set_num_threads) and CPUs free lately (`free_cpus`, where
-    1.75 counts as 2: the CPU time is counted in ticks of the scheduler).
+    1.75 counts as 2: the CPU time is counted in ticks of the scheduler). The first of these larger calls starts
+    Numba's threads (`start_numba_threads`).
     """
     if fork_child_serial or planes.shape[0] < 2 or planes.size < PARALLEL_MIN_VALUES:
         return 1
@@ -233,13 +234,13 @@ def start_numba_threads() -> None:
     with _THREADS_STARTING:
         if _threads_started:
             return
-        chosen = "OMP_WAIT_POLICY" in os.environ or "GOMP_SPINCOUNT" in os.environ
-        if not chosen:
+        callers_choice = "OMP_WAIT_POLICY" in os.environ or "GOMP_SPINCOUNT" in os.environ
+        if not callers_choice:
             os.environ["GOMP_SPINCOUNT"] = OPENMP_SPIN_COUNT
         try:
             numba.get_num_threads()
         finally:
-            if not chosen:
+            if not callers_choice:
                 del os.environ["GOMP_SPINCOUNT"]
         _threads_started = True
 
