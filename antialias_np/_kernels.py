@@ -201,12 +201,48 @@ def parallel_threads(planes: npt.NDArray[Any]) -> int:
 
     Calls of fewer than PARALLEL_MIN_VALUES values run on one; larger ones on as many threads as there are planes
     (the unit of work of a thread), Numba threads (numba.set_num_threads) and CPUs free lately (`free_cpus`, where
-    1.75 counts as 2: the CPU time is counted in ticks of the scheduler).
+    1.75 counts as 2: the CPU time is counted in ticks of the scheduler). The first of these larger calls starts
+    Numba's threads (`start_numba_threads`).
     """
     if fork_child_serial or planes.shape[0] < 2 or planes.size < PARALLEL_MIN_VALUES:
         return 1
+    start_numba_threads()
     threads: int = max(1, min(planes.shape[0], numba.get_num_threads(), int(free_cpus() + 0.25)))  # Numba's: Any
     return threads
+
+
+OPENMP_SPIN_COUNT = "3000"
+"""GOMP_SPINCOUNT with which `start_numba_threads` starts Numba's threads: how many times a thread of GNU OpenMP
+polls before it sleeps, waiting for the other threads at the end of a launch or for the next launch (300000 by
+default, 4.7 ms of a CPU on the speed page's Xeon; 3000, about 50 µs). A launch that starts as other processes take
+the CPUs would otherwise keep its threads spinning on the CPUs the waited-for thread needs. See Note: threads in
+docs/notes.md."""
+
+_threads_started = False
+_THREADS_STARTING = threading.Lock()
+
+
+def start_numba_threads() -> None:
+    """Start Numba's threads (numba.get_num_threads loads its threading layer, which starts them), once, with
+    GOMP_SPINCOUNT = OPENMP_SPIN_COUNT in the environment while GNU OpenMP loads (it reads its settings then), and
+    the environment restored after, so that neither child processes nor other libraries see it. The caller's own
+    OMP_WAIT_POLICY or GOMP_SPINCOUNT is kept; so are the settings of threads already started (by a call of
+    numba.set_num_threads or another library's parallel Numba code), and the other threading layers ignore it."""
+    global _threads_started
+    if _threads_started:
+        return
+    with _THREADS_STARTING:
+        if _threads_started:
+            return
+        callers_choice = "OMP_WAIT_POLICY" in os.environ or "GOMP_SPINCOUNT" in os.environ
+        if not callers_choice:
+            os.environ["GOMP_SPINCOUNT"] = OPENMP_SPIN_COUNT
+        try:
+            numba.get_num_threads()
+        finally:
+            if not callers_choice:
+                del os.environ["GOMP_SPINCOUNT"]
+        _threads_started = True
 
 
 fork_child_serial = False

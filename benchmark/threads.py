@@ -93,9 +93,12 @@ def two_threads(repeats: int, repeat_time: float) -> list[dict[str, object]]:
             for threads in (1, 2):
                 numba.set_num_threads(threads)
                 counted = CountedCalls(call)
-                cpu = time.process_time()
+                cpu, machine, began = time.process_time(), machine_cpu_seconds(), time.perf_counter()
                 timing = measure(counted, repeats, repeat_time)
-                cpu = time.process_time() - cpu
+                cpu, seconds = time.process_time() - cpu, time.perf_counter() - began
+                if threads == 2 and machine is not None:
+                    busy, steal = np.subtract(machine_cpu_seconds(), machine)
+                    row["others_cpus_2"], row["steal_cpus_2"] = (busy - cpu) / seconds, steal / seconds
                 row[f"us_{threads}"] = timing.median * 1e6
                 row[f"cpu_us_{threads}"] = cpu / counted.calls * 1e6
                 row[f"caller_cpu_us_{threads}"] = counted.caller_cpu / counted.calls * 1e6
@@ -107,6 +110,20 @@ def two_threads(repeats: int, repeat_time: float) -> list[dict[str, object]]:
     finally:
         numba.set_num_threads(previous)
     return rows
+
+
+def machine_cpu_seconds() -> tuple[float, float] | None:
+    """CPU seconds so far of every CPU of the machine, (busy, stolen by the hypervisor), from /proc/stat's first line
+    (None without it): busy is user, nice, system, irq and softirq time, steal the time a virtual CPU had work but
+    the host ran something else."""
+    try:
+        with open("/proc/stat") as stat_file:
+            fields = [int(value) for value in stat_file.readline().split()[1:9]]
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / ticks, steal / ticks
 
 
 class CountedCalls:
@@ -229,11 +246,12 @@ def scaling_markdown(rows: list[dict]) -> str:
 
 def threads_markdown(rows: list[dict]) -> str:
     header = ["method", "dtype", "µs, 1 thread", "µs, 2 threads", "speedup", "CPU time, 2 threads / 1",
-              "calling thread's CPU, 2 threads / 1", "load average"]  # fmt: skip
+              "calling thread's CPU, 2 threads / 1", "other processes' CPUs, 2 threads", "steal, CPUs, 2 threads",
+              "load average"]  # fmt: skip
     table = [
         [r["method"], r["dtype"], fmt(r["us_1"], 0), fmt(r["us_2"], 0), fmt(r["us_1"] / r["us_2"], 2, "x"),
          fmt(r["cpu_us_2"] / r["cpu_us_1"], 2, "x"), fmt(r["caller_cpu_us_2"] / r["caller_cpu_us_1"], 2, "x"),
-         fmt(r["load_1min"], 1)]
+         fmt(r.get("others_cpus_2"), 2), fmt(r.get("steal_cpus_2"), 2), fmt(r["load_1min"], 1)]
         for r in rows
     ]  # fmt: skip
     batch = rows[0]["batch"] if rows else THREAD_BATCH
@@ -244,8 +262,9 @@ def threads_markdown(rows: list[dict]) -> str:
             "Two threads need two idle CPUs: a call goes parallel only while a CPU per thread has been free "
             "lately. The calling thread's CPU time says whether it did: about 0.5x where the work was split between "
             "two threads, 1x where the call ran on one. CPU time is the process's, every thread's, per call (Numba's "
-            "OpenMP threads also spin a while after each parallel launch). Compare the load average (1 minute) "
-            "beside each row.",
+            "OpenMP threads also spin a while after each parallel launch). Beside each row, the CPUs other "
+            "processes kept busy and the hypervisor stole (/proc/stat) while the row ran on 2 threads, and the load "
+            "average (1 minute).",
             "",
             markdown_table(header, table),
         ]

@@ -234,6 +234,30 @@ def test_a_batch_runs_on_no_more_threads_than_the_process_may_use(monkeypatch, u
     assert _kernels.parallel_threads(np.empty((8 * 3, 256, 256), np.float32)) == threads
 
 
+@pytest.mark.parametrize(
+    ("callers_setting", "spin_count"),
+    [({}, _kernels.OPENMP_SPIN_COUNT), ({"GOMP_SPINCOUNT": "100000"}, "100000"), ({"OMP_WAIT_POLICY": "active"}, None)],
+)
+def test_numba_threads_start_with_a_short_openmp_spin_unless_the_caller_chose(monkeypatch, callers_setting,
+                                                                              spin_count):  # fmt: skip
+    """The first large call starts Numba's threads with GOMP_SPINCOUNT = OPENMP_SPIN_COUNT in the environment (GNU
+    OpenMP reads it as it loads), unless the caller set it or OMP_WAIT_POLICY; the environment is as it was after."""
+    monkeypatch.setattr(_kernels, "_threads_started", False)
+    for name in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in callers_setting.items():
+        monkeypatch.setenv(name, value)
+    environment = dict(os.environ)
+    seen = []  # GOMP_SPINCOUNT at each numba.get_num_threads(): the first starts the threads
+    monkeypatch.setattr(numba, "get_num_threads", lambda: seen.append(os.environ.get("GOMP_SPINCOUNT")) or 2)
+    monkeypatch.setattr(_kernels, "free_cpus", lambda: 2.0)
+    for _ in range(2):
+        assert _kernels.parallel_threads(np.empty((8 * 3, 256, 256), np.float32)) == 2
+    assert seen[0] == spin_count
+    assert seen[1:] == [callers_setting.get("GOMP_SPINCOUNT")] * (len(seen) - 1)  # started once, then restored
+    assert dict(os.environ) == environment
+
+
 PROC_STAT = b"""cpu  4000 0 1000 5600 400 0 0 0 0 0
 cpu0 1000 0 250 100 0 0 0 0 0 0
 cpu1 1000 0 250 200 0 0 0 0 0 0
