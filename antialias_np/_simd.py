@@ -621,6 +621,10 @@ def prefetch_line(
     return types.void(array, types.intp, types.intp), codegen
 
 
+MAX_PERMUTED_TAPS = 5
+"""The most taps per value of permuted_weighted_rows, for which it has code (upsampling.MAX_TAPS)."""
+
+
 @intrinsic
 def permuted_vector_width(typingctx: TypingContext, dest: types.Type) -> tuple[Signature, Codegen]:
     """The values of dest's dtype in one vector of `permuted_weighted_rows`: 16 float32 or 8 float64 where the CPU
@@ -642,7 +646,8 @@ def permuted_weighted_rows(
     """One vector of L values (`permuted_vector_width` of dest, never 0 here) of each of `rows` rows of weighted sums
     along the rows, each output value reading its own few values of a window of 2 L source values:
 
-        dest[r, x0 + l] = sum_{t < lane_count[k, l]} lane_weight[k, t, l] * source[first + r, base + lane_index[k, t, l]]
+        dest[r, x0 + l] = sum_{t < lane_count[k, l]} lane_weight[k, t, l] * source[first + r, base + p[t, l]],
+        p[t, l] = lane_index[k, t, l]
 
     for r < rows and l < L, summed tap after tap from 0, each term by a fused multiply-add (the order of
     `weighted_chunk`). For float32 or float64 2-D C-contiguous source and dest, lane_weight of their dtype, int32
@@ -708,9 +713,8 @@ def permuted_weighted_rows(
             with cgutils.for_range(builder, rows) as loop:
                 row = builder.add(first, loop.index)
                 low, high = (
-                    builder.load(vector_at(source_type, source_array, [row, builder.add(base, intp(offset))],
-                                           vector_type), align=1)  # fmt: skip
-                    for offset in (0, lanes)
+                    builder.load(vector_at(source_type, source_array, [row, column], vector_type), align=1)
+                    for column in (base, builder.add(base, intp(lanes)))
                 )
                 total = zero
                 for index, weight, inside in tables:
@@ -730,7 +734,3 @@ def permuted_weighted_rows(
     arguments = (source, types.intp, types.intp, types.intp, lane_index, lane_weight, lane_count, types.intp, dest,
                  types.intp)  # fmt: skip
     return types.void(*arguments), codegen
-
-
-MAX_PERMUTED_TAPS = 5
-"""The most taps per value of permuted_weighted_rows (upsampling.MAX_TAPS)."""

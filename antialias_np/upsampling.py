@@ -2,28 +2,30 @@
 pixels (upsampling with plain or antialiased bilinear and bicubic), applied width first, as torch sums them.
 
 float_sums.SeparablePlan makes the kept rows first, then transposes them and the whole output: when the output is
-larger than the input, those two transposes of large arrays cost more than the sums. Here the input is transposed
-instead, a block of input rows at a time: the block's columns are widened by the column table (weighted sums of
-whole rows, float_sums.weighted_rows), transposed back while they are in the cache, and the output rows that read
-those input rows are made from them by the row table, written straight into the output. So only arrays the size of
-the input (times the width's scale) are transposed, and each output value is one vectorised weighted sum of rows:
+larger than the input, those two transposes of large arrays cost more than the sums. Here a block of input rows at a
+time is widened by the column table, and the output rows that read those input rows are made from the widened rows
+by the row table (weighted sums of whole rows, float_sums.weighted_rows), written straight into the output:
 
     out[i, j] = sum_r row.weight[i, r] * (sum_c col.weight[j, c] * plane[row.index[i, r], col.index[j, c]])
 
-which is the order of torch's separable kernels (width inside, height outside).
+which is the order of torch's separable kernels (width inside, height outside). The rows are widened in row layout
+where the CPU has two-vector permutes of variable indices (AVX-512): each vector of outputs picks its taps' values
+from a window of two vectors of input values (_simd.permuted_weighted_rows). Elsewhere, and where a vector's taps
+span more than its window (many channels interleaved) or the rows are narrower than two vectors, the block is
+transposed, its columns widened as whole rows and transposed back while they are in the cache.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 from numba import prange
 
 from antialias_np._kernels import njit, plane_kernel
-from antialias_np._simd import permuted_vector_width, permuted_weighted_rows, transposed
-from antialias_np.float_sums import SeparablePlan, weighted_rows
+from antialias_np._simd import MAX_PERMUTED_TAPS, permuted_vector_width, permuted_weighted_rows, transposed
+from antialias_np.float_sums import Float, SeparablePlan, weighted_rows
 from antialias_np.weights import AxisTable
 
 FloatArray = npt.NDArray[np.float32] | npt.NDArray[np.float64]
@@ -74,15 +76,15 @@ class WidthVectors(NamedTuple):
     starts: IndexArray
     bases: IndexArray
     lane_index: npt.NDArray[np.int32]
-    lane_weight: FloatArray
+    lane_weight: npt.NDArray[np.floating[Any]]
     lane_count: npt.NDArray[np.int32]
 
 
 @njit(cache=True)
 def width_vectors(
-    col_index: IndexArray, col_weight: FloatArray, col_count: IndexArray, channels: int, in_values: int,
+    col_index: IndexArray, col_weight: npt.NDArray[Float], col_count: IndexArray, channels: int, in_values: int,
     lanes: int,
-) -> tuple[bool, IndexArray, IndexArray, npt.NDArray[np.int32], FloatArray, npt.NDArray[np.int32]]:
+) -> tuple[bool, IndexArray, IndexArray, npt.NDArray[np.int32], npt.NDArray[Float], npt.NDArray[np.int32]]:
     """The WidthVectors of a column table for rows of in_values values (C = channels interleaved) and vectors of
     `lanes` values: output value x = C j + c reads input values C col_index[j, t] + c. The vectors follow each other
     along the row, the last one overlapping the one before where L does not divide the row (it writes some values
@@ -94,14 +96,15 @@ def width_vectors(
     starts, bases = np.empty(vectors, np.int64), np.empty(vectors, np.int64)
     lane_index, lane_count = np.zeros((vectors, taps, lanes), np.int32), np.empty((vectors, lanes), np.int32)
     lane_weight = np.zeros((vectors, taps, lanes), col_weight.dtype)
-    fits = vectors > 0
+    fits = vectors > 0 and int(col_count.max()) <= MAX_PERMUTED_TAPS
     for k in range(vectors):
         starts[k] = min(k * lanes, out_values - lanes)
         lowest, highest = in_values, 0
         for x in range(starts[k], starts[k] + lanes):
             j, c = divmod(x, channels)
             for t in range(col_count[j]):
-                lowest, highest = min(lowest, col_index[j, t] * channels + c), max(highest, col_index[j, t] * channels + c)
+                value = col_index[j, t] * channels + c
+                lowest, highest = min(lowest, value), max(highest, value)
         bases[k] = min(lowest, in_values - 2 * lanes)
         fits = fits and highest - bases[k] < 2 * lanes
         for lane in range(lanes):
@@ -144,7 +147,9 @@ def upsample_plane(
 
 
 @njit(cache=True)
-def _widened_in_rows(plane: FloatArray, first: int, last: int, vectors: WidthVectors, out_values: int) -> FloatArray:
+def _widened_in_rows(
+    plane: npt.NDArray[Float], first: int, last: int, vectors: WidthVectors, out_values: int
+) -> npt.NDArray[Float]:
     """Rows [first, last) of the plane widened by the column table, in row layout, a vector of every row at a
     time (`permuted_weighted_rows`)."""
     widened = np.empty((last - first, out_values), plane.dtype)
@@ -156,9 +161,9 @@ def _widened_in_rows(plane: FloatArray, first: int, last: int, vectors: WidthVec
 
 @njit(cache=True)
 def _widened_transposed(
-    rows: FloatArray, channels: int, col_index: IndexArray, col_weight: FloatArray, col_count: IndexArray,
-    out_values: int,
-) -> FloatArray:
+    rows: npt.NDArray[Float], channels: int, col_index: IndexArray, col_weight: npt.NDArray[Float],
+    col_count: IndexArray, out_values: int,
+) -> npt.NDArray[Float]:
     """The rows, (b, W * C), widened by the column table on their transpose: (W * C, b) seen as (W, C * b), widened
     as whole rows to (w, C * b), which is (w * C, b), transposed back to (b, w * C)."""
     rows_in, width = rows.shape[0], rows.shape[1] // channels
