@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numba import njit
 
+from antialias_np._simd import permuted_vector_width
 from antialias_np.engine import resample_plan
 from antialias_np.float_sums import SeparablePlan
-from antialias_np._simd import permuted_vector_width
 from antialias_np.upsampling import BLOCK_INPUT_ROWS, UpsamplingPlan, width_vectors
 from antialias_np.weights import AxisTable, filter_table, fused_multiply_add
 
