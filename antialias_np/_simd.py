@@ -689,9 +689,22 @@ def permuted_weighted_rows(
         def declared(name: str, result: ir.Type, arguments: list[ir.Type]) -> ir.Function:
             return cgutils.get_or_insert_function(builder.module, ir.FunctionType(result, arguments), name)
 
-        letter = "ps" if dest_type.dtype == types.float32 else "pd"
-        permute = declared(f"llvm.x86.avx512.vpermi2var.{letter}.512", vector_type,
-                           [vector_type, lane_int_type, vector_type])  # fmt: skip
+        def permuted(low: ir.Value, index: ir.Value, high: ir.Value) -> ir.Value:
+            """Lane l: value index[l] of low followed by high."""
+            if _has_feature(context, "avx512f"):
+                letter = "ps" if dest_type.dtype == types.float32 else "pd"
+                permute = declared(f"llvm.x86.avx512.vpermi2var.{letter}.512", vector_type,
+                                   [vector_type, lane_int_type, vector_type])  # fmt: skip
+                return builder.call(permute, [low, index, high])
+            # Where the CPU lacks it (permuted_vector_width is then 0 and no caller runs this), lane by lane.
+            both = ir.Constant(ir.VectorType(int32, 2 * lanes), list(range(2 * lanes)))
+            window = builder.shuffle_vector(low, high, both)
+            picked = ir.Constant(vector_type, None)
+            for lane in range(lanes):
+                value = builder.extract_element(window, builder.extract_element(index, int32(lane)))
+                picked = builder.insert_element(picked, value, int32(lane))
+            return picked
+
         fma = declared(f"llvm.fma.v{lanes}f{dest_type.dtype.bitwidth}", vector_type, [vector_type] * 3)
         counts = builder.load(vector_at(count_type, count_array, [k, intp(0)], count_vector_type), align=1)
         most = builder.call(declared(f"llvm.vector.reduce.smax.v{lanes}i32", int32, [count_vector_type]), [counts])
@@ -718,7 +731,7 @@ def permuted_weighted_rows(
                 )
                 total = zero
                 for index, weight, inside in tables:
-                    term = builder.call(fma, [weight, builder.call(permute, [low, index, high]), total])
+                    term = builder.call(fma, [weight, permuted(low, index, high), total])
                     total = builder.select(inside, term, total) if masked else term
                 builder.store(total, vector_at(dest_type, dest_array, [loop.index, x0], vector_type), align=1)
 
