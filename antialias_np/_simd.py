@@ -619,3 +619,131 @@ def prefetch_line(
         return context.get_dummy_value()
 
     return types.void(array, types.intp, types.intp), codegen
+
+
+MAX_PERMUTED_TAPS = 5
+"""The most taps per value of permuted_weighted_rows, for which it has code (upsampling.MAX_TAPS)."""
+
+
+@intrinsic
+def permuted_vector_width(typingctx: TypingContext, dest: types.Type) -> tuple[Signature, Codegen]:
+    """The values of dest's dtype in one vector of `permuted_weighted_rows`: 16 float32 or 8 float64 where the CPU
+    has AVX-512F; 0 elsewhere, where there is no such intrinsic (no two-vector permute of variable indices)."""
+
+    def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature, args: IRValues) -> ir.Value:
+        lanes = _lanes(context, signature.args[0].dtype) if _has_feature(context, "avx512f") else 0
+        return context.get_constant(types.intp, lanes)
+
+    return types.intp(dest), codegen
+
+
+@intrinsic
+def permuted_weighted_rows(
+    typingctx: TypingContext, source: types.Type, first: types.Type, rows: types.Type, base: types.Type,
+    lane_index: types.Type, lane_weight: types.Type, lane_count: types.Type, k: types.Type, dest: types.Type,
+    x0: types.Type,
+) -> tuple[Signature, Codegen] | None:
+    """One vector of L values (`permuted_vector_width` of dest, never 0 here) of each of `rows` rows of weighted sums
+    along the rows, each output value reading its own few values of a window of 2 L source values:
+
+        dest[r, x0 + l] = sum_{t < lane_count[k, l]} lane_weight[k, t, l] * source[first + r, base + p[t, l]],
+        p[t, l] = lane_index[k, t, l]
+
+    for r < rows and l < L, summed tap after tap from 0, each term by a fused multiply-add (the order of
+    `weighted_chunk`). For float32 or float64 2-D C-contiguous source and dest, lane_weight of their dtype, int32
+    lane_index (each below 2 L) and lane_count (each at most MAX_PERMUTED_TAPS), whose 3-D and 2-D arrays are
+    C-contiguous with L values on their last axis; the caller keeps the window and the vector inside the rows
+    (nothing is checked).
+
+    The window is loaded as two vectors and each tap's values are picked from them by one permute of variable indices
+    (vpermi2ps / vpermi2pd): Numba compiles such a sum along a row, whose reads are not consecutive, to scalar code.
+    The tables of the vector are loaded once for all the rows; the code is specialised by the vector's most taps, and
+    lanes with fewer taps keep their sum by a select, where the vector has any.
+    """
+    if not (
+        isinstance(source, types.Array) and isinstance(dest, types.Array) and source.dtype == dest.dtype
+        and source.dtype in (types.float32, types.float64) and source.ndim == dest.ndim == 2
+        and source.layout == dest.layout == "C" and isinstance(lane_weight, types.Array)
+        and lane_weight.dtype == dest.dtype and lane_weight.ndim == 3
+        and all(isinstance(a, types.Array) and a.dtype == types.int32 for a in (lane_index, lane_count))
+    ):  # fmt: skip
+        return None
+
+    def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature, args: IRValues) -> ir.Value:
+        source_type, index_type, weight_type, count_type, dest_type = (signature.args[k] for k in (0, 4, 5, 6, 8))
+        source_array, index_array, weight_array, count_array, dest_array = (
+            context.make_array(signature.args[k])(context, builder, args[k]) for k in (0, 4, 5, 6, 8)
+        )
+        first, rows, base, k, x0 = args[1], args[2], args[3], args[7], args[9]
+        lanes = _lanes(context, dest_type.dtype)
+        value_type = context.get_data_type(dest_type.dtype)
+        vector_type = ir.VectorType(value_type, lanes)
+        int32, intp = ir.IntType(32), x0.type
+        lane_int_type = ir.VectorType(ir.IntType(dest_type.dtype.bitwidth), lanes)  # the permute's index type
+        count_vector_type = ir.VectorType(int32, lanes)
+
+        def vector_at(array_type: types.Array, array: ir.Value, index: list[ir.Value], element: ir.Type) -> ir.Value:
+            pointer = cgutils.get_item_pointer(context, builder, array_type, array, index)
+            return builder.bitcast(pointer, element.as_pointer())
+
+        def declared(name: str, result: ir.Type, arguments: list[ir.Type]) -> ir.Function:
+            return cgutils.get_or_insert_function(builder.module, ir.FunctionType(result, arguments), name)
+
+        def permuted(low: ir.Value, index: ir.Value, high: ir.Value) -> ir.Value:
+            """Lane l: value index[l] of low followed by high."""
+            if _has_feature(context, "avx512f"):
+                letter = "ps" if dest_type.dtype == types.float32 else "pd"
+                permute = declared(f"llvm.x86.avx512.vpermi2var.{letter}.512", vector_type,
+                                   [vector_type, lane_int_type, vector_type])  # fmt: skip
+                return builder.call(permute, [low, index, high])
+            # Where the CPU lacks it (permuted_vector_width is then 0 and no caller runs this), lane by lane.
+            both = ir.Constant(ir.VectorType(int32, 2 * lanes), list(range(2 * lanes)))
+            window = builder.shuffle_vector(low, high, both)
+            picked = ir.Constant(vector_type, None)
+            for lane in range(lanes):
+                value = builder.extract_element(window, builder.extract_element(index, int32(lane)))
+                picked = builder.insert_element(picked, value, int32(lane))
+            return picked
+
+        fma = declared(f"llvm.fma.v{lanes}f{dest_type.dtype.bitwidth}", vector_type, [vector_type] * 3)
+        counts = builder.load(vector_at(count_type, count_array, [k, intp(0)], count_vector_type), align=1)
+        most = builder.call(declared(f"llvm.vector.reduce.smax.v{lanes}i32", int32, [count_vector_type]), [counts])
+        fewest = builder.call(declared(f"llvm.vector.reduce.smin.v{lanes}i32", int32, [count_vector_type]), [counts])
+        uniform = builder.icmp_signed("==", most, fewest)
+        zero = ir.Constant(vector_type, [0.0] * lanes)
+
+        def rows_of(taps: int, masked: bool) -> None:
+            """The rows' sums for vectors of at most `taps` taps, lanes with fewer kept by selects if `masked`."""
+            tables = []
+            for t in range(taps):
+                index = builder.load(vector_at(index_type, index_array, [k, intp(t), intp(0)], count_vector_type),
+                                     align=1)  # fmt: skip
+                if lane_int_type != count_vector_type:
+                    index = builder.sext(index, lane_int_type)
+                weight = builder.load(vector_at(weight_type, weight_array, [k, intp(t), intp(0)], vector_type), align=1)
+                inside = builder.icmp_signed("<", ir.Constant(count_vector_type, [t] * lanes), counts)
+                tables.append((index, weight, inside))
+            with cgutils.for_range(builder, rows) as loop:
+                row = builder.add(first, loop.index)
+                low, high = (
+                    builder.load(vector_at(source_type, source_array, [row, column], vector_type), align=1)
+                    for column in (base, builder.add(base, intp(lanes)))
+                )
+                total = zero
+                for index, weight, inside in tables:
+                    term = builder.call(fma, [weight, permuted(low, index, high), total])
+                    total = builder.select(inside, term, total) if masked else term
+                builder.store(total, vector_at(dest_type, dest_array, [loop.index, x0], vector_type), align=1)
+
+        for taps in range(1, MAX_PERMUTED_TAPS + 1):
+            with builder.if_then(builder.icmp_signed("==", most, int32(taps))):
+                with builder.if_else(uniform) as (same, differing):
+                    with same:
+                        rows_of(taps, masked=False)
+                    with differing:
+                        rows_of(taps, masked=True)
+        return context.get_dummy_value()
+
+    arguments = (source, types.intp, types.intp, types.intp, lane_index, lane_weight, lane_count, types.intp, dest,
+                 types.intp)  # fmt: skip
+    return types.void(*arguments), codegen

@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numba import njit
 
+from antialias_np._simd import permuted_vector_width
 from antialias_np.engine import resample_plan
 from antialias_np.float_sums import SeparablePlan
-from antialias_np.upsampling import BLOCK_INPUT_ROWS, UpsamplingPlan
+from antialias_np.upsampling import BLOCK_INPUT_ROWS, UpsamplingPlan, width_vectors
 from antialias_np.weights import AxisTable, filter_table, fused_multiply_add
 
 FLOATS = [np.dtype(np.float32), np.dtype(np.float64)]
@@ -70,17 +72,45 @@ def test_plan_sums_width_first_bit_for_bit(
     np.testing.assert_array_equal(got.reshape(expected.shape), expected)
 
 
+@pytest.mark.parametrize("channels", [1, 3])
 @pytest.mark.parametrize("dtype", FLOATS)
-def test_large_upsampling_sums_width_first_bit_for_bit(dtype):
+def test_large_upsampling_sums_width_first_bit_for_bit(dtype, channels):
     """2x and a non-integer scale on frames whose rows span many blocks (the sums the old plan made height first
-    differ from these in some outputs)."""
+    differ from these in some outputs), in torch layout and channels last."""
     rng = np.random.default_rng(5)
     for (height, width), (out_height, out_width), mode in [((150, 97), (300, 194), "bilinear"),
                                                            ((130, 64), (305, 150), "bicubic")]:  # fmt: skip
         rows = table(height, out_height, mode, False, False, dtype)
         cols = table(width, out_width, mode, False, False, dtype)
-        x = rng.random((2, height, width)).astype(dtype)
-        np.testing.assert_array_equal(resample_plan(rows, cols, dtype)(x), width_first(x, rows, cols))
+        plan = resample_plan(rows, cols, dtype)
+        x = rng.random((2, height, width * channels)).astype(dtype)
+        got = plan(x) if channels == 1 else plan.on_channels_last()(x.reshape(2, height, width, channels))
+        expected = width_first(x, rows, cols, channels)
+        np.testing.assert_array_equal(got.reshape(expected.shape), expected)
+
+
+@njit
+def _vector_lanes(dest):
+    return permuted_vector_width(dest)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_rows_are_widened_in_row_layout_where_the_vectors_fit(dtype, mode):
+    """With AVX-512F, the upsampling factors of the speed table (2x, 4x, 600 / 256), in torch layout and with three
+    channels interleaved, widen their rows by permuted vectors; rows of fewer than two vectors of input values, or
+    of so many channels that a vector's taps span more than two vectors, are widened on their transpose."""
+    lanes = _vector_lanes(np.empty((1, 1), dtype))
+    if lanes == 0:
+        pytest.skip("no AVX-512F: rows are widened on their transpose")
+
+    def fits(n_in: int, n_out: int, channels: int) -> bool:
+        cols = table(n_in, n_out, mode, False, False, dtype)
+        return width_vectors(cols.index, cols.weight, cols.count, channels, n_in * channels, lanes)[0]
+
+    assert all(fits(256, n_out, channels) for n_out in (512, 1024, 600) for channels in (1, 3))
+    assert not fits(2 * lanes - 1, 4 * lanes, 1)
+    assert not fits(256, 512, 2 * lanes)
 
 
 @pytest.mark.parametrize(
