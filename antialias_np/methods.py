@@ -57,7 +57,7 @@ from antialias_np import _checks, plans
 
 # Each method imports the module of its work-alike when it is first called (the imports in the functions below):
 # importing them all here would make every process pay, in its first call, for defining the Numba kernels of
-# methods it never calls.
+# methods it never calls. See Note: call overhead and start-up in docs/notes.md.
 
 SIZED_METHODS = ("nearest", "bicubic", "bilinear", "area", "lanczos")
 """The methods defined by an output size (interpolate's modes), which also take downsample's `size`."""
