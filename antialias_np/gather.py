@@ -88,6 +88,8 @@ class GatherPlan(Plan):
         planes = math.prod(leading)
         self._planes_shape = (planes, height, width * channels)
         self._out_planes_shape = (planes, len(rows), len(cols) * channels)
+        # a (B, H, W) image in torch layout, of a dtype Numba takes: the kernel reads it, and writes out, as they are
+        self._takes_image_as_planes = not channels_last and len(shape) == 3 and not self._as_bits
         evenly_spaced = _evenly_spaced(cols)
         col_step = 0 if evenly_spaced is None else evenly_spaced.step
         col_repeat = _repeat(cols)
@@ -104,10 +106,11 @@ class GatherPlan(Plan):
         if x.size == 0 or not x.flags.c_contiguous:  # the kernels view rows of values as rows of pixels
             return np.ascontiguousarray(x[self._numpy_index])
         out = np.empty(self._out_shape, self.dtype)
+        if self._takes_image_as_planes:
+            self._kernel(x, *self._arguments, out)
+            return out
         source, dest = (x.view(self._bits), out.view(self._bits)) if self._as_bits else (x, out)
-        if source.shape != self._planes_shape:  # else a (B, H, W) image, which is its planes
-            source, dest = source.reshape(self._planes_shape), dest.reshape(self._out_planes_shape)
-        self._kernel(source, *self._arguments, dest)
+        self._kernel(source.reshape(self._planes_shape), *self._arguments, dest.reshape(self._out_planes_shape))
         return out
 
     def on_channels_last(self) -> GatherPlan:

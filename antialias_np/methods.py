@@ -54,13 +54,10 @@ import numpy as np
 import numpy.typing as npt
 
 from antialias_np import _checks, plans
-from antialias_np.bilateral import bilateral_plan
-from antialias_np.gather import gather_plan
-from antialias_np.gaussian import anti_alias_plan
-from antialias_np.median import median_plan
-from antialias_np.ongrid import binomial, box5, gaussian7, gaussian9
-from antialias_np.pooling import build_adaptive_avg_pool_plan, build_avg_pool_plan, check_avg_pool_arguments
-from antialias_np.resample import build_interpolate_plan, checked_for_image
+
+# Each method imports the module of its work-alike when it is first called (the imports in the functions below):
+# importing them all here would make every process pay, in its first call, for defining the Numba kernels of
+# methods it never calls. See Note: call overhead and start-up in docs/notes.md.
 
 SIZED_METHODS = ("nearest", "bicubic", "bilinear", "area", "lanczos")
 """The methods defined by an output size (interpolate's modes), which also take downsample's `size`."""
@@ -140,6 +137,8 @@ class Checked(NamedTuple):
 
 
 def gaussian(image: _checks.ImageSpec, target: Target) -> Checked:
+    from antialias_np.gaussian import anti_alias_plan
+
     return Checked(anti_alias_plan, (target.one_scale("gaussian"), "gaussian"))
 
 
@@ -149,10 +148,14 @@ def subsample(image: _checks.ImageSpec, target: Target) -> Checked:
 
 def _every_nth_pixel(image: _checks.ImageSpec, steps: tuple[int, int]) -> plans.Plan:
     """x[..., ::step_rows, ::step_cols]."""
+    from antialias_np.gather import gather_plan
+
     return gather_plan(image, *(np.arange(0, n, step) for n, step in zip(image.shape[-2:], steps, strict=True)))
 
 
 def nearest(image: _checks.ImageSpec, target: Target) -> Checked:
+    from antialias_np.resample import build_interpolate_plan, checked_for_image
+
     if target.scale is None:
         return _interpolate(image, target, "nearest", antialias=False)
     # interpolate(x, scale_factor=scale), whose output size is target.out_size's, floor(n * scale)
@@ -175,12 +178,16 @@ def lanczos(image: _checks.ImageSpec, target: Target) -> Checked:
 
 def _interpolate(image: _checks.ImageSpec, target: Target, mode: str, antialias: bool = True) -> Checked:
     """interpolate(x, size=target.out_size(image), mode=mode, antialias=antialias), checked for `image`."""
+    from antialias_np.resample import build_interpolate_plan, checked_for_image
+
     size = target.out_size(image)  # refused in the caller's terms (scale, not scale_factor)
     checked = checked_for_image(image, mode, size, (None, None), False, antialias, ("size", size))
     return Checked(build_interpolate_plan, (checked,))
 
 
 def area(image: _checks.ImageSpec, target: Target) -> Checked:
+    from antialias_np.pooling import build_adaptive_avg_pool_plan
+
     size = target.out_size(image)
     _checks.check_output_size(image, size, ("output_size", size), "adaptive_avg_pool2d")
     return Checked(build_adaptive_avg_pool_plan, (size,))
@@ -195,6 +202,8 @@ def avgpool(
 ) -> Checked:
     """avg_pool2d(x, kernel_size, n, padding) for scale = 1/n: the step is always n (per axis); kernel_size defaults
     to n (the study's avg_pool2d(x, n)); a stride other than n is refused (call avg_pool2d for other strides)."""
+    from antialias_np.pooling import build_avg_pool_plan, check_avg_pool_arguments
+
     steps = target.steps("avgpool")
     if kernel_size is None:
         target.out_size(image)  # the n x n blocks: at least one
@@ -210,6 +219,8 @@ def avgpool(
 def median(
     image: _checks.ImageSpec, target: Target, kernel_size: int | tuple[int, int] = 3, border_type: str = "reflect"
 ) -> Checked:
+    from antialias_np.median import median_plan
+
     step = _checks.integer_step(target.one_scale("median"), "median")
     return Checked(median_plan, (step, kernel_size, border_type))
 
@@ -223,23 +234,28 @@ def bilateral(
     border_type: str = "reflect",
     color_distance_type: str = "l1",
 ) -> Checked:
+    from antialias_np.bilateral import bilateral_plan
+
     step = _checks.integer_step(target.one_scale("bilateral"), "bilateral")
     return Checked(bilateral_plan, (step, kernel_size, sigma_color, sigma_space, border_type, color_distance_type))
 
 
-def _on_one_scale(on_grid_method: Callable[[_checks.ImageSpec, float], plans.Plan]) -> Callable[..., Checked]:
-    """An antialias_np.ongrid builder, (image, scale), as a downsample method of the same name."""
+def _on_grid(name: str) -> Callable[..., Checked]:
+    """The antialias_np.ongrid builder `name`, (image, scale), as a downsample method of the same name."""
 
     def method(image: _checks.ImageSpec, target: Target) -> Checked:
-        return Checked(on_grid_method, (target.one_scale(on_grid_method.__name__),))
+        from antialias_np import ongrid
 
-    method.__name__ = on_grid_method.__name__
+        on_grid_method: Callable[[_checks.ImageSpec, float], plans.Plan] = getattr(ongrid, name)
+        return Checked(on_grid_method, (target.one_scale(name),))
+
+    method.__name__ = name
     return method
 
 
 STUDY_PIPELINES = (gaussian, subsample, nearest, bicubic, bilinear, area, avgpool, median, bilateral)
 PIPELINES: dict[str, Callable[..., Checked]] = {
-    f.__name__: f for f in (*STUDY_PIPELINES, lanczos, *map(_on_one_scale, (box5, gaussian7, gaussian9, binomial)))
+    f.__name__: f for f in (*STUDY_PIPELINES, lanczos, *map(_on_grid, ("box5", "gaussian7", "gaussian9", "binomial")))
 }
 METHODS = tuple(f.__name__ for f in STUDY_PIPELINES)
 """The study's methods, in its order; 'gaussian' is the baseline."""
@@ -327,8 +343,8 @@ def downsample(
         >>> downsample(frame, size=(48, 64), method="area", channel_axis=-1).shape
         (48, 64, 3)
     """
-    return plans.apply(downsample_plan, image, "image", channel_axis, scale, method, tuple(options.items()), size,
-                         checked=True)  # fmt: skip
+    options_given = tuple(options.items()) if options else ()  # most calls have none: () without a call
+    return plans.apply(downsample_plan, image, "image", channel_axis, scale, method, options_given, size, checked=True)
 
 
 class DownsampleArguments(NamedTuple):

@@ -167,17 +167,18 @@ def apply(
     plan = kept_plan(*key, type(channel_axis), _types(arguments))  # type: ignore[arg-type]
     if len(_recent_plans) >= RECENT_PLANS:
         _recent_plans.clear()
-    _recent_plans[key] = (channel_axis, arguments, plan)
+    _recent_plans[key] = (channel_axis, arguments, plan.__call__)  # bound: called without a lookup on the class
     return plan(x)
 
 
 RECENT_PLANS = 256
 """The most plans `_recent_plans` holds; it is emptied when full."""
 
-_recent_plans: dict[tuple[object, ...], tuple[object, tuple[object, ...], Plan]] = {}
-"""Plans by apply's key (build, shape, dtype, name, channel_axis, checked, arguments), each with the channel_axis and
-arguments objects of the call that got it from kept_plan. Equal arguments of other types (True for 1, 1.0 for 1) must
-not share a plan, so a call takes one only if its channel_axis and arguments are those very objects."""
+_recent_plans: dict[tuple[object, ...], tuple[object, tuple[object, ...], Callable[[np.ndarray], np.ndarray]]] = {}
+"""Plans (their bound __call__) by apply's key (build, shape, dtype, name, channel_axis, checked, arguments), each
+with the channel_axis and arguments objects of the call that got it from kept_plan. Equal arguments of other types
+(True for 1, 1.0 for 1) must not share a plan, so a call takes one only if its channel_axis and arguments are those
+very objects."""
 
 
 def forget_plans() -> None:

@@ -4,7 +4,9 @@ as the table in methods.py states it; 1/n typed to 6 significant digits read as 
 
 from __future__ import annotations
 
+import ast
 import math
+import subprocess
 import sys
 from pathlib import Path
 
@@ -85,6 +87,31 @@ def test_a_first_call_of_a_work_alike_checks_its_arguments_once(call, check):
     assert outermost_checks(lambda: call(image)) == [*THE_IMAGE_AND_ITS_LAYOUT, check]
 
 
+
+
+def modules_after(code: str) -> set[str]:
+    """The modules a fresh Python has imported after running `code`."""
+    code += "; import sys; print(sorted(sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(ast.literal_eval(done.stdout))
+
+
+def test_importing_methods_imports_no_work_alike_and_not_numba():
+    """downsample's methods import their work-alike's module on their first call, so that importing methods.py
+    defines no Numba kernel (nor imports Numba)."""
+    loaded = modules_after("import antialias_np.methods")
+    assert {m for m in loaded if m.startswith("antialias_np.")} == {"antialias_np.methods", "antialias_np.plans",
+                                                                    "antialias_np._checks"}
+    assert "numba" not in loaded
+
+
+def test_a_call_imports_the_modules_of_its_method_alone():
+    """A subsample call imports the gather (and what it needs), not the modules of the other methods."""
+    loaded = modules_after("import numpy as np, antialias_np as aa; "
+                           "aa.downsample(np.zeros((3, 32, 32), np.float32), 0.25, 'subsample')")
+    assert "antialias_np.gather" in loaded
+    others = {"bilateral", "gaussian", "median", "ongrid", "pooling", "resample"}
+    assert not {f"antialias_np.{name}" for name in others} & loaded
 
 
 @pytest.mark.parametrize("method", SIZED_METHODS)
