@@ -85,12 +85,13 @@ def check_image(image: object, name: str = "x", *, min_ndim: int = 2, max_ndim: 
     """Return `image` as a plain, native-byte-order ndarray, or raise a TypeError / ValueError naming `name`.
 
     Array-likes (nested lists, a PIL image, a torch CPU tensor, any object with __array__ or the buffer protocol)
-    are read with np.asarray, without a copy where it allows one. Dtypes: every integer dtype, float32 and float64
-    (and float16, which each operation accepts or refuses); bool, complex, longdouble, object, strings, bytes,
-    datetimes and structured dtypes are refused. Subclasses are read as plain arrays (np.matrix gives a 2-D result),
-    except masked arrays, which are refused: their mask would be ignored. Empty axes are checked with the layout
-    (`check_layout`). Never copies a native-order array; a big-endian array is converted, so kernels only ever see
-    native order.
+    are read with np.asarray, without a copy where it allows one; PIL images whose values are not grey levels or
+    R, G, B (and A) are refused (PIL_MODES_NOT_PIXELS: palette, CMYK, YCbCr, Lab, HSV). Dtypes: every integer
+    dtype, float32 and float64 (and float16, which each operation accepts or refuses); bool, complex, longdouble,
+    object, strings, bytes, datetimes and structured dtypes are refused. Subclasses are read as plain arrays
+    (np.matrix gives a 2-D result), except masked arrays, which are refused: their mask would be ignored. Empty axes
+    are checked with the layout (`check_layout`). Never copies a native-order array; a big-endian array is
+    converted, so kernels only ever see native order.
     """
     if type(image) is np.ndarray and image.dtype in NATIVE_DTYPES and min_ndim <= image.ndim <= max_ndim:
         return image  # the common case, passed in one test (the checks below cost more than a small kernel)
@@ -120,12 +121,29 @@ def check_image(image: object, name: str = "x", *, min_ndim: int = 2, max_ndim: 
     return image
 
 
+PIL_MODES_NOT_PIXELS = {
+    "P": "indices into its palette",
+    "PA": "indices into its palette, with alpha",
+    "CMYK": "cyan, magenta, yellow and black inks",
+    "YCbCr": "luma and chroma",
+    "LAB": "L*a*b* coordinates",
+    "HSV": "hue, saturation and value",
+}
+"""Modes of PIL images that np.asarray reads as arrays whose channels are not grey levels or R, G, B (and A):
+downsampled, they would be averaged as if they were."""
+
+
 def _as_array(value: object, name: str) -> np.ndarray:
     """np.asarray(value), or a TypeError naming `name` for what is not an array of numbers (a file name, None, a
     ragged list, a tensor np.asarray cannot read, such as one on a GPU or one that requires grad)."""
     if value is None or isinstance(value, (str, bytes, os.PathLike)):
         hint = "; read an image file with imageio.v3.imread first" if isinstance(value, (str, os.PathLike)) else ""
         raise TypeError(f"{name} must be an image array ({ARRAY_LIKES}), got {type(value).__name__}{hint}")
+    mode = getattr(value, "mode", None)
+    if type(value).__module__.startswith("PIL.") and mode in PIL_MODES_NOT_PIXELS:
+        keeping_alpha = " (or 'RGBA', which keeps its transparency)" if mode in ("P", "PA") else ""
+        raise TypeError(f"{name} is a PIL image of mode {mode!r}, whose values are {PIL_MODES_NOT_PIXELS[mode]}: "
+                        f"convert it first, {name}.convert('RGB'){keeping_alpha}")
     try:
         array = np.asarray(value)
     except (TypeError, ValueError, RuntimeError) as error:  # a ragged list; torch's own errors

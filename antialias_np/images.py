@@ -6,7 +6,11 @@ image, and writes back.
 
 Read through imageio (Pillow), upright: a JPEG, PNG or WebP whose EXIF orientation says it is to be shown turned
 or mirrored (as phones flag portrait photos) is read as viewers show it, as a video's display rotation is applied
-(antialias_np.frames), so the outputs, which carry no EXIF, are upright too. With two exceptions that Pillow would
+(antialias_np.frames), so the outputs, which carry no EXIF, are upright too. Colours as viewers show them: CMYK,
+YCbCr and Lab images (CMYK JPEGs from print work) are converted to RGB as Pillow converts them (no colour profile
+applied), palette images to RGB, and to RGBA where the file marks a colour transparent (a PNG's tRNS), as grey and
+RGB PNGs with a transparent colour are given alpha (LA, RGBA); read as stored, they would be downsampled as
+channels they are not (C, M, Y, K as R, G, B, A) or lose their transparency. With two exceptions that Pillow would
 get wrong:
 
 - 1-bit images (Pillow mode "1", which imageio gives as bool) are read as uint8 0 and 255, as Pillow's
@@ -54,8 +58,9 @@ def read_image(file: Path) -> np.ndarray:
     if channels:
         return _read_png_16(file, channels)
     try:
-        if file.suffix.lower() in EXIF_ORIENTED_SUFFIXES:
-            image = iio.imread(file, plugin="pillow", rotate=True)
+        mode = _viewed_mode(file)
+        if mode is not None or file.suffix.lower() in EXIF_ORIENTED_SUFFIXES:
+            image = iio.imread(file, plugin="pillow", mode=mode, rotate=file.suffix.lower() in EXIF_ORIENTED_SUFFIXES)
         else:
             image = iio.imread(file)
     except Exception as error:  # imageio raises several types for a file it cannot decode
@@ -69,6 +74,27 @@ def read_image(file: Path) -> np.ndarray:
         white_where_true: npt.NDArray[np.uint8] = image.astype(np.uint8) * np.uint8(255)
         return white_where_true
     return image
+
+
+_COLOUR_SPACES_SHOWN_AS_RGB = ("CMYK", "YCbCr", "LAB", "HSV")
+"""Pillow's modes whose channels are not R, G, B (and A): viewers show them converted to RGB."""
+_WITH_ALPHA = {"P": "RGBA", "PA": "RGBA", "L": "LA", "RGB": "RGBA"}
+"""The mode that keeps the transparency of a Pillow mode whose file marks a colour transparent (`transparency`)."""
+
+
+def _viewed_mode(file: Path) -> str | None:
+    """The Pillow mode in which `file` is to be read to hold its pixels as viewers show them (module notes), or None
+    where it is read as stored (or Pillow cannot open it: then imageio's other plugins read it, or say why not)."""
+    try:
+        meta = iio.immeta(file, plugin="pillow")
+    except Exception:  # not an image Pillow reads; imageio raises several types
+        return None
+    mode = meta.get("mode")
+    if mode in _COLOUR_SPACES_SHOWN_AS_RGB:
+        return "RGB"
+    if "transparency" in meta or mode == "PA":  # a palette index, a grey level or an RGB colour shown transparent
+        return _WITH_ALPHA.get(str(mode))
+    return "RGB" if mode == "P" else None
 
 
 def write_image(file: Path, image: np.ndarray) -> None:

@@ -327,7 +327,8 @@ def downsample(
         even; bilateral takes floats only).
 
     Raises:
-        TypeError: an image that is not an array of a supported dtype, or an unknown option.
+        TypeError: an image that is not an array of a supported dtype (or a PIL image of palette indices, CMYK,
+            YCbCr, Lab or HSV values), or an unknown option.
         ValueError: an unknown method, a scale or size outside its domain or that the method cannot honour (the
             message names the methods or functions that can), or a layout the image's shape contradicts.
 

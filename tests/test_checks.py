@@ -33,6 +33,14 @@ def test_a_pil_image_gives_the_numpy_result():
         aa.downsample(Image.fromarray(photo), 0.25)
 
 
+@pytest.mark.parametrize("mode", ["P", "PA", "CMYK", "YCbCr", "LAB", "HSV"])
+def test_a_pil_image_of_values_that_are_not_pixels_is_refused(mode):
+    """np.asarray gives palette indices or CMYK inks, which downsampled as channels would give a wrong image."""
+    photo = Image.fromarray((np.random.default_rng(1).random((40, 36, 3)) * 255).astype(np.uint8))
+    with pytest.raises(TypeError, match=rf"image is a PIL image of mode '{mode}'.*image\.convert\('RGB'\)"):
+        aa.downsample(photo.convert(mode), 0.25, "bilinear", channel_axis=-1)
+
+
 TORCH_TENSORS = """
 import numpy as np, torch
 import antialias_np as aa

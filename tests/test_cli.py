@@ -383,6 +383,37 @@ def test_a_photo_folder_gives_each_image_downsampled_under_its_own_name(photos, 
     assert out.startswith(f"{len(pixels)} images in ") and out.endswith("; 1 other file left out, not images\n")
 
 
+@pytest.mark.parametrize(
+    ("name", "mode", "saved_with", "shown_as"),
+    [
+        ("print.jpg", "CMYK", {"quality": 95}, "RGB"),  # read as stored: C, M, Y, K taken for R, G, B, A
+        ("print.tif", "CMYK", {}, "RGB"),
+        ("logo.png", "P", {"transparency": 0}, "RGBA"),  # palette index 0 transparent: imageio gave RGB
+        ("scan.png", "L", {"transparency": 7}, "LA"),  # a grey level shown transparent
+        ("key.png", "RGB", {"transparency": (1, 2, 3)}, "RGBA"),  # a colour shown transparent
+    ],
+)
+def test_an_image_is_downsampled_as_viewers_show_it(tmp_path, capsys, name, mode, saved_with, shown_as):
+    """CMYK images as RGB, and a colour a PNG marks transparent as alpha, as Pillow's convert gives them."""
+    from PIL import Image
+
+    rng = np.random.default_rng(6)
+    photo = Image.fromarray(rng.integers(0, 256, (40, 48, 3), dtype=np.uint8))
+    stored = photo.convert(mode, palette=Image.Palette.ADAPTIVE, colors=16) if mode == "P" else photo.convert(mode)
+    if mode == "L":
+        stored = Image.fromarray(np.where(rng.random((40, 48)) < 0.3, 7, np.asarray(stored)).astype(np.uint8))
+    if mode == "RGB":
+        keyed = np.where(rng.random((40, 48, 1)) < 0.3, [1, 2, 3], np.asarray(stored))
+        stored = Image.fromarray(keyed.astype(np.uint8))
+    stored.save(tmp_path / name, **saved_with)
+    with Image.open(tmp_path / name) as image:
+        shown = np.asarray(image.convert(shown_as))
+    status, _, err = run("downsample", tmp_path / name, tmp_path / "small.png", "--method", "area", capsys=capsys)
+    assert status == 0, err
+    np.testing.assert_array_equal(iio.imread(tmp_path / "small.png"),
+                                  aa.downsample(shown, 0.25, "area", channel_axis=-1))  # fmt: skip
+
+
 def test_a_single_image_to_an_image_a_folder_or_a_stack(photos, tmp_path, capsys):
     src, pixels = photos
     expected = aa.downsample(pixels["alpha.png"], 0.25, "bilinear", channel_axis=-1)
