@@ -414,6 +414,22 @@ def test_an_image_is_downsampled_as_viewers_show_it(tmp_path, capsys, name, mode
                                   aa.downsample(shown, 0.25, "area", channel_axis=-1))  # fmt: skip
 
 
+def test_an_image_dst_is_written_as_exactly_as_its_format_allows(tmp_path, capsys):
+    """WebP lossless: the pixels exactly. JPEG cannot: quality 95, colour at full resolution (4:4:4), whose error on a
+    smooth image is measured at most 5 levels, 0.94 on average (Pillow's default quality 75, 4:2:0: 10 and 1.67)."""
+    rows, cols = np.mgrid[0:128, 0:192]
+    smooth = np.stack([128 + 100 * np.sin(cols / 14), 128 + 100 * np.cos(rows / 10), (rows + cols) * 255 / 320], -1)
+    iio.imwrite(tmp_path / "photo.png", smooth.astype(np.uint8))
+    expected = aa.downsample(smooth.astype(np.uint8), 0.5, "bilinear", channel_axis=-1).astype(int)
+    for dst in ("small.webp", "small.jpg"):
+        status, _, err = run("downsample", tmp_path / "photo.png", tmp_path / dst, "--scale", "1/2", "--method",
+                             "bilinear", capsys=capsys)  # fmt: skip
+        assert status == 0, err
+    np.testing.assert_array_equal(iio.imread(tmp_path / "small.webp"), expected)
+    error = np.abs(iio.imread(tmp_path / "small.jpg").astype(int) - expected)
+    assert error.max() <= 8 and error.mean() <= 1.3, (error.max(), error.mean())
+
+
 def test_a_single_image_to_an_image_a_folder_or_a_stack(photos, tmp_path, capsys):
     src, pixels = photos
     expected = aa.downsample(pixels["alpha.png"], 0.25, "bilinear", channel_axis=-1)
