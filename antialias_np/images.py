@@ -22,6 +22,7 @@ get wrong:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import imageio.v3 as iio
 import numpy as np
@@ -97,7 +98,7 @@ def _viewed_mode(file: Path) -> str | None:
     return "RGB" if mode == "P" else None
 
 
-WRITE_OPTIONS: dict[str, dict[str, object]] = {
+WRITE_OPTIONS: dict[str, dict[str, Any]] = {
     ".webp": {"lossless": True},  # the pixels exactly, as PNG; Pillow's default is lossy at quality 80
     # JPEG cannot hold them exactly: quality 95 with full-resolution colour (4:4:4), not Pillow's 75 and 4:2:0
     ".jpg": {"quality": 95, "subsampling": 0},
