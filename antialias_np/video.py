@@ -4,8 +4,10 @@ one-pass index of timestamps and keyframes, and H.264 encoding that keeps each f
 A video's frames are those a sequential decoder gives, in presentation order, as upright uint8 RGB (H, W, 3): each
 frame converted to RGB as the ffmpeg command line converts it (`ffmpeg -i VIDEO -pix_fmt rgb24`), bit for bit, then
 turned by the video's display rotation (the display matrix of phone videos), as players show it. A file whose data
-breaks off (truncated) is an error, not fewer frames. Every error names the file. frames.py gives videos the interface
-of every other kind of source and destination.
+breaks off is an error, not fewer frames, where its container shows it (.mp4, .mov: a frame's data incomplete, or
+fewer frames than the index records; Matroska and WebM do not: their demuxer drops the incomplete frame and only
+logs it). Every error names the file. frames.py gives videos the interface of every other kind of source and
+destination.
 """
 
 from __future__ import annotations
@@ -143,18 +145,20 @@ class _VideoInput:
         """
         layout = (frame.width, frame.height, frame.format.name)
         try:
-            if self.rgb_graph is None or layout != self.rgb_layout:
-                self.rgb_graph, self.rgb_layout = self.av.filter.Graph(), layout
-                self.rgb_graph.link_nodes(
-                    self.rgb_graph.add_buffer(
+            graph = self.rgb_graph
+            if graph is None or layout != self.rgb_layout:  # the first frame, or one of another size or format
+                graph = self.rgb_graph = self.av.filter.Graph()
+                self.rgb_layout = layout
+                graph.link_nodes(
+                    graph.add_buffer(
                         width=frame.width, height=frame.height, format=frame.format, time_base=self.stream.time_base
                     ),
-                    self.rgb_graph.add("scale", "flags=bicubic"),  # the command line's -sws_flags
-                    self.rgb_graph.add("format", "rgb24"),
-                    self.rgb_graph.add("buffersink"),
+                    graph.add("scale", "flags=bicubic"),  # the command line's -sws_flags
+                    graph.add("format", "rgb24"),
+                    graph.add("buffersink"),
                 ).configure()
-            self.rgb_graph.push(frame)
-            converted = self.rgb_graph.pull()
+            graph.push(frame)
+            converted = graph.pull()
         except self.av.error.FFmpegError as error:
             raise ValueError(f"cannot convert a frame of {self.path} to RGB ({reason(error)})") from None
         return np.rot90(converted.to_ndarray(), rotation // 90)
