@@ -2,8 +2,12 @@
 one-pass index of timestamps and keyframes, and H.264 encoding that keeps each frame's time.
 
 A video's frames are those a sequential decoder gives, in presentation order, as upright uint8 RGB (H, W, 3): each
-frame turned by the video's display rotation (the display matrix of phone videos), as players show it. Every error
-names the file. frames.py gives videos the interface of every other kind of source and destination.
+frame converted to RGB as the ffmpeg command line converts it (`ffmpeg -i VIDEO -pix_fmt rgb24`), bit for bit, then
+turned by the video's display rotation (the display matrix of phone videos), as players show it. A file whose data
+breaks off is an error, not fewer frames, where its container shows it (.mp4, .mov: a frame's data incomplete, or
+fewer frames than the index records; Matroska and WebM do not: their demuxer drops the incomplete frame and only
+logs it). Every error names the file. frames.py gives videos the interface of every other kind of source and
+destination.
 """
 
 from __future__ import annotations
@@ -77,30 +81,87 @@ class _VideoInput:
             raise ValueError(f"{path} holds no video stream")
         self.stream = self.container.streams.video[0]
         self.stream.thread_type = "AUTO"  # frame threads: the frames come out the same, sooner
+        self.from_start = True  # no seek yet: decoding goes through every packet
+        self.rgb_layout: tuple[int, int, str] | None = None  # (width, height, pixel format) rgb_graph takes
+        self.rgb_graph: av.filter.Graph | None = None
 
     def frames(self, keyframes: list[tuple[int, int]] | None = None) -> Iterator[av.VideoFrame]:
         """Decode from the current position; append (pts, seek timestamp) of each keyframe packet to
-        `keyframes`."""
-        decoded = 0
+        `keyframes`.
+
+        Raises:
+            ValueError: a packet does not decode, or the file's data breaks off: inside a packet (which the
+                demuxer finds incomplete), or, decoding from the start, before the last packet the container
+                records. The frames before are given first, as many as decode.
+        """
+        decoded = demuxed = 0
+        truncated = False
         try:
             for packet in self.container.demux(self.stream):
-                if keyframes is not None and packet.is_keyframe and packet.pts is not None:
+                if packet.is_corrupt:  # the file ends (or is damaged) inside this packet
+                    truncated = True
+                    packet = None  # decode no further: drain the frames of the packets before
+                elif packet.size or packet.dts is not None:  # not the empty packet that ends demuxing
+                    demuxed += 1
+                if packet is not None and keyframes is not None and packet.is_keyframe and packet.pts is not None:
                     # A seek finds a keyframe by its decoding timestamp in some containers, its presentation time in
                     # others: the earlier of the two finds this keyframe or an earlier one.
                     seek = packet.pts if packet.dts is None else min(packet.pts, packet.dts)
                     keyframes.append((packet.pts, seek))
-                for frame in packet.decode():
+                for frame in self.stream.decode(packet):
                     decoded += 1
                     yield frame
+                if truncated:
+                    break
         except self.av.error.FFmpegError as error:
             raise ValueError(f"cannot decode {self.path} after {decoded} frames ({reason(error)})") from None
+        # A container's frame count can exceed the frames that decode (a stream-copy cut), but not the packets
+        # it holds: fewer packets means the data stops early, which no demuxer reports when the file ends
+        # between two packets.
+        recorded = self.stream.frames
+        if truncated or (self.from_start and demuxed < recorded):
+            where = "inside a frame" if truncated else f"after {demuxed} of the {recorded} frames its container records"
+            raise ValueError(
+                f"cannot decode {self.path} after {decoded} frames (its data breaks off {where}: "
+                f"the file is truncated or damaged)"
+            )
 
     def seek(self, timestamp: int) -> None:
         """Go to the last keyframe at or before `timestamp` (in the stream's time base)."""
+        self.from_start = False
         try:
             self.container.seek(timestamp, stream=self.stream, backward=True)
         except self.av.error.FFmpegError as error:
             raise ValueError(f"cannot seek in {self.path} ({reason(error)})") from None
+
+    def rgb(self, frame: av.VideoFrame, rotation: int) -> np.ndarray:
+        """A decoded frame as (H, W, 3) uint8 RGB, as `ffmpeg -i VIDEO -pix_fmt rgb24` gives it, turned `rotation`
+        degrees counterclockwise as a player shows it.
+
+        The command line converts with its scale filter and swscale's bicubic flag; PyAV's own conversion
+        (VideoFrame.to_ndarray) uses the bilinear flag, and also sites chroma where the frame says and converts
+        an interlaced frame field by field, which the scale filter does only when asked: up to 123 levels apart
+        on 10-bit or odd-sized 4:2:0 video, 255 on interlaced. So frames go through that same filter.
+        """
+        layout = (frame.width, frame.height, frame.format.name)
+        try:
+            graph = self.rgb_graph
+            if graph is None or layout != self.rgb_layout:  # the first frame, or one of another size or format
+                graph = self.rgb_graph = self.av.filter.Graph()
+                self.rgb_layout = layout
+                graph.link_nodes(
+                    graph.add_buffer(
+                        width=frame.width, height=frame.height, format=frame.format, time_base=self.stream.time_base
+                    ),
+                    graph.add("scale", "flags=bicubic"),  # the command line's -sws_flags
+                    graph.add("format", "rgb24"),
+                    graph.add("buffersink"),
+                ).configure()
+            graph.push(frame)
+            converted = graph.pull()
+        except self.av.error.FFmpegError as error:
+            raise ValueError(f"cannot convert a frame of {self.path} to RGB ({reason(error)})") from None
+        return np.rot90(converted.to_ndarray(), rotation // 90)
 
     def __enter__(self) -> _VideoInput:
         return self
@@ -117,11 +178,6 @@ def _rotation(frame: av.VideoFrame, path: Path) -> int:
     return rotation % 360
 
 
-def _frame_array(frame: av.VideoFrame, rotation: int) -> np.ndarray:
-    """A decoded frame as (H, W, 3) uint8 RGB, turned `rotation` degrees counterclockwise as a player shows it."""
-    return np.rot90(frame.to_ndarray(format="rgb24"), rotation // 90)
-
-
 def describe_video(path: Path) -> VideoDescription:
     """The video's frames as its first frame shows them, decoded, and its stream's rate, count and clock.
 
@@ -136,7 +192,7 @@ def describe_video(path: Path) -> VideoDescription:
         stream = video.stream
         rate = stream.average_rate or stream.guessed_rate
         return VideoDescription(
-            _frame_array(first, rotation).shape,
+            video.rgb(first, rotation).shape,
             fps=float(rate) if rate else None,
             recorded_count=stream.frames or None,
             rotation=rotation,
@@ -156,7 +212,7 @@ def video_blocks(
         arrays: list[np.ndarray] = []
         times: list[Fraction | None] = []
         for frame in video.frames():
-            array = _frame_array(frame, description.rotation)
+            array = video.rgb(frame, description.rotation)
             if array.shape != description.frame_shape:
                 raise ValueError(
                     f"{path}: frame {len(arrays)} is {array.shape[:2]}, its first frame {description.frame_shape[:2]}"
@@ -192,12 +248,12 @@ def read_video(
             # Frames.block_reader gives seek targets only for frames that all have timestamps
             frames = _frames_from_seek(video.frames(), cast("tuple[int, ...]", wanted))
             if frames is not None:
-                return np.stack([_frame_array(frame, rotation) for frame in frames])
+                return np.stack([video.rgb(frame, rotation) for frame in frames])
     with _VideoInput(path) as video:
         frames = list(itertools.islice(video.frames(), start, start + len(wanted)))
         if tuple(frame.pts for frame in frames) != wanted:
             raise ValueError(f"{path} no longer decodes to the frames it did when indexed; index it again")
-        return np.stack([_frame_array(frame, rotation) for frame in frames])
+        return np.stack([video.rgb(frame, rotation) for frame in frames])
 
 
 def _frames_from_seek(decoded: Iterator[av.VideoFrame], wanted: tuple[int, ...]) -> list[av.VideoFrame] | None:

@@ -1,11 +1,15 @@
 """Tiny videos with the properties that trip frame readers, made with PyAV alone (no ffmpeg program): a late start,
-a variable frame rate, B-frames, a stream-copy cut that records more frames than decode, a display rotation.
+a variable frame rate, B-frames, a stream-copy cut that records more frames than decode, a display rotation, a
+truncated file; and, with the ffmpeg program, clips in the pixel formats cameras write and their frames as the
+command line converts them to RGB.
 
 Each clip's frames are told apart by their content, so that a reader giving frame 7 for frame 8 fails a test."""
 
 from __future__ import annotations
 
+import shutil
 import struct
+import subprocess
 from fractions import Fraction
 from pathlib import Path
 
@@ -37,9 +41,10 @@ def write_clip(
     *,
     keyframe_interval: int = 6,
     b_frames: int = 0,
+    container_options: dict[str, str] | None = None,
 ) -> Path:
     """H.264 in yuv420p (as cameras write it) with these presentation timestamps."""
-    with av.open(str(path), "w") as container:
+    with av.open(str(path), "w", options=container_options) as container:
         options = {"g": str(keyframe_interval), "bf": str(b_frames), "sc_threshold": "0"}
         stream = container.add_stream("libx264", options=options)
         stream.height, stream.width = frames.shape[1:3]
@@ -80,6 +85,40 @@ def rotate_clip(path: Path, degrees: int) -> Path:
     with av.open(str(path)) as container:
         assert (next(container.decode(video=0)).rotation - degrees) % 360 == 0, "the display matrix was not read back"
     return path
+
+
+def packet_ends(path: Path) -> list[int]:
+    """Where each of the video's packets ends in the file, in bytes, in file order."""
+    with av.open(str(path)) as container:
+        return sorted(packet.pos + packet.size for packet in container.demux(video=0) if packet.size)
+
+
+def ffmpeg_program() -> str:
+    """The ffmpeg program (Debian's package `ffmpeg`), skipping the test without it."""
+    from optional import unavailable
+
+    program = shutil.which("ffmpeg")
+    if program is None:
+        unavailable("the ffmpeg program is not installed")
+    return str(program)
+
+
+def ffmpeg_clip(path: Path, size: str, *encoding: str) -> Path:
+    """Four frames of ffmpeg's moving test pattern at `size` ("WxH"), encoded with the options `encoding`."""
+    # in RGB, which keeps an odd size (the pattern's own YUV rounds it down to even)
+    source = ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25,format=rgb24", "-frames:v", "4"]
+    subprocess.run([ffmpeg_program(), "-v", "error", *source, *encoding, str(path)], check=True)
+    return path
+
+
+def ffmpeg_rgb24(path: Path) -> np.ndarray:
+    """Every frame of the video as `ffmpeg -i VIDEO -pix_fmt rgb24` gives it, (N, H, W, 3) uint8."""
+    command = [ffmpeg_program(), "-v", "error", "-i", str(path), "-fps_mode", "passthrough"]
+    raw = subprocess.run([*command, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], check=True, capture_output=True)
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        height, width = stream.codec_context.height, stream.codec_context.width
+    return np.frombuffer(raw.stdout, np.uint8).reshape(-1, height, width, 3)
 
 
 def decode_sequentially(path: Path) -> tuple[np.ndarray, list[Fraction]]:
