@@ -96,7 +96,7 @@ def width_vectors(
     starts, bases = np.empty(vectors, np.int64), np.empty(vectors, np.int64)
     lane_index, lane_count = np.zeros((vectors, taps, lanes), np.int32), np.empty((vectors, lanes), np.int32)
     lane_weight = np.zeros((vectors, taps, lanes), col_weight.dtype)
-    fits = vectors > 0 and int(col_count.max()) <= MAX_PERMUTED_TAPS
+    fits = vectors > 0 and int(np.max(col_count)) <= MAX_PERMUTED_TAPS
     for k in range(vectors):
         starts[k] = min(k * lanes, out_values - lanes)
         lowest, highest = in_values, 0
