@@ -10,6 +10,7 @@ uint8 fixed-point tables to fixed_point.py's kernel); engine.resample_plan says 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import numpy as np
@@ -17,7 +18,7 @@ import numpy.typing as npt
 from numba import prange
 
 from antialias_np import _checks, plans
-from antialias_np._kernels import PlaneKernel, block_rows, njit, plane_kernel
+from antialias_np._kernels import block_rows, njit, plane_kernel
 from antialias_np._simd import (
     CACHE_LINE_BYTES,
     WIDE_CHUNK_VECTORS,
@@ -54,7 +55,7 @@ class SeparablePlan(Plan):
         self, rows: AxisTable, cols: AxisTable, dtype: np.dtype, compute: npt.DTypeLike | None = None
     ) -> None:
         self.rows, self.cols, self.dtype = rows, cols, dtype
-        self.kernel: PlaneKernel
+        self.kernel: Callable[..., None]  # kernel(planes, channels, *self._arguments, out)
         self.compute: np.dtype
         self._arguments: tuple[np.ndarray | int | None, ...]  # the kernel's arguments after planes and channels
         if rows.precision is not None:

@@ -59,11 +59,28 @@ def takes_tables(rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> bool:
 
 
 class UpsamplingPlan(SeparablePlan):
-    """SeparablePlan's tables, applied width first by `_upsample_float` (see the module's docstring)."""
+    """SeparablePlan's tables, applied width first by `_upsample_float` (see the module's docstring), with the
+    column table's WidthVectors made once for each width of rows the plan meets (one, or two with its channels-last
+    copy, which shares them), not on every call."""
 
     def __init__(self, rows: AxisTable, cols: AxisTable, dtype: np.dtype) -> None:
         super().__init__(rows, cols, dtype)
-        self.kernel = _upsample_float
+        self.kernel = self._upsample
+        self._width_vectors: dict[tuple[int, int], WidthVectors] = {}  # by (channels, values per row)
+
+    def _upsample(
+        self, planes: FloatArray, channels: int, row_index: IndexArray, row_weight: FloatArray, row_count: IndexArray,
+        col_index: IndexArray, col_weight: FloatArray, col_count: IndexArray, out: FloatArray,
+    ) -> None:  # fmt: skip
+        """_upsample_float with the column table's vectors for rows of this width."""
+        key = (channels, planes.shape[2])
+        vectors = self._width_vectors.get(key)
+        if vectors is None:
+            lanes = permuted_vector_width_of(out)
+            vectors = WidthVectors(*width_vectors(col_index, col_weight, col_count, channels, planes.shape[2], lanes))
+            self._width_vectors[key] = vectors
+        _upsample_float(planes, channels, row_index, row_weight, row_count, col_index, col_weight, col_count, vectors,
+                        out)  # fmt: skip
 
 
 class WidthVectors(NamedTuple):
@@ -182,13 +199,18 @@ def _rows_read(row_index: IndexArray, row_count: IndexArray, i: int) -> tuple[in
     return first, last
 
 
+@njit(cache=True)
+def permuted_vector_width_of(values: FloatArray) -> int:
+    """_simd.permuted_vector_width of values' dtype on this CPU (an intrinsic, which only compiled code can call)."""
+    lanes: int = permuted_vector_width(values)
+    return lanes
+
+
 @plane_kernel()
 def _upsample_float(
     planes: FloatArray, channels: int, row_index: IndexArray, row_weight: FloatArray, row_count: IndexArray,
-    col_index: IndexArray, col_weight: FloatArray, col_count: IndexArray, out: FloatArray,
+    col_index: IndexArray, col_weight: FloatArray, col_count: IndexArray, vectors: WidthVectors, out: FloatArray,
 ) -> None:
-    vectors = WidthVectors(*width_vectors(col_index, col_weight, col_count, channels, planes.shape[2],
-                                          permuted_vector_width(out)))  # fmt: skip
     for p in prange(planes.shape[0]):
         upsample_plane(planes[p], channels, row_index, row_weight, row_count, col_index, col_weight, col_count,
                        vectors, out[p])  # fmt: skip
