@@ -59,9 +59,9 @@ def read_image(file: Path) -> np.ndarray:
     if channels:
         return _read_png_16(file, channels)
     try:
-        mode = _viewed_mode(file)
-        if mode is not None or file.suffix.lower() in EXIF_ORIENTED_SUFFIXES:
-            image = iio.imread(file, plugin="pillow", mode=mode, rotate=file.suffix.lower() in EXIF_ORIENTED_SUFFIXES)
+        mode, oriented = _viewed_mode(file), file.suffix.lower() in EXIF_ORIENTED_SUFFIXES
+        if mode is not None or oriented:
+            image = iio.imread(file, plugin="pillow", mode=mode, rotate=oriented)
         else:
             image = iio.imread(file)
     except Exception as error:  # imageio raises several types for a file it cannot decode
